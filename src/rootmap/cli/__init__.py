@@ -1,0 +1,50 @@
+"""The `rootmap` command.
+
+Each subcommand lives in its own module, imported only when it runs, so that
+`rootmap score` never pays for Django or WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# name -> (module under rootmap.cli, one-line help). Each module has
+# `add_arguments(parser)` and `run(args) -> int`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "score": ("score", "score case files or household files and print the results"),
+    "schema": ("schema", "print the JSON Schema of the case file (or the household file)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rootmap",
+        description="Rootmap: developmental assessment, brain map and sequenced plans.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (_module, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, description=help_text)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # Parse the command name first, then let only that command's module add its arguments.
+    if argv and argv[0] in COMMANDS:
+        module = importlib.import_module(f"rootmap.cli.{COMMANDS[argv[0]][0]}")
+        command_parser = argparse.ArgumentParser(
+            prog=f"rootmap {argv[0]}", description=COMMANDS[argv[0]][1]
+        )
+        module.add_arguments(command_parser)
+        args = command_parser.parse_args(argv[1:])
+        return int(module.run(args))
+    parser.parse_args(argv)  # prints usage or help and exits
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
