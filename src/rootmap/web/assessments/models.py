@@ -1,0 +1,54 @@
+"""Assessments: the clinician's inputs, and once finalised the scores beside the instrument version."""
+
+from django.conf import settings
+from django.db import models
+
+from rootmap.web.clients.models import Client
+
+
+class Assessment(models.Model):
+    class Kind(models.TextChoices):
+        FULL = "full", "Full assessment"
+        FOLLOW_UP = "follow_up", "Follow-up assessment"
+        ER = "er", "Rapid (ER) snapshot"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        FINAL = "final", "Finalised"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="assessments")
+    reference = models.CharField(max_length=40, help_text="Id within the client's case file")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    instrument_version = models.CharField(max_length=10, default="1")
+    # The assessment as in the case-file format: history, functioning, relational,
+    # trigger, informants, documents (interests and events live on the client).
+    inputs = models.JSONField(default=dict, blank=True)
+    # The score output of the case-file format, stored when finalised.
+    result = models.JSONField(null=True, blank=True)
+    # Optimistic locking: every saved change bumps it; a stale save is a conflict.
+    revision = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    # An amendment is a new finalised assessment that supersedes an earlier one.
+    amends = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
+    )
+    amendment_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "reference"], name="assessment_reference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference} of {self.date}"
