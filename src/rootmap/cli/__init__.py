@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -16,6 +17,10 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("score", "score case files or household files and print the results"),
     "schema": ("schema", "print the JSON Schema of the case file (or the household file)"),
+    "audit": ("audit", "verify the audit log: report the first altered or deleted entry"),
+    "export": ("export", "write the de-identified research export (CSV) of finalised assessments"),
+    "backup": ("backup", "write the whole database to a verified, compressed backup file"),
+    "restore": ("restore", "restore a backup file into an empty database and verify it"),
 }
 
 
@@ -41,7 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         module.add_arguments(command_parser)
         args = command_parser.parse_args(argv[1:])
-        return int(module.run(args))
+        try:
+            return int(module.run(args))
+        except BrokenPipeError:
+            # The reader (e.g. `| head`) went away: stop quietly, as Unix tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
     parser.parse_args(argv)  # prints usage or help and exits
     return 2
 

@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -24,6 +26,7 @@ __all__ = [
     "Region",
     "available_versions",
     "load_instrument",
+    "load_instrument_from",
 ]
 
 CURRENT_VERSION = "1"
@@ -43,16 +46,26 @@ def _read_yaml(version: str, name: str) -> Any:
     return yaml.load(text, Loader=_Loader)
 
 
+def instrument_from_files(read: Callable[[str], Any]) -> Instrument:
+    """Build and validate an instrument from its YAML files, read by name through `read`."""
+    data = dict(read("parameters.yaml"))
+    data["functioning_items"] = read("functioning_items.yaml")["items"]
+    data["relational_items"] = read("relational_items.yaml")["items"]
+    caregiver = read("caregiver_items.yaml")
+    data["internal_items"] = caregiver["internal"]
+    data["external_items"] = caregiver["external"]
+    data["challenge_items"] = caregiver["challenge"]
+    return Instrument.model_validate(data)
+
+
+def load_instrument_from(folder: Path) -> Instrument:
+    """An instrument from a folder of YAML files (for trying out changed parameters)."""
+    return instrument_from_files(lambda name: yaml.load((folder / name).read_text("utf-8"), Loader=_Loader))
+
+
 @cache
 def load_instrument(version: str = CURRENT_VERSION) -> Instrument:
     """Load and validate one instrument version (cached: instruments never change at run time)."""
     if version not in available_versions():
         raise KeyError(f"unknown instrument version {version!r}")
-    data = dict(_read_yaml(version, "parameters.yaml"))
-    data["functioning_items"] = _read_yaml(version, "functioning_items.yaml")["items"]
-    data["relational_items"] = _read_yaml(version, "relational_items.yaml")["items"]
-    caregiver = _read_yaml(version, "caregiver_items.yaml")
-    data["internal_items"] = caregiver["internal"]
-    data["external_items"] = caregiver["external"]
-    data["challenge_items"] = caregiver["challenge"]
-    return Instrument.model_validate(data)
+    return instrument_from_files(lambda name: _read_yaml(version, name))

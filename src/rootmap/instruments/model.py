@@ -223,6 +223,13 @@ class Instrument(_Frozen):
         return tuple(r.domain for r in self.regions)
 
     @cached_property
+    def items_by_domain(self) -> dict[str, tuple[str, ...]]:
+        return {
+            r.domain: tuple(i.id for i in self.functioning_items if i.domain == r.domain)
+            for r in self.regions
+        }
+
+    @cached_property
     def relational_item_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.relational_items)
 

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): speed and memory targets, measured rather than asserted in tests."""

@@ -1,0 +1,245 @@
+"""The portable case file and household file, as typed, validated values.
+
+`parse_case(data)` checks both the shape (pydantic) and the clinical rules that need the
+client's age (periods not yet reached, items not yet expected, ...), and raises one
+`CaseFileError` listing every problem with its JSON path.
+
+>>> case = parse_case({"format": "rootmap-case/1",
+...     "client": {"id": "C-1", "birth_date": "2020-01-01"},
+...     "assessments": [{"id": "A-1", "kind": "er", "date": "2024-01-01",
+...                      "trigger": "loss", "functioning": {"sleep": 2}}]})
+>>> case.assessments[0].functioning.sleep
+2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+
+from rootmap.core.ages import age_in_months
+from rootmap.core.problems import CaseFileError, Problem, problems_from_validation_error, show
+from rootmap.instruments import CURRENT_VERSION, load_instrument
+
+__all__ = [
+    "Assessment",
+    "CaseFile",
+    "CaseFileError",
+    "Household",
+    "HouseholdChild",
+    "Problem",
+    "parse_case",
+    "parse_document",
+    "parse_household",
+    "ratings_of",
+]
+
+_INSTRUMENT = load_instrument(CURRENT_VERSION)
+
+Rating05 = Annotated[int, Field(ge=0, le=5, strict=True)]
+Rating04 = Annotated[int, Field(ge=0, le=4, strict=True)]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=5000)]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _ratings_model(name: str, ids: tuple[str, ...], rating: Any, doc: str) -> type[BaseModel]:
+    """A model with one optional rating per item id: unknown keys are errors, missing are null."""
+    fields: dict[str, Any] = {item: (rating | None, None) for item in ids}
+    return create_model(name, __base__=_Strict, __doc__=doc, **fields)
+
+
+def ratings_of(model: BaseModel) -> dict[str, Any]:
+    """The ratings of a ratings model as a plain dict (fields only; pydantic keeps them in __dict__)."""
+    return model.__dict__
+
+
+class PeriodRatings(_Strict):
+    adversity: Rating04 | None = None
+    relational_health: Rating04 | None = None
+
+
+Functioning = _ratings_model(
+    "Functioning", _INSTRUMENT.item_ids, Rating05,
+    "Current functioning: 0 profound ... 4 age-typical, 5 a strength; missing = not rated.",
+)
+Relational = _ratings_model(
+    "Relational", _INSTRUMENT.relational_item_ids, Rating04,
+    "Current relational health: 0 absent ... 4 rich; missing = not rated.",
+)
+History = create_model(
+    "History", __base__=_Strict,
+    **{p: (PeriodRatings | None, None) for p in _INSTRUMENT.period_ids},  # type: ignore[call-overload]
+)
+Internal = _ratings_model("Internal", tuple(i.id for i in _INSTRUMENT.internal_items), Rating04,
+                          "Caregivers' internal resources, 0 none ... 4 high.")
+External = _ratings_model("External", tuple(i.id for i in _INSTRUMENT.external_items), Rating04,
+                          "The household's external resources, 0 none ... 4 high.")
+Challenge = _ratings_model("Challenge", tuple(i.id for i in _INSTRUMENT.challenge_items), Rating04,
+                           "A child's challenge to the caregiver, 0 none ... 4 extreme.")
+
+EventCategory = Literal[tuple(_INSTRUMENT.event_categories)]  # type: ignore[valid-type]
+Trigger = Literal[tuple(_INSTRUMENT.triggers)]  # type: ignore[valid-type]
+_MAX_AGE = _INSTRUMENT.supported_age_months.max
+
+
+class Client(_Strict):
+    id: Identifier
+    birth_date: dt.date
+    display_name: ShortText = ""
+
+
+class Event(_Strict):
+    category: EventCategory
+    onset_months: Annotated[int, Field(ge=_INSTRUMENT.periods[0].start, le=_MAX_AGE, strict=True)]
+    end_months: Annotated[int, Field(ge=_INSTRUMENT.periods[0].start, le=_MAX_AGE + 1, strict=True)] | None = None
+    severity: Annotated[int, Field(ge=1, le=4, strict=True)]
+    note: LongText = ""
+    source: ShortText = ""
+
+
+class Informant(_Strict):
+    role: ShortText
+    name: ShortText = ""
+    hours: Annotated[float, Field(ge=0, le=200)] | None = None
+
+
+class Document(_Strict):
+    title: ShortText
+    source: ShortText = ""
+    date: dt.date | None = None
+
+
+class Assessment(_Strict):
+    id: Identifier
+    kind: Literal["full", "follow_up", "er"]
+    date: dt.date
+    instrument_version: Literal["1"] = "1"
+    history: History | None = None  # type: ignore[valid-type]
+    functioning: Functioning = Field(default_factory=Functioning)  # type: ignore[valid-type]
+    relational: Relational = Field(default_factory=Relational)  # type: ignore[valid-type]
+    trigger: Trigger | None = None
+    informants: list[Informant] = Field(default_factory=list, max_length=100)
+    documents: list[Document] = Field(default_factory=list, max_length=500)
+
+
+class CaseFile(_Strict):
+    """One client and that client's assessments, oldest first."""
+
+    format: Literal["rootmap-case/1"]
+    client: Client
+    interests: list[Annotated[str, StringConstraints(min_length=1, max_length=60)]] = Field(
+        default_factory=list, max_length=50
+    )
+    events: list[Event] = Field(default_factory=list, max_length=500)
+    assessments: list[Assessment] = Field(default_factory=list, max_length=200)
+
+
+class Caregiver(_Strict):
+    name: ShortText = ""
+    role: ShortText = ""
+
+
+class HouseholdChild(_Strict):
+    age_months: Annotated[int, Field(ge=0, le=300, strict=True)]
+    client_id: Identifier | None = None
+    challenge: Challenge = Field(default_factory=Challenge)  # type: ignore[valid-type]
+
+
+class Household(_Strict):
+    """A caregiving household: its resources and the children in its care."""
+
+    format: Literal["rootmap-household/1"]
+    id: Identifier
+    date: dt.date
+    caregivers: list[Caregiver] = Field(default_factory=list, max_length=20)
+    internal: Internal = Field(default_factory=Internal)  # type: ignore[valid-type]
+    external: External = Field(default_factory=External)  # type: ignore[valid-type]
+    children: list[HouseholdChild] = Field(default_factory=list, max_length=30)
+
+
+def _age_problems(case: CaseFile) -> list[Problem]:
+    """The clinical rules that depend on the client's age and on the order of assessments."""
+    problems: list[Problem] = []
+    birth = case.client.birth_date
+    seen_ids: set[str] = set()
+    previous_date: dt.date | None = None
+    has_full = False
+    for n, assessment in enumerate(case.assessments):
+        here = f"assessments[{n}]"
+        age = age_in_months(birth, assessment.date)
+        if assessment.id in seen_ids:
+            problems.append(Problem(f"{here}.id", f"{show(assessment.id)} is used by an earlier assessment; ids must be unique", assessment.id))
+        seen_ids.add(assessment.id)
+        if previous_date is not None and assessment.date < previous_date:
+            problems.append(Problem(f"{here}.date", f"{assessment.date} is before the previous assessment's date {previous_date}; assessments must be oldest first", str(assessment.date)))
+        previous_date = assessment.date
+        if age < 0:
+            problems.append(Problem(f"{here}.date", f"{assessment.date} is before the client's birth date {birth}", str(assessment.date)))
+            continue
+        if age > _MAX_AGE:
+            problems.append(Problem(f"{here}.date", f"the client is {age} months old on {assessment.date}; supported ages are 0 to {_MAX_AGE} months", str(assessment.date)))
+            continue
+        if assessment.kind == "er":
+            if assessment.trigger is None:
+                problems.append(Problem(f"{here}.trigger", f"is required for an er assessment (one of {', '.join(_INSTRUMENT.triggers)})"))
+            if assessment.history is not None:
+                problems.append(Problem(f"{here}.history", "must be absent for an er assessment (a snapshot of current functioning only)"))
+        elif assessment.trigger is not None:
+            problems.append(Problem(f"{here}.trigger", f"{show(assessment.trigger)} is only for er assessments; expected null", assessment.trigger))
+        if assessment.kind == "follow_up" and not has_full:
+            problems.append(Problem(f"{here}.kind", "a follow_up needs an earlier full assessment to compare with", "follow_up"))
+        has_full = has_full or assessment.kind == "full"
+        if assessment.history is not None:
+            for period in _INSTRUMENT.periods:
+                ratings = getattr(assessment.history, period.id)
+                if ratings is not None and age < period.start and (ratings.adversity is not None or ratings.relational_health is not None):
+                    problems.append(Problem(f"{here}.history.{period.id}", f"rated, but the period starts at {period.start} months and the client is {age} months old", ratings.model_dump()))
+        functioning = ratings_of(assessment.functioning)
+        for item in _INSTRUMENT.functioning_items:
+            value = functioning[item.id]
+            if value is not None and item.min_age_months > age:
+                problems.append(Problem(f"{here}.functioning.{item.id}", f"{value} given, but the item is not expected before {item.min_age_months} months and the client is {age} months old; leave it out", value))
+    for n, event in enumerate(case.events):
+        if event.end_months is not None and event.end_months <= event.onset_months:
+            problems.append(Problem(f"events[{n}].end_months", f"{event.end_months} must be after onset_months {event.onset_months} (or null when ongoing)", event.end_months))
+    return problems
+
+
+def parse_case(data: Any) -> CaseFile:
+    """Validate a case file (a JSON object already decoded) and return it."""
+    try:
+        case = CaseFile.model_validate(data)
+    except ValidationError as error:
+        raise CaseFileError(problems_from_validation_error(error)) from None
+    problems = _age_problems(case)
+    if problems:
+        raise CaseFileError(problems)
+    return case
+
+
+def parse_household(data: Any) -> Household:
+    """Validate a household file (a JSON object already decoded) and return it."""
+    try:
+        return Household.model_validate(data)
+    except ValidationError as error:
+        raise CaseFileError(problems_from_validation_error(error)) from None
+
+
+def parse_document(data: Any) -> CaseFile | Household:
+    """A case file or a household file, told apart by its `format`."""
+    fmt = data.get("format") if isinstance(data, Mapping) else None
+    if fmt == "rootmap-household/1":
+        return parse_household(data)
+    if fmt == "rootmap-case/1":
+        return parse_case(data)
+    if not isinstance(data, Mapping):
+        raise CaseFileError([Problem("$", f"{show(data)} is not an object; expected a case file or a household file", data)])
+    raise CaseFileError([Problem("format", f"{show(fmt)} is not one of 'rootmap-case/1', 'rootmap-household/1'", fmt)])

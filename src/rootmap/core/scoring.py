@@ -1,0 +1,361 @@
+"""The scoring engine: developmental risk, functioning, relational health, resilience, change.
+
+Pure functions of a validated `CaseFile` and the instrument data (clinical-model.md
+sections 2-5 and 8). Nothing here rounds: rounding is for display.
+
+>>> import json
+>>> from rootmap.core.case import parse_case
+>>> case = parse_case(json.load(open("examples/adolescent-er.json")))  # doctest: +SKIP
+>>> score_case(case).phase  # doctest: +SKIP
+'relate'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from rootmap.core.ages import age_in_months
+from rootmap.core.case import Assessment, CaseFile, Event, ratings_of
+from rootmap.core.plan import build_plan
+from rootmap.core.results import (
+    AssessmentResult,
+    Change,
+    ChangeLabel,
+    Comparison,
+    Delta,
+    DomainResult,
+)
+from rootmap.instruments import Instrument, load_instrument
+from rootmap.instruments.catalogue import load_catalogue
+from rootmap.instruments.model import band_at_least, band_below
+
+__all__ = ["PeriodHistory", "score_case", "score_history"]
+
+HistoryRatings = dict[str, dict[str, int | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodHistory:
+    """Developmental risk and its parts, for the reached periods of one assessment."""
+
+    ratings: HistoryRatings          # after carry-forward: period -> {adversity, relational_health}
+    derived_adversity: dict[str, int]  # periods whose adversity came from events
+    period_risk: dict[str, float]
+    developmental_risk: float | None
+    peak_period: str | None
+    ace_count: int
+
+
+def derive_adversity(instrument: Instrument, events: Sequence[Event], start: int, end: int) -> int | None:
+    """Adversity from the events that overlap a period, or None when none overlap."""
+    overlapping = [
+        e for e in events
+        if e.onset_months <= end - 1 and (e.end_months is None or e.end_months > start)
+    ]
+    if not overlapping:
+        return None
+    rule = instrument.event_derivation
+    derived = max(e.severity for e in overlapping)
+    if len({e.category for e in overlapping}) >= rule.category_bonus_at:
+        derived += rule.category_bonus
+    return min(derived, rule.cap)
+
+
+def period_history(
+    instrument: Instrument, age: int, ratings: HistoryRatings, events: Sequence[Event]
+) -> PeriodHistory:
+    """Risk per reached period and overall (section 3). `events` are those counted at this age."""
+    risks: dict[str, float] = {}
+    derived: dict[str, int] = {}
+    weighted = weights = 0.0
+    for period in instrument.periods:
+        if age < period.start:
+            break
+        entered = ratings.get(period.id, {})
+        adversity = entered.get("adversity")
+        if adversity is None:
+            from_events = derive_adversity(instrument, events, period.start, period.end)
+            if from_events is not None:
+                derived[period.id] = adversity = from_events
+        relational = entered.get("relational_health")
+        if adversity is None or relational is None:
+            continue
+        risk = 100 * (period.adversity_share * adversity / 4
+                      + (1 - period.adversity_share) * (1 - relational / 4))
+        risks[period.id] = risk
+        weighted += period.weight * risk
+        weights += period.weight
+    peak = None
+    for period_id, risk in risks.items():  # insertion order is chronological: earliest wins ties
+        if peak is None or risk > risks[peak]:
+            peak = period_id
+    ace = {e.category for e in events} & set(instrument.ace_categories)
+    return PeriodHistory(
+        ratings=ratings, derived_adversity=derived, period_risk=risks,
+        developmental_risk=weighted / weights if weights else None,
+        peak_period=peak, ace_count=len(ace),
+    )
+
+
+def domain_results(
+    instrument: Instrument, ratings: Mapping[str, int | None]
+) -> dict[str, DomainResult]:
+    """Domain indices from the expected items' ratings (section 4)."""
+    cap = instrument.functioning_max_counted
+    results: dict[str, DomainResult] = {}
+    for domain, item_ids in instrument.items_by_domain.items():
+        expected = [i for i in item_ids if i in ratings]
+        if not expected:
+            results[domain] = DomainResult(None, None, "not_expected")
+            continue
+        rated = [r for i in expected if (r := ratings[i]) is not None]
+        if len(rated) < instrument.domain_min_rated_share * len(expected):
+            results[domain] = DomainResult(None, None, "insufficient")
+            continue
+        index = 100 * sum(min(r, cap) for r in rated) / (cap * len(rated))
+        results[domain] = DomainResult(index, band_at_least(index, instrument.index_bands), "ok")
+    return results
+
+
+def functioning_index(domains: Mapping[str, DomainResult]) -> float | None:
+    judged = [d for d in domains.values() if d.status != "not_expected"]
+    if not judged or any(d.index is None for d in judged):
+        return None
+    return sum(d.index for d in judged if d.index is not None) / len(judged)
+
+
+def strengths_and_needs(
+    instrument: Instrument, ratings: Mapping[str, int | None]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    strengths = tuple(i for i in instrument.item_ids if ratings.get(i) == instrument.strength_rating)
+    order = {item_id: n for n, item_id in enumerate(instrument.item_ids)}  # already bottom-up
+    region_rank = {r.id: n for n, r in enumerate(instrument.regions)}
+    needy = [i for i in instrument.item_ids
+             if (r := ratings.get(i)) is not None and r <= instrument.need_max_rating]
+    needs = sorted(needy, key=lambda i: (region_rank[instrument.items_by_id[i].region],
+                                         ratings[i], order[i]))
+    return strengths, tuple(needs)
+
+
+def relational_health(instrument: Instrument, ratings: Mapping[str, int | None]) -> float | None:
+    rated = [r for r in ratings.values() if r is not None]
+    if len(rated) < instrument.relational.min_rated:
+        return None
+    return 100 * sum(rated) / len(rated) / 4
+
+
+def resilience(instrument: Instrument, current: float | None, history: HistoryRatings | None) -> float | None:
+    if current is None:
+        return None
+    known = [r for p in (history or {}).values() if (r := p.get("relational_health")) is not None]
+    if not known:
+        return current
+    historical = 100 * sum(known) / len(known) / 4
+    weights = instrument.resilience
+    return weights.current_weight * current + weights.historical_weight * historical
+
+
+# ---------------------------------------------------------------------------------------
+# Whole case files
+
+
+def carried_histories(case: CaseFile) -> list[HistoryRatings | None]:
+    """Each assessment's history after carry-forward (None for er).
+
+    A full assessment starts afresh; a follow-up starts from the history in force before it
+    and replaces ratings per period and per rating where it gives a non-null value.
+    """
+    carried: HistoryRatings = {}
+    out: list[HistoryRatings | None] = []
+    for assessment in case.assessments:
+        if assessment.kind == "er":
+            out.append(None)
+            continue
+        own = _history_dict(assessment)
+        if assessment.kind == "full":
+            carried = own
+        else:
+            merged = {p: dict(r) for p, r in carried.items()}
+            for period_id, ratings in own.items():
+                slot = merged.setdefault(period_id, {"adversity": None, "relational_health": None})
+                for key, value in ratings.items():
+                    if value is not None:
+                        slot[key] = value
+            carried = merged
+        out.append(carried)
+    return out
+
+
+def _history_dict(assessment: Assessment) -> HistoryRatings:
+    if assessment.history is None:
+        return {}
+    return {
+        period_id: {"adversity": ratings.adversity, "relational_health": ratings.relational_health}
+        for period_id, ratings in ratings_of(assessment.history).items()
+        if ratings is not None
+    }
+
+
+def score_history(case: CaseFile, instrument: Instrument | None = None) -> list[AssessmentResult]:
+    """Every assessment of the case scored, oldest first (each with its change, if a follow-up).
+
+    `instrument` defaults to the version the assessments name; passing one lets a changed
+    parameter set be tried out on real cases.
+    """
+    instrument = instrument or load_instrument("1")
+    histories = carried_histories(case)
+    results: list[AssessmentResult] = []
+    baseline: AssessmentResult | None = None
+    for n, assessment in enumerate(case.assessments):
+        previous = results[-1] if results else None
+        result = _score_one(instrument, case, assessment, histories[n], previous, baseline)
+        results.append(result)
+        if baseline is None and assessment.kind == "full":
+            baseline = result
+    return results
+
+
+def score_case(
+    case: CaseFile, assessment_id: str | None = None, instrument: Instrument | None = None
+) -> AssessmentResult:
+    """The result of one assessment (the latest by default)."""
+    if not case.assessments:
+        raise ValueError("the case file has no assessment to score")
+    if assessment_id is None:
+        last = len(case.assessments) - 1
+    else:
+        ids = [a.id for a in case.assessments]
+        if assessment_id not in ids:
+            raise KeyError(f"no assessment with id {assessment_id!r}; the case has {', '.join(ids)}")
+        last = ids.index(assessment_id)
+    # Earlier assessments are scored too: a follow-up's change needs them.
+    truncated = case.model_copy(update={"assessments": case.assessments[: last + 1]})
+    return score_history(truncated, instrument)[-1]
+
+
+def _score_one(
+    instrument: Instrument,
+    case: CaseFile,
+    assessment: Assessment,
+    history: HistoryRatings | None,
+    previous: AssessmentResult | None,
+    baseline: AssessmentResult | None,
+) -> AssessmentResult:
+    age = age_in_months(case.client.birth_date, assessment.date)
+    functioning = ratings_of(assessment.functioning)
+    ratings = {i.id: functioning[i.id] for i in instrument.functioning_items if i.min_age_months <= age}
+    domains = domain_results(instrument, ratings)
+    strengths, needs = strengths_and_needs(instrument, ratings)
+    relational = relational_health(instrument, ratings_of(assessment.relational))
+    if history is None:
+        risk = None
+    else:
+        counted = [e for e in case.events if e.onset_months <= age]
+        risk = period_history(instrument, age, history, counted)
+    follow_up = assessment.kind == "follow_up"
+    entry_region, phase, plan = build_plan(
+        instrument=instrument, catalogue=load_catalogue("1"), kind=assessment.kind,
+        age_months=age, ratings=ratings, domains=domains, relational_health=relational,
+        interests=case.interests,
+        previous_entry_region=previous.entry_region if follow_up and previous else None,
+    )
+    result = AssessmentResult(
+        assessment_id=assessment.id,
+        kind=assessment.kind,
+        date=assessment.date.isoformat(),
+        age_months=age,
+        developmental_risk=risk.developmental_risk if risk else None,
+        period_risk=risk.period_risk if risk else {},
+        risk_band=(band_below(risk.developmental_risk, instrument.risk_bands)
+                   if risk and risk.developmental_risk is not None else None),
+        peak_period=risk.peak_period if risk else None,
+        ace_count=risk.ace_count if risk else None,
+        domains=domains,
+        functioning_index=functioning_index(domains),
+        relational_health=relational,
+        relational_band=(band_at_least(relational, instrument.relational.bands)
+                         if relational is not None else None),
+        resilience=resilience(instrument, relational, history),
+        strengths=strengths,
+        needs=needs,
+        entry_region=entry_region,
+        phase=phase,
+        plan=plan,
+        change=None,
+        instrument_version=instrument.version,
+        ratings=ratings,
+        history={p: dict(r) for p, r in (history or {}).items()},
+        derived_adversity=risk.derived_adversity if risk else {},
+    )
+    if follow_up and previous is not None and baseline is not None:
+        change = Change(
+            previous=compare(instrument, previous, result),
+            baseline=compare(instrument, baseline, result),
+        )
+        result = replace(result, change=change)
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# Change between assessments (section 8)
+
+# Headline scores and whether a rise is an improvement. Developmental risk is the one
+# score where lower is better, so its labels are inverted.
+HEADLINES: dict[str, bool] = {
+    "developmental_risk": False,
+    "functioning_index": True,
+    "relational_health": True,
+    "resilience": True,
+}
+
+
+def delta(instrument: Instrument, before: float | None, after: float | None,
+          higher_is_better: bool = True) -> Delta:
+    if before is None or after is None:
+        return Delta(before, after, None, None)
+    difference = after - before
+    threshold = instrument.change.threshold
+    label: ChangeLabel
+    if abs(difference) < threshold:
+        label = "stable"
+    elif (difference > 0) == higher_is_better:
+        label = "improved"
+    else:
+        label = "declined"
+    return Delta(before, after, difference, label)
+
+
+def phase_rank(instrument: Instrument, entry_region: str | None) -> int:
+    """Bottom-up rank of an entry region; no compromised region ranks above them all."""
+    regions = [r.id for r in instrument.regions]
+    return len(regions) if entry_region is None else regions.index(entry_region)
+
+
+def compare(instrument: Instrument, earlier: AssessmentResult, later: AssessmentResult) -> Comparison:
+    headline = {
+        name: delta(instrument, getattr(earlier, name), getattr(later, name), better)
+        for name, better in HEADLINES.items()
+    }
+    domains = {
+        d: delta(instrument, earlier.domains[d].index, later.domains[d].index)
+        for d in instrument.domain_ids
+    }
+    items = {
+        i: after - before
+        for i in instrument.item_ids
+        if (before := earlier.ratings.get(i)) is not None and (after := later.ratings.get(i)) is not None
+    }
+    rank_before = phase_rank(instrument, earlier.entry_region)
+    rank_after = phase_rank(instrument, later.entry_region)
+    progress: Literal["progressed", "regressed", "same"] = (
+        "progressed" if rank_after > rank_before
+        else "regressed" if rank_after < rank_before
+        else "same"
+    )
+    return Comparison(
+        assessment_id=earlier.assessment_id, date=earlier.date, headline=headline, domains=domains,
+        items=items, entry_region_before=earlier.entry_region, entry_region_after=later.entry_region,
+        phase_progress=progress,
+    )
