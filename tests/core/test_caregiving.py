@@ -88,7 +88,7 @@ def test_what_if_adds_a_child_or_raises_resources_without_changing_the_household
     # internal (5*2 + 4)/6 = 14/6 -> 58.33; external the same -> resources 58.33; reserve 33.33
     assert with_respite.reserve == pytest.approx(100 * 14 / 24 - 25)
     assert score_household(base).reserve == pytest.approx(25.0)
-    with pytest.raises(CaseFileError, match="internal.hope: is not a known field"):
+    with pytest.raises(CaseFileError, match=r"internal\.hope: is not a known field"):
         what_if(base, raise_resources={"hope": 3})
     with pytest.raises(CaseFileError, match=r"children\[1\].age_months: -2 is below the minimum 0"):
         what_if(base, add_children=[{"age_months": -2}])

@@ -5,9 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rootmap.core.case import parse_case
+from rootmap.core.case import Event, parse_case
 from rootmap.core.scoring import derive_adversity, score_case
-from rootmap.core.case import Event
 from tests.core.helpers import INSTRUMENT, ITEMS, assessment, case
 
 rating = st.one_of(st.none(), st.integers(0, 5))

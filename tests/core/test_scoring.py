@@ -201,7 +201,8 @@ def test_strengths_are_items_rated_5_and_needs_run_bottom_up_then_by_rating() ->
         ({"caregiver_connection": 2, "home_stability": 1, "kin_connection": 3, "peer_connection": 2}, 50.0, "adequate"),
         ({"caregiver_connection": 4, "home_stability": 4, "kin_connection": 3, "peer_connection": 1,
           "community_connection": 3, "cultural_connection": 3}, 75.0, "strong"),  # 18/6 = 3 -> 75
-        ({"caregiver_connection": 1, "home_stability": 1, "kin_connection": 1, "peer_connection": 0}, 18.75, "impoverished"),
+        ({"caregiver_connection": 1, "home_stability": 1, "kin_connection": 1, "peer_connection": 0},
+         18.75, "impoverished"),  # 3/4 -> 18.75
         ({"caregiver_connection": 1, "home_stability": 1, "kin_connection": 1, "peer_connection": 1}, 25.0, "limited"),
     ],
 )

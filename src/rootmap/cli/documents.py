@@ -38,7 +38,8 @@ def load(path: Path) -> Loaded:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        return Loaded(path, None, [Problem("$", f"is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")])
+        where = f"line {error.lineno} column {error.colno}"
+        return Loaded(path, None, [Problem("$", f"is not valid JSON: {error.msg} at {where}")])
     try:
         return Loaded(path, parse_document(data), [])
     except CaseFileError as error:

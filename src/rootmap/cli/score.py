@@ -7,8 +7,8 @@ import json
 import sys
 
 from rootmap.cli.documents import expand, load
-from rootmap.core.case import CaseFile
 from rootmap.core.caregiving import score_household
+from rootmap.core.case import CaseFile
 from rootmap.core.scoring import score_case
 
 

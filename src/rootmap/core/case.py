@@ -14,8 +14,8 @@ client's age (periods not yet reached, items not yet expected, ...), and raises 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
@@ -85,6 +85,7 @@ External = _ratings_model("External", tuple(i.id for i in _INSTRUMENT.external_i
 Challenge = _ratings_model("Challenge", tuple(i.id for i in _INSTRUMENT.challenge_items), Rating04,
                            "A child's challenge to the caregiver, 0 none ... 4 extreme.")
 
+# Built from the instrument data, so mypy cannot see their members (hence the ignores).
 EventCategory = Literal[tuple(_INSTRUMENT.event_categories)]  # type: ignore[valid-type]
 Trigger = Literal[tuple(_INSTRUMENT.triggers)]  # type: ignore[valid-type]
 _MAX_AGE = _INSTRUMENT.supported_age_months.max
@@ -97,9 +98,11 @@ class Client(_Strict):
 
 
 class Event(_Strict):
-    category: EventCategory
+    category: EventCategory  # type: ignore[valid-type]
     onset_months: Annotated[int, Field(ge=_INSTRUMENT.periods[0].start, le=_MAX_AGE, strict=True)]
-    end_months: Annotated[int, Field(ge=_INSTRUMENT.periods[0].start, le=_MAX_AGE + 1, strict=True)] | None = None
+    end_months: Annotated[int, Field(ge=_INSTRUMENT.periods[0].start, le=_MAX_AGE + 1, strict=True)] | None = (
+        None
+    )
     severity: Annotated[int, Field(ge=1, le=4, strict=True)]
     note: LongText = ""
     source: ShortText = ""
@@ -122,10 +125,10 @@ class Assessment(_Strict):
     kind: Literal["full", "follow_up", "er"]
     date: dt.date
     instrument_version: Literal["1"] = "1"
-    history: History | None = None  # type: ignore[valid-type]
+    history: History | None = None
     functioning: Functioning = Field(default_factory=Functioning)  # type: ignore[valid-type]
     relational: Relational = Field(default_factory=Relational)  # type: ignore[valid-type]
-    trigger: Trigger | None = None
+    trigger: Trigger | None = None  # type: ignore[valid-type]
     informants: list[Informant] = Field(default_factory=list, max_length=100)
     documents: list[Document] = Field(default_factory=list, max_length=500)
 
@@ -165,6 +168,41 @@ class Household(_Strict):
     children: list[HouseholdChild] = Field(default_factory=list, max_length=30)
 
 
+def _assessment_problems(here: str, assessment: Assessment, age: int) -> list[Problem]:
+    """Rules for one assessment that depend on its kind and on the client's age then."""
+    problems: list[Problem] = []
+    triggers = ", ".join(_INSTRUMENT.triggers)
+    if assessment.kind == "er":
+        if assessment.trigger is None:
+            problems.append(Problem(f"{here}.trigger", f"is required for an er assessment (one of {triggers})"))
+        if assessment.history is not None:
+            problems.append(Problem(
+                f"{here}.history", "must be absent for an er assessment (a snapshot of current functioning only)"))
+    elif assessment.trigger is not None:
+        problems.append(Problem(
+            f"{here}.trigger", f"{show(assessment.trigger)} is only for er assessments; expected null",
+            assessment.trigger))
+    if assessment.history is not None:
+        for period in _INSTRUMENT.periods:
+            ratings = getattr(assessment.history, period.id)
+            rated = ratings is not None and (ratings.adversity is not None or ratings.relational_health is not None)
+            if rated and age < period.start:
+                problems.append(Problem(
+                    f"{here}.history.{period.id}",
+                    f"rated, but the period starts at {period.start} months and the client is {age} months old",
+                    ratings.model_dump()))
+    functioning = ratings_of(assessment.functioning)
+    for item in _INSTRUMENT.functioning_items:
+        value = functioning[item.id]
+        if value is not None and item.min_age_months > age:
+            problems.append(Problem(
+                f"{here}.functioning.{item.id}",
+                f"{value} given, but the item is not expected before {item.min_age_months} months "
+                f"and the client is {age} months old; leave it out",
+                value))
+    return problems
+
+
 def _age_problems(case: CaseFile) -> list[Problem]:
     """The clinical rules that depend on the client's age and on the order of assessments."""
     problems: list[Problem] = []
@@ -174,42 +212,37 @@ def _age_problems(case: CaseFile) -> list[Problem]:
     has_full = False
     for n, assessment in enumerate(case.assessments):
         here = f"assessments[{n}]"
-        age = age_in_months(birth, assessment.date)
+        when = str(assessment.date)
         if assessment.id in seen_ids:
-            problems.append(Problem(f"{here}.id", f"{show(assessment.id)} is used by an earlier assessment; ids must be unique", assessment.id))
+            problems.append(Problem(
+                f"{here}.id", f"{show(assessment.id)} is used by an earlier assessment; ids must be unique",
+                assessment.id))
         seen_ids.add(assessment.id)
         if previous_date is not None and assessment.date < previous_date:
-            problems.append(Problem(f"{here}.date", f"{assessment.date} is before the previous assessment's date {previous_date}; assessments must be oldest first", str(assessment.date)))
+            problems.append(Problem(
+                f"{here}.date",
+                f"{when} is before the previous assessment's date {previous_date}; assessments must be oldest first",
+                when))
         previous_date = assessment.date
-        if age < 0:
-            problems.append(Problem(f"{here}.date", f"{assessment.date} is before the client's birth date {birth}", str(assessment.date)))
-            continue
-        if age > _MAX_AGE:
-            problems.append(Problem(f"{here}.date", f"the client is {age} months old on {assessment.date}; supported ages are 0 to {_MAX_AGE} months", str(assessment.date)))
-            continue
-        if assessment.kind == "er":
-            if assessment.trigger is None:
-                problems.append(Problem(f"{here}.trigger", f"is required for an er assessment (one of {', '.join(_INSTRUMENT.triggers)})"))
-            if assessment.history is not None:
-                problems.append(Problem(f"{here}.history", "must be absent for an er assessment (a snapshot of current functioning only)"))
-        elif assessment.trigger is not None:
-            problems.append(Problem(f"{here}.trigger", f"{show(assessment.trigger)} is only for er assessments; expected null", assessment.trigger))
         if assessment.kind == "follow_up" and not has_full:
-            problems.append(Problem(f"{here}.kind", "a follow_up needs an earlier full assessment to compare with", "follow_up"))
+            problems.append(Problem(
+                f"{here}.kind", "a follow_up needs an earlier full assessment to compare with", "follow_up"))
         has_full = has_full or assessment.kind == "full"
-        if assessment.history is not None:
-            for period in _INSTRUMENT.periods:
-                ratings = getattr(assessment.history, period.id)
-                if ratings is not None and age < period.start and (ratings.adversity is not None or ratings.relational_health is not None):
-                    problems.append(Problem(f"{here}.history.{period.id}", f"rated, but the period starts at {period.start} months and the client is {age} months old", ratings.model_dump()))
-        functioning = ratings_of(assessment.functioning)
-        for item in _INSTRUMENT.functioning_items:
-            value = functioning[item.id]
-            if value is not None and item.min_age_months > age:
-                problems.append(Problem(f"{here}.functioning.{item.id}", f"{value} given, but the item is not expected before {item.min_age_months} months and the client is {age} months old; leave it out", value))
+        age = age_in_months(birth, assessment.date)
+        if age < 0:
+            problems.append(Problem(f"{here}.date", f"{when} is before the client's birth date {birth}", when))
+        elif age > _MAX_AGE:
+            problems.append(Problem(
+                f"{here}.date",
+                f"the client is {age} months old on {when}; supported ages are 0 to {_MAX_AGE} months", when))
+        else:
+            problems.extend(_assessment_problems(here, assessment, age))
     for n, event in enumerate(case.events):
         if event.end_months is not None and event.end_months <= event.onset_months:
-            problems.append(Problem(f"events[{n}].end_months", f"{event.end_months} must be after onset_months {event.onset_months} (or null when ongoing)", event.end_months))
+            problems.append(Problem(
+                f"events[{n}].end_months",
+                f"{event.end_months} must be after onset_months {event.onset_months} (or null when ongoing)",
+                event.end_months))
     return problems
 
 
@@ -241,5 +274,6 @@ def parse_document(data: Any) -> CaseFile | Household:
     if fmt == "rootmap-case/1":
         return parse_case(data)
     if not isinstance(data, Mapping):
-        raise CaseFileError([Problem("$", f"{show(data)} is not an object; expected a case file or a household file", data)])
+        expected = "is not an object; expected a case file or a household file"
+        raise CaseFileError([Problem("$", f"{show(data)} {expected}", data)])
     raise CaseFileError([Problem("format", f"{show(fmt)} is not one of 'rootmap-case/1', 'rootmap-household/1'", fmt)])

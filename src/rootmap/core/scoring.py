@@ -131,7 +131,7 @@ def strengths_and_needs(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     strengths = tuple(i for i in instrument.item_ids if ratings.get(i) == instrument.strength_rating)
     order = {item_id: n for n, item_id in enumerate(instrument.item_ids)}  # already bottom-up
-    region_rank = {r.id: n for n, r in enumerate(instrument.regions)}
+    region_rank: dict[str, int] = {r.id: n for n, r in enumerate(instrument.regions)}
     needy = [i for i in instrument.item_ids
              if (r := ratings.get(i)) is not None and r <= instrument.need_max_rating]
     needs = sorted(needy, key=lambda i: (region_rank[instrument.items_by_id[i].region],
@@ -329,7 +329,7 @@ def delta(instrument: Instrument, before: float | None, after: float | None,
 
 def phase_rank(instrument: Instrument, entry_region: str | None) -> int:
     """Bottom-up rank of an entry region; no compromised region ranks above them all."""
-    regions = [r.id for r in instrument.regions]
+    regions: list[str] = [r.id for r in instrument.regions]
     return len(regions) if entry_region is None else regions.index(entry_region)
 
 
