@@ -20,7 +20,6 @@ run: $(STAMP)
 	$(BIN)/rootmap score examples/
 
 test: $(STAMP) system-deps
-	$(BIN)/lint-imports
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
