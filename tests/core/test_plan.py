@@ -155,10 +155,7 @@ def test_the_toddlers_regulate_phase_defers_what_is_not_yet_suitable_with_the_re
     ]
     assert "suitable from 3 years, and the child is 2 years 6 months" in reasons["yoga"]
     assert reasons["therapeutic_massage"].startswith("Touch tolerance comes first")
-    assert (
-        "Sensory tolerance is rated 1 (severe), at least 2 (moderate) is needed"
-        in reasons["therapeutic_massage"]
-    )
+    assert "Sensory tolerance is rated 1 (severe), at least 2 (moderate) is needed" in reasons["therapeutic_massage"]
 
 
 def test_the_toddler_gets_no_cognitive_therapy_and_cbt_is_deferred_with_its_reason() -> None:
@@ -264,9 +261,7 @@ def test_one_item_rated_1_compromises_a_region_whose_index_is_high() -> None:
 
 def test_an_index_below_75_compromises_a_region_without_any_severe_item() -> None:
     # (6 x 75 + 2 x 50) / 8 = 68.75.
-    ratings = rate(
-        120, brainstem=4, diencephalon=3, limbic=4, cortex=4, dissociation=2, self_soothing=2
-    )
+    ratings = rate(120, brainstem=4, diencephalon=3, limbic=4, cortex=4, dissociation=2, self_soothing=2)
     assert plan_for(ratings, 120)[:2] == ("diencephalon", "regulate")
 
 
@@ -299,10 +294,7 @@ def test_a_prerequisite_on_a_domain_that_could_not_be_judged_defers_with_that_re
     ratings = rate(age, brainstem=4, diencephalon=None, limbic=2, cortex=4, fine_motor=4)
     plan = plan_for(ratings, age)[2]
     assert plan.missing_information == ("self_regulation",)
-    assert (
-        "Self-regulation could not be judged: too few of its items are rated"
-        in deferred(plan.phases[0])["emdr"]
-    )
+    assert "Self-regulation could not be judged: too few of its items are rated" in deferred(plan.phases[0])["emdr"]
 
 
 def test_an_unrated_sensory_tolerance_defers_massage() -> None:
@@ -362,6 +354,21 @@ def test_in_an_er_plan_the_relational_additions_count_towards_the_three() -> Non
     assert [r.reason for r in first.recommendations] == [None, RELATIONAL_REASON, RELATIONAL_REASON]
 
 
+def test_in_an_er_plan_a_rule_entry_already_picked_is_kept_ahead_of_an_equal_pick() -> None:
+    # 145 months; only four limbic items rated: reward_pleasure 1, social_cues 0,
+    # relational_trust 4, emotional_expression 0 -> relational (25 + 0 + 100 + 0) / 4 = 31.25.
+    # Relate: drama_therapy 4 + 4 = 8; music 4 + 3 = 7; mentoring 0 + 4 + 3 = 7 (later in
+    # the catalogue). A full plan keeps those three; an `er` plan with relational health 0
+    # keeps mentoring (a rule entry) and adds caregiver_coaching, so music makes room.
+    age = 145
+    ratings: dict[str, int | None] = dict.fromkeys((i.id for i in ITEMS if i.min_age_months <= age), None)
+    ratings.update(reward_pleasure=1, social_cues=0, relational_trust=4, emotional_expression=0)
+    full = plan_for(ratings, age, relational_health=0.0)[2].phases[0]
+    assert scores(full) == {"drama_therapy": 8.0, "music": 7.0, "mentoring": 7.0, "caregiver_coaching": 0.0}
+    er = plan_for(ratings, age, kind="er", relational_health=0.0)[2].phases[0]
+    assert ids(er) == ["drama_therapy", "mentoring", "caregiver_coaching"]
+
+
 def test_an_er_snapshot_with_nothing_compromised_says_so_in_its_stabilisation_line() -> None:
     ratings = rate(ER_AGE, brainstem=4, diencephalon=4, limbic=3, cortex=4)
     entry, phase, plan = plan_for(ratings, ER_AGE, kind="er")
@@ -382,8 +389,7 @@ def test_only_an_er_plan_has_a_stabilisation_line() -> None:
         (
             "brainstem",
             TEEN,
-            "Progress: the entry point moved up from sensory integration (brainstem) "
-            "to relational (limbic)",
+            "Progress: the entry point moved up from sensory integration (brainstem) to relational (limbic)",
             "now starts at relate",
         ),
         (
@@ -514,9 +520,7 @@ def holds(
     )
 
 
-def suitable(
-    e: Entry, age: int, ratings: Mapping[str, int | None], domains: Mapping[str, DomainResult]
-) -> bool:
+def suitable(e: Entry, age: int, ratings: Mapping[str, int | None], domains: Mapping[str, DomainResult]) -> bool:
     return all(holds(p, age, ratings, domains) for p in e.prerequisites)
 
 
@@ -526,7 +530,7 @@ def score(e: Entry, ratings: Mapping[str, int | None], interests: Sequence[str])
     return total * RULES.interest_bonus if wanted & set(e.interest_tags) else total
 
 
-PROPERTY = settings(max_examples=3000, deadline=None, database=None)
+PROPERTY = settings(max_examples=300, deadline=None, database=None)
 
 
 @PROPERTY
@@ -588,9 +592,7 @@ def test_every_candidate_is_recommended_deferred_or_outranked(a: Drawn) -> None:
 def test_the_order_is_stable(a: Drawn) -> None:
     first = run(a)
     assert run(a) == first
-    shuffled = replace(
-        a, ratings=dict(reversed(list(a.ratings.items()))), interests=a.interests[::-1]
-    )
+    shuffled = replace(a, ratings=dict(reversed(list(a.ratings.items()))), interests=a.interests[::-1])
     assert run(shuffled) == first
     for phase in first[2].phases:
         picks = [r for r in phase.recommendations if r.reason is None]
@@ -626,9 +628,7 @@ def test_scores_and_drivers_follow_the_items(a: Drawn) -> None:
             entry = CATALOGUE.entries_by_id[rec.id]
             assert rec.score == score(entry, ratings, interests)
             assert len(rec.drivers) <= RULES.drivers
-            needs = {
-                i: 4 - min(r, 4) for i in entry.target_items if (r := ratings.get(i)) is not None
-            }
+            needs = {i: 4 - min(r, 4) for i in entry.target_items if (r := ratings.get(i)) is not None}
             assert all(needs[d] > 0 for d in rec.drivers)
             others = [needs[i] for i in needs if i not in rec.drivers and needs[i] > 0]
             if others:  # nobody left out needs more than a driver shown

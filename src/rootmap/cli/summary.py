@@ -96,7 +96,7 @@ def print_case_summary(path: Path, case: CaseFile, result: AssessmentResult) -> 
     if result.plan.missing_information:
         console.print("[bold]Missing information:[/bold] " + ", ".join(result.plan.missing_information))
     if result.plan.progress:
-        console.print(f"[bold]Progress:[/bold] {result.plan.progress}")
+        console.print(result.plan.progress)
 
     if result.change is not None:
         change = Table(title="Change", title_justify="left", show_edge=False)

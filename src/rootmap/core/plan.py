@@ -124,9 +124,7 @@ def _compile_prerequisites(prerequisites: Sequence[Prerequisite]) -> tuple[_Prer
 
 def _compile_pair(instrument: Instrument, catalogue: Catalogue) -> _Compiled:
     if catalogue.version != instrument.version:
-        raise ValueError(
-            f"catalogue version {catalogue.version} does not match instrument {instrument.version}"
-        )
+        raise ValueError(f"catalogue version {catalogue.version} does not match instrument {instrument.version}")
     item_order = {item_id: n for n, item_id in enumerate(instrument.item_ids)}
     phase_of_region: dict[str, Phase] = {r.id: r.phase for r in instrument.regions}
     entries: list[_Entry] = []
@@ -269,9 +267,7 @@ def _failures(
                     details.append(m.index_unknown.format(domain=name, status=status))
                 elif result.index < threshold:
                     details.append(
-                        m.index_below.format(
-                            domain=name, index=f"{result.index:.1f}", threshold=f"{threshold:g}"
-                        )
+                        m.index_below.format(domain=name, index=f"{result.index:.1f}", threshold=f"{threshold:g}")
                     )
             if details:
                 failed.append(_explain(p.reason, "; ".join(details)))
@@ -319,9 +315,7 @@ def _progress(c: _Compiled, before: str | None, after: str | None, phase: Phase)
 # The engine
 
 
-def _entry_region(
-    c: _Compiled, ratings: Mapping[str, int | None], domains: Mapping[str, DomainResult]
-) -> str | None:
+def _entry_region(c: _Compiled, ratings: Mapping[str, int | None], domains: Mapping[str, DomainResult]) -> str | None:
     for region, domain, items in c.regions:
         result = domains.get(domain)
         # Insufficient and not-expected domains are not judged (clinical model, section 6).
@@ -357,16 +351,12 @@ def build_plan(
     if kind not in KINDS:
         raise ValueError(f"kind {kind!r} has no plan; expected one of {KINDS}")
     c = _compiled(instrument, catalogue)
-    missing = tuple(
-        d for d in c.domain_ids if (r := domains.get(d)) is not None and r.status == "insufficient"
-    )
+    missing = tuple(d for d in c.domain_ids if (r := domains.get(d)) is not None and r.status == "insufficient")
     entry_region = _entry_region(c, ratings, domains)
     phase: Phase = _MAINTAIN if entry_region is None else c.phase_of_region[entry_region]
     er = kind == "er"
     stabilisation = _stabilisation(c, ratings) if er else None
-    progress = (
-        _progress(c, previous_entry_region, entry_region, phase) if kind == "follow_up" else None
-    )
+    progress = _progress(c, previous_entry_region, entry_region, phase) if kind == "follow_up" else None
     if entry_region is None:
         return (
             None,
@@ -380,11 +370,7 @@ def build_plan(
         )
 
     need_max = c.need_max
-    need = {
-        item: need_max - (r if r < need_max else need_max)
-        for item, r in ratings.items()
-        if r is not None
-    }
+    need = {item: need_max - (r if r < need_max else need_max) for item, r in ratings.items() if r is not None}
     wanted = frozenset(s.strip().casefold() for s in interests)
     relational_low = relational_health is not None and relational_health < c.relational_below
 
@@ -406,9 +392,7 @@ def build_plan(
         for entry in c.entries_by_phase[plan_phase]:
             if entry.id in used or not entry.age_min <= age_months <= entry.age_max:
                 continue
-            failed = (
-                _failures(c, entry, age_months, ratings, domains) if entry.prerequisites else []
-            )
+            failed = _failures(c, entry, age_months, ratings, domains) if entry.prerequisites else []
             if failed:
                 deferred.append(Deferral(entry.id, _sentence(failed)))
                 continue

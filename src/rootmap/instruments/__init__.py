@@ -63,9 +63,14 @@ def load_instrument_from(folder: Path) -> Instrument:
     return instrument_from_files(lambda name: yaml.load((folder / name).read_text("utf-8"), Loader=_Loader))
 
 
-@cache
 def load_instrument(version: str = CURRENT_VERSION) -> Instrument:
     """Load and validate one instrument version (cached: instruments never change at run time)."""
+    return _load_instrument(version)
+
+
+@cache
+def _load_instrument(version: str) -> Instrument:
+    # Cached on the version alone, so that load_instrument() and load_instrument("1") share one.
     if version not in available_versions():
         raise KeyError(f"unknown instrument version {version!r}")
     return instrument_from_files(lambda name: _read_yaml(version, name))

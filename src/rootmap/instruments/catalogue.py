@@ -92,9 +92,7 @@ class Prerequisite(_Frozen):
     def _exactly_one(self) -> Prerequisite:
         conditions = [self.min_age_months, self.min_rating, self.min_domain_index]
         if sum(c is not None for c in conditions) != 1:
-            raise ValueError(
-                "a prerequisite holds exactly one of min_age_months, min_rating, min_domain_index"
-            )
+            raise ValueError("a prerequisite holds exactly one of min_age_months, min_rating, min_domain_index")
         if self.min_domain_index is not None:
             if not self.min_domain_index:
                 raise ValueError("min_domain_index needs at least one domain")
@@ -197,23 +195,15 @@ class Catalogue(_Frozen):
             if rule_entry not in ids:
                 problems.append(f"rules.relational_health: unknown entry {rule_entry}")
         problems += _missing_keys("doses", self.doses, ("regulate", "relate", "reason"))
-        problems += _missing_keys(
-            "messages.phases", self.messages.phases, ("regulate", "relate", "reason", "maintain")
-        )
+        problems += _missing_keys("messages.phases", self.messages.phases, ("regulate", "relate", "reason", "maintain"))
         problems += _missing_keys("messages.regions", self.messages.regions, (*REGION_IDS, "none"))
-        problems += _missing_keys(
-            "messages.status", self.messages.status, ("insufficient", "not_expected")
-        )
-        problems += _missing_keys(
-            "messages.stabilisation_hints", self.messages.stabilisation_hints, REGION_IDS
-        )
+        problems += _missing_keys("messages.status", self.messages.status, ("insufficient", "not_expected"))
+        problems += _missing_keys("messages.stabilisation_hints", self.messages.stabilisation_hints, REGION_IDS)
         problems += _template_problems(self.messages)
         for entry in self.entries:
             unknown_tags = sorted(set(entry.interest_tags) - set(self.interest_tags))
             if unknown_tags:
-                problems.append(
-                    f"entry {entry.id}: interest tags not in interest_tags: {unknown_tags}"
-                )
+                problems.append(f"entry {entry.id}: interest tags not in interest_tags: {unknown_tags}")
             if len(set(entry.regions)) != len(entry.regions):
                 problems.append(f"entry {entry.id}: regions repeat")
             if len(set(entry.target_items)) != len(entry.target_items):
@@ -249,9 +239,7 @@ class Catalogue(_Frozen):
                     problems.append(f"entry {entry.id}: prerequisite on unknown item {rating.item}")
                 for domain in prerequisite.min_domain_index or {}:
                     if domain not in domains:
-                        problems.append(
-                            f"entry {entry.id}: prerequisite on unknown domain {domain}"
-                        )
+                        problems.append(f"entry {entry.id}: prerequisite on unknown domain {domain}")
         return problems
 
     @cached_property
