@@ -1,0 +1,639 @@
+"""Assessment reports as HTML: the clinician report and the family summary.
+
+Both are built from a validated case file and its scored results (oldest first); neither
+computes a score. All text that came from a user (names, notes, titles) is escaped and
+wrapped in `<bdi>` so that right-to-left text cannot reorder what surrounds it.
+
+>>> html = report_html(case=case, results=score_history(case), audience="family")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rootmap.core.case import Assessment, CaseFile, ratings_of
+from rootmap.core.results import AssessmentResult, Comparison, Delta, PlanPhase
+from rootmap.instruments import Instrument, load_instrument
+from rootmap.instruments.catalogue import Catalogue, load_catalogue
+from rootmap.render._format import age_text, esc, humanise, long_date, num, shorten, signed
+from rootmap.render._labels import (
+    DOSE_FAMILY,
+    PHASE_CLINICIAN,
+    PHASE_FAMILY,
+    PHASE_LABEL,
+    domain_label,
+    item_label,
+    period_label,
+    region_label,
+)
+from rootmap.render._page import chip, colgroup, document, model_line
+from rootmap.render.brain_map import FAMILY_REGION, brain_map_svg
+from rootmap.render.charts import domains_over_time_svg, risk_chart_svg
+
+Audience = Literal["clinician", "family"]
+
+_HEADLINES = (
+    ("developmental_risk", "Developmental risk"),
+    ("functioning_index", "Functioning index"),
+    ("relational_health", "Relational health"),
+    ("resilience", "Resilience"),
+)
+_KIND = {"full": "full assessment", "follow_up": "follow-up", "er": "ER snapshot"}
+_DELIVERER_FAMILY = {
+    "caregiver": "you, at home",
+    "teacher": "school staff",
+    "clinician": "your clinician",
+    "specialist": "a specialist",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    case: CaseFile
+    assessment: Assessment
+    result: AssessmentResult
+    previous: AssessmentResult | None
+    history: tuple[AssessmentResult, ...]  # every result up to and including this one
+    instrument: Instrument
+    catalogue: Catalogue
+
+    @property
+    def name(self) -> str:
+        return self.case.client.display_name.strip() or self.case.client.id
+
+
+def _context(case: CaseFile, results: Sequence[AssessmentResult], assessment_id: str | None) -> _Context:
+    if not results:
+        raise ValueError("there is no scored assessment to report on")
+    ids = [r.assessment_id for r in results]
+    if assessment_id is None:
+        position = len(results) - 1
+    elif assessment_id in ids:
+        position = ids.index(assessment_id)
+    else:
+        raise KeyError(f"no assessment with id {assessment_id!r}; the case has {', '.join(ids)}")
+    result = results[position]
+    assessment = next((a for a in case.assessments if a.id == result.assessment_id), None)
+    if assessment is None:
+        raise ValueError(f"result {result.assessment_id!r} is not an assessment of this case file")
+    instrument = load_instrument(result.instrument_version)
+    return _Context(
+        case=case, assessment=assessment, result=result,
+        previous=results[position - 1] if position > 0 else None,
+        history=tuple(results[: position + 1]),
+        instrument=instrument, catalogue=load_catalogue(result.instrument_version),
+    )
+
+
+def _user(text: str, limit: int | None = None) -> str:
+    """User text, escaped and isolated for bidirectional display."""
+    return f"<bdi>{esc(shorten(text, limit) if limit else text)}</bdi>"
+
+
+def _header(ctx: _Context, audience: Audience) -> str:
+    r = ctx.result
+    kind = _KIND.get(r.kind, r.kind)
+    report = "Clinician report" if audience == "clinician" else "Family summary"
+    return (
+        f'<span class="rm-who">{_user(ctx.name, 60)}</span> ({_user(ctx.case.client.id)}) · '
+        f"assessment {_user(r.assessment_id)}, {esc(kind)}, {esc(long_date(r.date))} · "
+        f"{report} · Rootmap"
+    )
+
+
+def _intervention_name(ctx: _Context, entry_id: str) -> str:
+    entry = ctx.catalogue.entries_by_id.get(entry_id)
+    return entry.name if entry else humanise(entry_id)
+
+
+# --------------------------------------------------------------------------------------
+# Clinician report
+
+
+def _facts_table(rows: Sequence[tuple[str, str]]) -> str:
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    return f'<table class="rm-facts">{colgroup(32, 68)}{body}</table>'
+
+
+def _identity(ctx: _Context) -> str:
+    r, client = ctx.result, ctx.case.client
+    rows = [
+        ("Client", f"{_user(ctx.name)} ({_user(client.id)})"),
+        ("Born", esc(long_date(client.birth_date.isoformat()))),
+        ("Age at assessment", esc(f"{age_text(r.age_months)} ({r.age_months} months)")),
+        ("Assessment", f"{_user(r.assessment_id)}, {esc(_KIND.get(r.kind, r.kind))}, "
+                       f"{esc(long_date(r.date))}"),
+    ]
+    if ctx.assessment.trigger:
+        rows.append(("Trigger", esc(ctx.instrument.triggers.get(ctx.assessment.trigger,
+                                                                 ctx.assessment.trigger))))
+    if ctx.previous is not None:
+        rows.append(("Previous assessment", f"{_user(ctx.previous.assessment_id)}, "
+                                            f"{esc(long_date(ctx.previous.date))}"))
+    rows.append(("Instrument", esc(ctx.instrument.name)))
+    if ctx.case.interests:
+        rows.append(("Interests", ", ".join(_user(i) for i in ctx.case.interests)))
+    return _facts_table(rows)
+
+
+def _summary(ctx: _Context) -> str:
+    r, inst = ctx.result, ctx.instrument
+    rows: list[tuple[str, str]] = []
+    if r.kind != "er":
+        risk = f"{num(r.developmental_risk)} {chip('risk', r.risk_band)}"
+        if r.peak_period:
+            risk += f" · peak: {esc(period_label(inst, r.peak_period))}"
+        rows.append(("Developmental risk (0–100)", risk))
+        rows.append(("ACE-style count", esc(f"{r.ace_count} of {len(inst.ace_categories)}"
+                                            if r.ace_count is not None else "–")))
+    index_band = None
+    if r.functioning_index is not None:
+        index_band = next(b.band for b in inst.index_bands
+                          if b.at_least is None or r.functioning_index >= b.at_least)
+    rows.append(("Functioning index (0–100)",
+                 f"{num(r.functioning_index)} {chip('index', index_band) if index_band else ''}"))
+    rows.append(("Relational health (0–100)",
+                 f"{num(r.relational_health)} {chip('relational', r.relational_band)}"))
+    rows.append(("Resilience (0–100)", num(r.resilience)))
+    rows.append(("Entry region", esc(region_label(inst, r.entry_region))))
+    rows.append(("Phase", esc(PHASE_CLINICIAN.get(r.phase, r.phase))))
+    strengths = ", ".join(esc(item_label(inst, i)) for i in r.strengths) or "none rated 5"
+    needs = ", ".join(esc(item_label(inst, i)) for i in r.needs) or "none rated 0–2"
+    rows.append(("Strengths (rated 5)", strengths))
+    rows.append(("Needs (rated 0–2, bottom-up)", needs))
+    return "<h2>Summary</h2>" + _facts_table(rows)
+
+
+def _domain_change(comparison: Comparison | None, domain: str) -> str:
+    if comparison is None or domain not in comparison.domains:
+        return "–"
+    return _delta_text(comparison.domains[domain])
+
+
+def _delta_text(delta: Delta) -> str:
+    if delta.delta is None:
+        return "–"
+    css = f"rm-{delta.label}" if delta.label in ("improved", "declined") else ""
+    return f'<span class="{css}">{signed(delta.delta)} {esc(delta.label or "")}</span>'
+
+
+def _functioning(ctx: _Context) -> str:
+    r, inst = ctx.result, ctx.instrument
+    change = r.change
+    head = "<tr><th>Region</th><th>Domain</th><th class='rm-num'>Index</th><th>Band</th>"
+    if change:
+        head += "<th>Since previous</th><th>Since baseline</th>"
+    rows = []
+    for region in reversed(inst.regions):
+        domain = r.domains.get(region.domain)
+        if domain is None or domain.status == "not_expected":
+            index, band = "–", "not expected at this age"
+        elif domain.status == "insufficient":
+            index, band = "–", "too few items rated"
+        else:
+            index, band = num(domain.index), chip("index", domain.band)
+        row = (f"<tr><td>{esc(region.label)}</td><td>{esc(region.domain_label)}</td>"
+               f"<td class='rm-num'>{index}</td><td>{band}</td>")
+        if change:
+            row += (f"<td>{_domain_change(change.previous, region.domain)}</td>"
+                    f"<td>{_domain_change(change.baseline, region.domain)}</td>")
+        rows.append(row + "</tr>")
+    out = ["<h2>Current functioning</h2>"]
+    out.append('<div class="rm-figure">'
+               + brain_map_svg(instrument=inst, result=r, previous=ctx.previous) + "</div>")
+    widths = (20, 20, 10, 14, 18, 18) if change else (30, 30, 15, 25)
+    out.append(f"<table class='rm-keep'>{colgroup(*widths)}{head}</tr>{''.join(rows)}</table>")
+    out.append(_item_table(ctx))
+    return "".join(out)
+
+
+def _item_table(ctx: _Context) -> str:
+    r, inst = ctx.result, ctx.instrument
+    prev = ctx.previous
+    rows = []
+    for region in reversed(inst.regions):
+        rows.append(f"<tr class='rm-group'><th colspan='{5 if prev else 4}'>{esc(region.label)} · "
+                    f"{esc(region.domain_label)}</th></tr>")
+        for item in inst.functioning_items:
+            if item.region != region.id:
+                continue
+            if item.min_age_months > r.age_months:
+                rating, band = "–", "–"
+                anchor = f"not expected yet (from {item.min_age_months} months)"
+            else:
+                value = r.ratings.get(item.id)
+                if value is None:
+                    rating, band, anchor = "–", chip("index", None).replace("unknown", "not rated"), ""
+                else:
+                    rating = str(value)
+                    band = chip("index", inst.item_bands[value])
+                    anchor = item.anchors.get(value, "")
+            cells = (f"<td>{esc(item.label)}</td><td class='rm-num'>{rating}</td><td>{band}</td>"
+                     f"<td class='rm-small'>{esc(anchor)}</td>")
+            if prev:
+                before = prev.ratings.get(item.id)
+                after = r.ratings.get(item.id)
+                moved = ("–" if before is None or after is None
+                         else f"{before} → {after}" + (f" ({signed(after - before, 0)})"
+                                                        if after != before else ""))
+                cells += f"<td class='rm-num'>{esc(moved)}</td>"
+            rows.append(f"<tr>{cells}</tr>")
+    widths = (22, 10, 12, 42, 14) if prev else (24, 10, 12, 54)
+    head = ("<thead><tr><th>Item</th><th class='rm-num'>Rating</th><th>Band</th><th>Anchor</th>"
+            + (f"<th class='rm-num'>Since {_user(prev.assessment_id)}</th>" if prev else "") + "</tr></thead>")
+    return ("<h3>Item ratings</h3><p class='rm-small rm-muted'>0 profound, 1 severe, 2 moderate, "
+            "3 mild difficulty, 4 age-typical, 5 a strength.</p>"
+            f"<table>{colgroup(*widths)}{head}{''.join(rows)}</table>")
+
+
+def _history(ctx: _Context) -> str:
+    r, inst = ctx.result, ctx.instrument
+    if r.kind == "er":
+        return ""
+    out = ["<h2>Developmental history</h2>",
+           '<div class="rm-figure">' + risk_chart_svg(instrument=inst, result=r) + "</div>"]
+    rows = []
+    for period in inst.periods:
+        if r.age_months < period.start:
+            continue
+        ratings = r.history.get(period.id, {})
+        adversity = ratings.get("adversity")
+        adversity_text = "–" if adversity is None else str(adversity)
+        if adversity is None and period.id in r.derived_adversity:
+            adversity_text = f"{r.derived_adversity[period.id]} (derived from events)"
+        relational = ratings.get("relational_health")
+        rows.append(
+            f"<tr><td>{esc(period.label)}</td><td class='rm-num'>{esc(adversity_text)}</td>"
+            f"<td class='rm-num'>{'–' if relational is None else relational}</td>"
+            f"<td class='rm-num'>{num(r.period_risk.get(period.id))}</td>"
+            f"<td class='rm-num'>{period.weight:.2f}</td></tr>"
+        )
+    out.append(f"<table class='rm-keep'>{colgroup(34, 18, 20, 14, 14)}<tr><th>Period</th>"
+               "<th class='rm-num'>Adversity (0–4)</th>"
+               "<th class='rm-num'>Relational health (0–4)</th><th class='rm-num'>Risk</th>"
+               f"<th class='rm-num'>Timing weight</th></tr>{''.join(rows)}</table>")
+    out.append("<p class='rm-small rm-muted'>Risk per period weighs adversity against relational "
+               "poverty; earlier periods weigh more. The weights are clinical judgement, not fitted "
+               "values. Overall developmental risk: "
+               f"{num(r.developmental_risk)}; ACE-style count {r.ace_count if r.ace_count is not None else '–'}"
+               f" of {len(inst.ace_categories)} (shown beside the risk to show what timing adds).</p>")
+    events = [e for e in ctx.case.events if e.onset_months <= r.age_months]
+    if events:
+        rows = []
+        for e in events:
+            span = f"{e.onset_months}–{'ongoing' if e.end_months is None else e.end_months}"
+            rows.append(
+                f"<tr><td>{esc(inst.event_categories.get(e.category, e.category))}</td>"
+                f"<td class='rm-num'>{esc(span)}</td><td class='rm-num'>{e.severity}</td>"
+                f"<td>{_user(e.note)}</td><td>{_user(e.source)}</td></tr>"
+            )
+        out.append("<h3>Adverse events counted at this assessment</h3>"
+                   f"<table>{colgroup(18, 12, 12, 40, 18)}<thead><tr><th>Category</th><th class='rm-num'>Months</th>"
+                   "<th class='rm-num'>Severity</th><th>Note</th><th>Source</th></tr></thead>"
+                   f"{''.join(rows)}</table>")
+    return "".join(out)
+
+
+def _relational(ctx: _Context) -> str:
+    r, inst = ctx.result, ctx.instrument
+    ratings = ratings_of(ctx.assessment.relational)
+    rows = []
+    for item in inst.relational_items:
+        value = ratings.get(item.id)
+        word = "not rated" if value is None else f"{value} · {inst.relational.scale.get(value, '')}"
+        anchor = "" if value is None else item.anchors.get(value, "")
+        rows.append(f"<tr><td>{esc(item.label)}</td><td>{esc(word)}</td>"
+                    f"<td class='rm-small'>{esc(anchor)}</td></tr>")
+    return ("<section class='rm-keep'><h2>Current relational health</h2>"
+            f"<p>Relational health {num(r.relational_health)} {chip('relational', r.relational_band)}"
+            f" · resilience {num(r.resilience)}</p>"
+            f"<table class='rm-keep'>{colgroup(28, 18, 54)}"
+            "<tr><th>Connection</th><th>Rating (0–4)</th><th>Anchor</th></tr>"
+            f"{''.join(rows)}</table></section>")
+
+
+def _plan(ctx: _Context) -> str:
+    r, inst, plan = ctx.result, ctx.instrument, ctx.result.plan
+    out = ["<h2>Sequenced plan</h2>"]
+    out.append(f"<p>Entry region: <b>{esc(region_label(inst, r.entry_region))}</b> · phase "
+               f"<b>{esc(PHASE_CLINICIAN.get(r.phase, r.phase))}</b>.</p>")
+    if plan.progress:
+        out.append(f'<p class="rm-note">{esc(plan.progress)}</p>')
+    if plan.stabilisation:
+        out.append(f'<p class="rm-note"><b>Immediate stabilisation.</b> {esc(plan.stabilisation)}</p>')
+    if plan.missing_information:
+        missing = ", ".join(esc(domain_label(inst, d)) for d in plan.missing_information)
+        out.append(f'<p class="rm-note"><b>Missing information:</b> too few items rated to judge '
+                   f"{missing}. Rate them to complete the plan.</p>")
+    if plan.abridged:
+        out.append("<p class='rm-muted'>Abridged plan (ER snapshot): the first phase only, "
+                   "at most three recommendations.</p>")
+    if not plan.phases:
+        out.append("<p>No region is compromised: maintain what works and review at the next "
+                   "follow-up.</p>")
+    for n, phase in enumerate(plan.phases, start=1):
+        out.append(_phase(ctx, n, phase))
+    return "".join(out)
+
+
+def _phase(ctx: _Context, n: int, phase: PlanPhase) -> str:
+    inst = ctx.instrument
+    parts = [f'<div class="rm-phase"><div class="rm-phase-head">Phase {n}: '
+             f"{esc(PHASE_LABEL.get(phase.phase, phase.phase))}</div>",
+             f"<p class='rm-small rm-phase-dose'>Dose: {esc(phase.dose)}</p>"]
+    if phase.recommendations:
+        rows = []
+        for rec in phase.recommendations:
+            drivers = ", ".join(
+                f"{esc(item_label(inst, i))} ({ctx.result.ratings.get(i, '–')})" for i in rec.drivers
+            )
+            why = drivers or "–"
+            if rec.reason:
+                why = (why + "<br>" if drivers else "") + esc(rec.reason)
+            rows.append(f"<tr><td><b>{esc(_intervention_name(ctx, rec.id))}</b></td>"
+                        f"<td class='rm-num'>{num(rec.score)}</td><td>{why}</td></tr>")
+        parts.append(f"<table>{colgroup(40, 10, 50)}<tr><th>Recommendation</th><th class='rm-num'>Score</th>"
+                     f"<th>Driven by (rating)</th></tr>{''.join(rows)}</table>")
+    else:
+        parts.append("<p>No candidate scored above 0 in this phase.</p>")
+    if phase.deferred:
+        items = "".join(f"<li><b>{esc(_intervention_name(ctx, d.id))}</b>: {esc(d.reason)}</li>"
+                        for d in phase.deferred)
+        parts.append(f"<p class='rm-small'><b>Deferred</b></p><ul class='rm-small'>{items}</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _change(ctx: _Context) -> str:
+    r, inst, change = ctx.result, ctx.instrument, ctx.result.change
+    out: list[str] = []
+    if change is None and len(ctx.history) < 2:
+        return ""
+    out.append("<h2>Change over time</h2>")
+    if change is not None:
+        prev, base = change.previous, change.baseline
+        head = (f"<tr><th>Score</th><th class='rm-num'>Baseline {_user(base.assessment_id)}</th>"
+                f"<th class='rm-num'>Previous {_user(prev.assessment_id)}</th>"
+                f"<th class='rm-num'>Now {_user(r.assessment_id)}</th>"
+                "<th>Since previous</th><th>Since baseline</th></tr>")
+        rows = []
+        for key, label in _HEADLINES:
+            p, b = prev.headline.get(key), base.headline.get(key)
+            if p is None or b is None:
+                continue
+            rows.append(f"<tr><td>{esc(label)}</td><td class='rm-num'>{num(b.before)}</td>"
+                        f"<td class='rm-num'>{num(p.before)}</td><td class='rm-num'>{num(p.after)}</td>"
+                        f"<td>{_delta_text(p)}</td><td>{_delta_text(b)}</td></tr>")
+        for region in inst.regions:
+            p, b = prev.domains.get(region.domain), base.domains.get(region.domain)
+            if p is None or b is None:
+                continue
+            rows.append(f"<tr><td>{esc(region.domain_label)}</td><td class='rm-num'>{num(b.before)}</td>"
+                        f"<td class='rm-num'>{num(p.before)}</td><td class='rm-num'>{num(p.after)}</td>"
+                        f"<td>{_delta_text(p)}</td><td>{_delta_text(b)}</td></tr>")
+        out.append(f"<table class='rm-keep'>{colgroup(22, 12, 12, 12, 21, 21)}{head}{''.join(rows)}</table>")
+        out.append(f"<p class='rm-small rm-muted'>A change of {inst.change.threshold:g} points or more "
+                   "is labelled improved or declined; less is stable. For developmental risk, "
+                   "lower is better.</p>")
+        moves = []
+        for comparison, word in ((prev, "previous"), (base, "baseline")):
+            before = region_label(inst, comparison.entry_region_before)
+            after = region_label(inst, comparison.entry_region_after)
+            moves.append(f"Since the {word} assessment ({_user(comparison.assessment_id)}): entry region "
+                         f"{esc(before)} → {esc(after)}, {esc(comparison.phase_progress)}.")
+        out.append("<p>" + "<br>".join(moves) + "</p>")
+        changed = [(i, d) for i, d in prev.items.items() if d != 0]
+        if changed:
+            ups = [f"{esc(item_label(inst, i))} ({signed(d, 0)})" for i, d in changed if d > 0]
+            downs = [f"{esc(item_label(inst, i))} ({signed(d, 0)})" for i, d in changed if d < 0]
+            if ups:
+                out.append(f"<p><b>Items up since previous:</b> {', '.join(ups)}.</p>")
+            if downs:
+                out.append(f"<p><b>Items down since previous:</b> {', '.join(downs)}.</p>")
+    if len(ctx.history) >= 2:
+        out.append('<div class="rm-figure">'
+                   + domains_over_time_svg(instrument=inst, results=ctx.history) + "</div>")
+    return "".join(out)
+
+
+def _sources(ctx: _Context) -> str:
+    a = ctx.assessment
+    out = ["<h2>Informants and documents reviewed</h2>"]
+    if a.informants:
+        rows = "".join(
+            f"<tr><td>{_user(i.role)}</td><td>{_user(i.name)}</td>"
+            f"<td class='rm-num'>{'–' if i.hours is None else f'{i.hours:g}'}</td></tr>"
+            for i in a.informants
+        )
+        total = sum(i.hours or 0 for i in a.informants)
+        out.append(f"<table class='rm-keep'>{colgroup(30, 52, 18)}"
+                   "<tr><th>Role</th><th>Informant</th><th class='rm-num'>Hours</th></tr>"
+                   f"{rows}<tr><td colspan='2'><b>Total</b></td><td class='rm-num'><b>{total:g}</b></td>"
+                   "</tr></table>")
+    else:
+        out.append("<p>No informants recorded.</p>")
+    if a.documents:
+        rows = "".join(
+            f"<tr><td>{_user(d.title)}</td><td>{_user(d.source)}</td>"
+            f"<td>{esc(long_date(d.date.isoformat())) if d.date else '–'}</td></tr>"
+            for d in a.documents
+        )
+        out.append(f"<table>{colgroup(50, 30, 20)}<thead><tr><th>Document</th><th>Source</th>"
+                   f"<th>Date</th></tr></thead>{rows}</table>")
+    else:
+        out.append("<p>No documents recorded.</p>")
+    return "".join(out)
+
+
+def _about(ctx: _Context) -> str:
+    return ("<h2>About this report</h2><p class='rm-small'>"
+            f"{model_line(ctx.result.instrument_version)} Rootmap supports bottom-up, sequenced, "
+            "developmentally informed care: regulate, then relate, then reason. Indices run from 0 "
+            "to 100 (higher is better, except developmental risk, where higher means more risk). "
+            "Numbers are rounded to one decimal for display only.</p>")
+
+
+def _clinician_body(ctx: _Context) -> str:
+    return "".join([
+        "<h1>Clinician report</h1>",
+        _identity(ctx),
+        _summary(ctx),
+        _plan(ctx),
+        _functioning(ctx),
+        _relational(ctx),
+        _history(ctx),
+        _change(ctx),
+        _sources(ctx),
+        _about(ctx),
+    ])
+
+
+# --------------------------------------------------------------------------------------
+# Family summary: short sentences, plain words, strengths first.
+
+
+def _plural_join(words: Sequence[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _going_well(ctx: _Context, name: str) -> str:
+    r, inst = ctx.result, ctx.instrument
+    points: list[str] = []
+    for item_id in r.strengths:
+        points.append(f"{esc(item_label(inst, item_id, family=True))} is a real strength.")
+    for region in inst.regions:
+        domain = r.domains.get(region.domain)
+        if domain is not None and domain.band == "typical":
+            points.append(f"{esc(FAMILY_REGION[region.id])}: on track for age.")
+    ratings = ratings_of(ctx.assessment.relational)
+    good = [item for item in inst.relational_items if (ratings.get(item.id) or 0) >= 3]
+    for item in good:
+        points.append(f"{esc(item.label)}: good.")
+    if ctx.previous is not None:
+        better = [i for i, v in r.ratings.items()
+                  if v is not None and (before := ctx.previous.ratings.get(i)) is not None and v > before]
+        if better:
+            labels = [esc(item_label(inst, i, family=True).lower()) for i in better[:4]]
+            points.append(f"Better than last time: {_plural_join(labels)}.")
+    if ctx.case.interests:
+        interests = [_user(i) for i in ctx.case.interests]
+        points.append(f"{name} enjoys {_plural_join(interests)}. We use these in the plan.")
+    if not points:
+        points.append("We will look for strengths together at the next visit.")
+    return "<h2>What is going well</h2><ul>" + "".join(f"<li>{p}</li>" for p in points) + "</ul>"
+
+
+def _this_week(ctx: _Context, name: str) -> str:
+    r, plan = ctx.result, ctx.result.plan
+    out = ["<h2>Where we start</h2>", f"<p class='rm-lead'>{esc(PHASE_FAMILY.get(r.phase, ''))}</p>"]
+    if plan.stabilisation:
+        out.append("<p>Right now, the most important thing is a calm, steady routine and a "
+                   "familiar adult close by.</p>")
+    out.append("<h2>Things to do this week</h2>")
+    first = next((p for p in plan.phases if p.recommendations), None)
+    if first is None:
+        out.append("<p>Keep doing what works. Keep routines steady. We will check in again at "
+                   "the next visit.</p>")
+        return "".join(out)
+    for rec in first.recommendations:
+        entry = ctx.catalogue.entries_by_id.get(rec.id)
+        title = entry.name if entry else humanise(rec.id)
+        lines = [f'<div class="rm-todo"><div class="rm-todo-name">{esc(title)}</div>']
+        if entry:
+            lines.append(f"<p>{esc(entry.description)}</p>")
+            lines.append(f"<p><b>How often:</b> {esc(entry.dose)}</p>")
+            who = [_DELIVERER_FAMILY.get(d, d) for d in entry.delivered_by]
+            lines.append(f"<p><b>Who:</b> {esc(_plural_join(who))}.</p>")
+        else:
+            lines.append(f"<p><b>How often:</b> {esc(DOSE_FAMILY.get(first.phase, ''))}</p>")
+        if rec.drivers:
+            helps = [esc(item_label(ctx.instrument, i, family=True).lower()) for i in rec.drivers]
+            lines.append(f"<p><b>It helps with:</b> {_plural_join(helps)}.</p>")
+        elif rec.reason:
+            lines.append(f"<p><b>Why:</b> more safe, caring adults around {name}, and support "
+                         "for the adults too.</p>")
+        lines.append("</div>")
+        out.append("".join(lines))
+    later = [p for p in plan.phases if p is not first and p.recommendations]
+    if later:
+        names = [esc(_intervention_name(ctx, rec.id)) for p in later for rec in p.recommendations]
+        out.append(f"<h3>Later steps</h3><p>When this is going well, we add: {_plural_join(names)}.</p>")
+    return "".join(out)
+
+
+def _family_change(ctx: _Context) -> str:
+    change, inst = ctx.result.change, ctx.instrument
+    if change is None:
+        return ""
+    prev = change.previous
+    better = [FAMILY_REGION[r.id] for r in inst.regions
+              if (d := prev.domains.get(r.domain)) is not None and d.label == "improved"]
+    harder = [FAMILY_REGION[r.id] for r in inst.regions
+              if (d := prev.domains.get(r.domain)) is not None and d.label == "declined"]
+    when = esc(long_date(prev.date))
+    out = [f"<h2>Since last time ({when})</h2><ul>"]
+    for area in better:
+        out.append(f"<li>{esc(area)}: better.</li>")
+    for area in harder:
+        out.append(f"<li>{esc(area)}: harder right now. This often happens after changes. "
+                   "It can get better again.</li>")
+    if not better and not harder:
+        out.append("<li>Things are about the same as last time.</li>")
+    elif len(better) + len(harder) < len(inst.regions):
+        out.append("<li>Other areas are about the same.</li>")
+    if prev.phase_progress == "progressed":
+        out.append("<li>Good news: we can move on to the next step of the plan.</li>")
+    out.append("</ul>")
+    return "".join(out)
+
+
+def _family_body(ctx: _Context) -> str:
+    name = _user(ctx.name, 60)
+    r = ctx.result
+    intro = (f"<h1>A summary for {name}'s family</h1>"
+             f"<p class='rm-lead'>This is what we found on {esc(long_date(r.date))}. "
+             "It shows what is going well, what is hard right now, and what to do next.</p>")
+    map_part = (
+        "<h2>The brain map</h2>"
+        "<p class='rm-with-next'>The brain grows from the bottom up. The bottom part looks after "
+        "the body. The top part looks after thinking and learning. We help the bottom parts "
+        "first. Light colours mean doing well. Darker colours mean harder. Every box also says "
+        "it in words.</p>"
+        '<div class="rm-figure rm-family-map">'
+        + brain_map_svg(instrument=ctx.instrument, result=r, previous=ctx.previous, family=True)
+        + "</div>"
+    )
+    closing = ("<h2>Good to know</h2><ul>"
+               "<li>This is a picture of how things are now. It is not a diagnosis.</li>"
+               "<li>Children grow and change. So will this picture.</li>"
+               "<li>Your clinician will go through it with you. Please ask anything.</li></ul>")
+    return "".join([intro, _going_well(ctx, name), _this_week(ctx, name), _family_change(ctx),
+                    map_part, closing])
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+
+
+def report_html(
+    *,
+    case: CaseFile,
+    results: Sequence[AssessmentResult],
+    assessment_id: str | None = None,
+    audience: Audience = "clinician",
+) -> str:
+    """The report of one assessment (the latest by default) as a complete HTML document.
+
+    `results` are all scored assessments of the case, oldest first (`score_history`).
+    """
+    if audience not in ("clinician", "family"):
+        raise ValueError(f"audience must be 'clinician' or 'family', not {audience!r}")
+    ctx = _context(case, results, assessment_id)
+    body = _clinician_body(ctx) if audience == "clinician" else _family_body(ctx)
+    title = (f"Rootmap {'clinician report' if audience == 'clinician' else 'family summary'}, "
+             f"{shorten(ctx.name, 60)}, {ctx.result.assessment_id}")
+    return document(
+        title=title,
+        header=_header(ctx, audience),
+        footer=model_line(ctx.result.instrument_version),
+        body=body,
+        body_class="rm-family" if audience == "family" else "rm-clinician",
+    )
+
+
+def report_pdf(
+    *,
+    case: CaseFile,
+    results: Sequence[AssessmentResult],
+    assessment_id: str | None = None,
+    audience: Audience = "clinician",
+) -> bytes:
+    """The same report as PDF bytes (WeasyPrint, imported only here)."""
+    from rootmap.render.pdf import html_to_pdf
+
+    return html_to_pdf(report_html(case=case, results=results, assessment_id=assessment_id,
+                                   audience=audience))
