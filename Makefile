@@ -16,12 +16,13 @@ $(STAMP): pyproject.toml
 system-deps:
 	scripts/system-deps
 
-run: $(STAMP)
-	$(BIN)/rootmap score examples/
+# Demo data in rootmap.sqlite3 (or DATABASE_URL), served on http://127.0.0.1:8000.
+run: $(STAMP) system-deps
+	$(BIN)/rootmap demo --password "$${ROOTMAP_DEMO_PASSWORD:-rootmap-demo}"
 
+# Both databases run even when the first fails, so one run shows every failure.
 test: $(STAMP) system-deps
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
+	status=0; $(MAKE) test-sqlite || status=1; $(MAKE) test-postgres || status=1; exit $$status
 
 test-sqlite: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider

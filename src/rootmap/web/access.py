@@ -16,6 +16,24 @@ from rootmap.web.caregiving.models import Household
 from rootmap.web.clients.models import Client
 
 
+# The largest primary key a 64-bit column holds; a larger "id" cannot name a record, and
+# SQLite raises OverflowError rather than finding nothing.
+MAX_PK = 2**63 - 1
+
+
+def as_pk(value: object) -> int | None:
+    """A record id from a URL or a form, or None when it cannot be one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 19:
+        number = int(value.strip())
+    else:
+        return None
+    return number if 0 < number <= MAX_PK else None
+
+
 def sees_whole_organisation(user: User) -> bool:
     return user.role in (User.Role.ADMIN, User.Role.SUPERVISOR)
 
@@ -29,10 +47,13 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
     return clients
 
 
-def client_for(user: User, client_id: int) -> Client:
+def client_for(user: User, client_id: object) -> Client:
+    pk = as_pk(client_id)
     try:
-        return clients_visible_to(user).get(pk=client_id)
-    except (Client.DoesNotExist, ValueError, TypeError):
+        if pk is None:
+            raise Client.DoesNotExist
+        return clients_visible_to(user).get(pk=pk)
+    except Client.DoesNotExist:
         raise Http404("No such client") from None
 
 
@@ -40,10 +61,13 @@ def assessments_visible_to(user: User) -> QuerySet[Assessment]:
     return Assessment.objects.filter(client__in=clients_visible_to(user))
 
 
-def assessment_for(user: User, assessment_id: int) -> Assessment:
+def assessment_for(user: User, assessment_id: object) -> Assessment:
+    pk = as_pk(assessment_id)
     try:
-        return assessments_visible_to(user).select_related("client").get(pk=assessment_id)
-    except (Assessment.DoesNotExist, ValueError, TypeError):
+        if pk is None:
+            raise Assessment.DoesNotExist
+        return assessments_visible_to(user).select_related("client").get(pk=pk)
+    except Assessment.DoesNotExist:
         raise Http404("No such assessment") from None
 
 
@@ -54,10 +78,13 @@ def households_visible_to(user: User) -> QuerySet[Household]:
     return Household.objects.filter(organisation_id=user.organisation_id)
 
 
-def household_for(user: User, household_id: int) -> Household:
+def household_for(user: User, household_id: object) -> Household:
+    pk = as_pk(household_id)
     try:
-        return households_visible_to(user).get(pk=household_id)
-    except (Household.DoesNotExist, ValueError, TypeError):
+        if pk is None:
+            raise Household.DoesNotExist
+        return households_visible_to(user).get(pk=pk)
+    except Household.DoesNotExist:
         raise Http404("No such household") from None
 
 

@@ -1,32 +1,53 @@
 """Django settings for Rootmap, read from the environment.
 
-DATABASE_URL       sqlite:///path or postgresql://... (default: rootmap.sqlite3 in the working folder)
-ROOTMAP_SECRET_KEY required unless ROOTMAP_DEBUG or ROOTMAP_DEMO is on
-ROOTMAP_DEBUG      development mode
-ROOTMAP_DEMO       demo mode: shown on every page
-ROOTMAP_ALLOWED_HOSTS  comma-separated host names
+Production is every run that is not development (ROOTMAP_DEBUG), demo (ROOTMAP_DEMO) or the
+test suite (ROOTMAP_TESTING). Production demands a real secret key and turns on every
+transport protection; `manage.py check --deploy` prints no warning with these settings.
+
+DATABASE_URL            sqlite:///path or postgresql://... (default: rootmap.sqlite3 in the working folder)
+ROOTMAP_SECRET_KEY      required in production: at least 50 characters
+ROOTMAP_DEBUG           development mode
+ROOTMAP_DEMO            demo mode: shown on every page, two-factor sign-in not required
+ROOTMAP_ALLOWED_HOSTS   comma-separated host names
+ROOTMAP_CSRF_TRUSTED_ORIGINS  comma-separated https origins, when a proxy changes the host
+ROOTMAP_REQUIRE_2FA     TOTP second factor for every user (default: on, except in demo mode and tests)
+ROOTMAP_BEHIND_PROXY    trust X-Forwarded-Proto/-For from a TLS-terminating reverse proxy
+ROOTMAP_SSL_REDIRECT    redirect http to https in production (default on)
+ROOTMAP_HSTS_SECONDS    Strict-Transport-Security max-age in production (default one year)
+ROOTMAP_HSTS_PRELOAD    ask browsers to preload HSTS for the host (default on)
+ROOTMAP_AUDIT_KEY       key of the audit log's HMAC chain (default: derived from the secret key)
+ROOTMAP_PSEUDONYM_KEY   key of the de-identified export's pseudonyms and date shifts
+                        (default: derived from the secret key)
+ROOTMAP_LOCKOUT_FAILURES  failed sign-ins before a lockout (default 5)
+ROOTMAP_LOCKOUT_MINUTES   how long a lockout lasts (default 30)
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
-from rootmap.web.env import env_bool, env_list, env_str
+from rootmap.web.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 
 DEBUG = env_bool("ROOTMAP_DEBUG", False)
 DEMO_MODE = env_bool("ROOTMAP_DEMO", False)
 TESTING = env_bool("ROOTMAP_TESTING", False)
+PRODUCTION = not (DEBUG or DEMO_MODE or TESTING)
 
-_insecure_allowed = DEBUG or DEMO_MODE or TESTING
 SECRET_KEY = env_str(
     "ROOTMAP_SECRET_KEY",
-    "insecure-development-key-never-use-in-production" if _insecure_allowed else None,
+    None if PRODUCTION else "insecure-development-key-never-use-in-production",
 )
+if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    # Fail loudly rather than sign sessions with a guessable key.
+    raise RuntimeError("ROOTMAP_SECRET_KEY must be a random string of at least 50 characters")
 ALLOWED_HOSTS = env_list("ROOTMAP_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("ROOTMAP_CSRF_TRUSTED_ORIGINS", [])  # e.g. https://rootmap.example.org
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -34,22 +55,33 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "rootmap.web.accounts",
     "rootmap.web.clients",
     "rootmap.web.assessments",
     "rootmap.web.caregiving",
     "rootmap.web.audit",
+    "rootmap.web.integrity",
+    "rootmap.web.privacy",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Sends a signed-in user without a verified second factor to enrolment or verification.
+    "rootmap.web.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rootmap.web.urls"
@@ -65,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "rootmap.web.context_processors.rootmap",
             ],
         },
     },
@@ -76,8 +109,20 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite's flush (used by the test suite) runs row-by-row DELETEs, which the integrity
+    # triggers forbid; this engine lifts them for the flush and puts them back afterwards.
+    DATABASES["default"]["ENGINE"] = "rootmap.web.integrity.sqlite3"
+    # Django's default test database, said explicitly: pytest-django recognises an
+    # in-memory SQLite test database by this name once the engine is not Django's own.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = ":memory:"
 
+# --- Sign-in -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out sign-in before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -91,6 +136,73 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Two-factor sign-in (TOTP) for everyone, except in demo mode and in tests not about it.
+ROOTMAP_REQUIRE_2FA = env_bool("ROOTMAP_REQUIRE_2FA", not (DEMO_MODE or TESTING))
+OTP_TOTP_ISSUER = "Rootmap"
+OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try
+
+# Lockout after repeated failed sign-ins (django-axes), per user name and address, so that
+# a stranger cannot lock a clinician out from elsewhere. Off in the test suite, whose
+# client.login() carries no request; the security tests switch it on.
+AXES_ENABLED = env_bool("ROOTMAP_LOCKOUT", not TESTING)
+AXES_FAILURE_LIMIT = env_int("ROOTMAP_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ROOTMAP_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The same address the audit log records (behind the proxy: the address the proxy saw).
+AXES_CLIENT_IP_CALLABLE = "rootmap.web.accounts.middleware.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+
+# Sessions end after 15 idle minutes: every request renews the 15 minutes.
+SESSION_COOKIE_AGE = 15 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- Transport and browser protections ----------------------------------------------------
+BEHIND_PROXY = env_bool("ROOTMAP_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("ROOTMAP_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("ROOTMAP_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("ROOTMAP_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-rootmap-session"  # browsers refuse it without https
+
+# Strict Content-Security-Policy: no inline script or style anywhere, nothing from elsewhere.
+# Scripts and stylesheets are static files; SVG is inline markup styled by classes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# --- Keys derived for audit and privacy (see rootmap.web.keys) ------------------------------
+ROOTMAP_AUDIT_KEY = env_str("ROOTMAP_AUDIT_KEY", "")
+ROOTMAP_PSEUDONYM_KEY = env_str("ROOTMAP_PSEUDONYM_KEY", "")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -98,6 +210,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env_str("ROOTMAP_STATIC_ROOT", str(Path.cwd() / "var" / "static")))
+# Only for `collectstatic`; left unset, whitenoise serves from the package (finders) and does
+# not warn about a missing directory.
+STATIC_ROOT = Path(env_str("ROOTMAP_STATIC_ROOT")) if env_str("ROOTMAP_STATIC_ROOT", "") else None
+STATICFILES_DIRS = [BASE_DIR / "static"]  # rootmap/web/static: the app's own css and htmx
 WHITENOISE_USE_FINDERS = True  # serve straight from the package, no collectstatic needed
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

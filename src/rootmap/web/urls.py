@@ -1,5 +1,14 @@
 """Rootmap's URLs. Every URL here must have a row in the access matrix test."""
 
-from django.urls import path
+from django.urls import include, path
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # Sign-in with a second factor, sign-out (names `login`, `logout`), the audit log and
+    # the de-identified research export.
+    path("", include("rootmap.web.accounts.urls")),
+    path("", include("rootmap.web.audit.urls")),
+    path("", include("rootmap.web.privacy.urls")),
+    path("", include("rootmap.web.clients.urls")),
+    path("", include("rootmap.web.caregiving.urls")),
+    path("", include("rootmap.web.assessments.urls")),
+]

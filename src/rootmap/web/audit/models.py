@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit log."""
+"""The append-only, hash-chained audit log and the signed head of its chain."""
 
 from django.conf import settings
 from django.db import models
@@ -6,8 +6,9 @@ from django.db import models
 
 class AuditEntry(models.Model):
     at = models.DateTimeField()
+    # PROTECT: an entry never changes, so a user with a history is deactivated, not deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_name = models.CharField(max_length=150, blank=True)  # kept if the user is removed
     organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -26,3 +27,21 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type} {self.object_id}"
+
+
+class AuditHead(models.Model):
+    """The chain's newest entry and length, signed with the audit key.
+
+    Deleting the newest entries leaves an intact but shorter chain; the head, moved
+    forward in the same transaction as every append, shows what is missing. Its signature
+    stops anyone without the audit key from winding it back.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    length = models.PositiveBigIntegerField(default=0)
+    last_entry_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64)
+    signature = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"audit chain of {self.length} entries ending at {self.last_entry_id}"

@@ -10,7 +10,12 @@ class Household(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="households")
     reference = models.CharField(max_length=40)
     name = models.CharField(max_length=120)
+    # The household as it stands now, being edited: caregivers, internal and external
+    # resources, children (the household file's fields; a child who is a client is named
+    # by its reference and its age follows its birth date). Estimates are dated copies.
+    inputs = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [

@@ -1,0 +1,64 @@
+"""What `rootmap demo`, `rootmap serve` and `rootmap manage` share: Django set-up and serving."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def setup_django() -> str | None:
+    """Set Django up for the web settings; a settings problem comes back as one line."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rootmap.web.settings")
+    try:
+        import django
+
+        django.setup()
+    except RuntimeError as error:  # the settings' env readers fail loudly, with a message
+        return str(error)
+    return None
+
+
+def database_label() -> str:
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"SQLite database {settings['NAME']}"
+    return f"{connection.vendor} database {settings.get('NAME')} on {settings.get('HOST') or 'localhost'}"
+
+
+def migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def serve(host: str, port: int) -> int:
+    from waitress import serve as waitress_serve
+
+    from rootmap.web.wsgi import application
+
+    print(f"Rootmap is serving on http://{host}:{port}/ (Ctrl+C stops it)", flush=True)
+    try:
+        waitress_serve(application, host=host, port=port, threads=8, ident="Rootmap")
+    except OSError as error:
+        print(f"rootmap: cannot serve on {host}:{port}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        return 0
+    return 0
+
+
+def port_number(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (1 to 65535)")
+    return value

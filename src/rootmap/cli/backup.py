@@ -1,0 +1,37 @@
+"""`rootmap backup FILE`: the whole database in one verified, compressed file.
+
+The file holds every client's data and the sign-in secrets: keep it encrypted and
+access-controlled. The backup is recorded in the audit log as an export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rootmap.cli._database import add_settings_argument, database_problem, setup_django
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="where to write the backup (e.g. rootmap.backup.json.gz)")
+    add_settings_argument(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    setup_django(args)
+    from django.db import DatabaseError
+
+    from rootmap.web.backups import BackupError, backup_write
+
+    try:
+        manifest = backup_write(path=Path(args.file))
+    except BackupError as error:
+        print(f"rootmap backup: {error}", file=sys.stderr)
+        return 1
+    except DatabaseError as error:
+        print(f"rootmap backup: {database_problem(error)}", file=sys.stderr)
+        return 2
+    print(f"Backed up {manifest['rows']} rows of {sum(1 for v in manifest['counts'].values() if v)} "
+          f"tables to {args.file} (SHA-256 {manifest['sha256'][:16]}..., verified).")
+    return 0

@@ -1,0 +1,37 @@
+"""`rootmap serve`: serve an existing database with waitress (run `rootmap manage migrate` first)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rootmap.cli._web import DEFAULT_HOST, DEFAULT_PORT, port_number
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to serve on (default {DEFAULT_HOST})")
+    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT,
+                        help=f"port to serve on (default {DEFAULT_PORT})")
+
+
+def run(args: argparse.Namespace) -> int:
+    from rootmap.cli._web import serve, setup_django
+
+    problem = setup_django()
+    if problem:
+        print(f"rootmap serve: {problem}", file=sys.stderr)
+        return 2
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as error:
+        print(f"rootmap serve: the database cannot be used: {error}", file=sys.stderr)
+        return 2
+    if pending:
+        print("rootmap serve: the database is not up to date; run `rootmap manage migrate` "
+              "(or `rootmap demo` for a demo database)", file=sys.stderr)
+        return 2
+    return serve(args.host, args.port)

@@ -1,0 +1,62 @@
+"""Two-factor sign-in, required outside demo mode (settings.ROOTMAP_REQUIRE_2FA).
+
+A user who has given a password but no second factor yet is signed in to Django, but may
+only reach the pages that finish signing in (verify a code, enrol an authenticator) and
+sign out; every other request is sent there. It sits after django-otp's OTPMiddleware,
+which tells whether the session's second factor is verified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import Resolver404, resolve, reverse
+
+# URL names an unverified user may still reach.
+OPEN_BEFORE_SECOND_FACTOR = frozenset({"two-factor-verify", "two-factor-setup", "logout", "login"})
+
+
+def needs_second_factor(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    if not getattr(settings, "ROOTMAP_REQUIRE_2FA", True):
+        return False
+    if user is None or not user.is_authenticated:
+        return False
+    # OTPMiddleware gives request.user is_verified(); a user just signed in by
+    # django.contrib.auth.login() in this request has not got it yet, nor a second factor.
+    is_verified = getattr(user, "is_verified", None)
+    return not (is_verified() if callable(is_verified) else False)
+
+
+class SecondFactorRequiredMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if needs_second_factor(request):
+            try:
+                name = resolve(request.path_info).url_name
+            except Resolver404:
+                name = None
+            if name not in OPEN_BEFORE_SECOND_FACTOR:
+                return HttpResponseRedirect(second_factor_url(request.user, request.get_full_path()))
+        return self.get_response(request)
+
+
+def second_factor_url(user, next_url: str | None = None) -> str:
+    from django_otp import user_has_device
+
+    target = reverse("two-factor-verify" if user_has_device(user) else "two-factor-setup")
+    if next_url:
+        target += "?" + urlencode({"next": next_url})
+    return target
+
+
+def client_address(request: HttpRequest) -> str:
+    """For django-axes: the address a sign-in came from, as the audit log records it."""
+    from rootmap.web.audit.services import client_ip
+
+    return client_ip(request) or ""

@@ -1,0 +1,18 @@
+"""Small display filters for the assessment pages."""
+
+from django import template
+
+from rootmap.web.assessments.presenters import BAND_TONE
+
+register = template.Library()
+
+
+@register.filter
+def tone(band: str | None) -> str:
+    """The badge colour of a band or change label (ok, info, warn, bad)."""
+    return BAND_TONE.get(band or "", "info")
+
+
+@register.filter
+def band_text(band: str | None) -> str:
+    return (band or "").replace("_", " ").capitalize()

@@ -1,0 +1,338 @@
+"""Assessment pages: new, entry (with autosave), finalise, amend, results, presentation, reports.
+
+Thin views: read through rootmap.web.access (404 outside the user's scope), call one
+service, render. Every view of client data is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rootmap.instruments import load_instrument
+from rootmap.web.access import assessment_for, client_for
+from rootmap.web.assessments import presenters
+from rootmap.web.assessments.models import Assessment
+from rootmap.web.assessments.services import (
+    AssessmentConflict,
+    AssessmentError,
+    AssessmentLocked,
+    DraftInvalid,
+    FieldInvalid,
+    FinaliseRefused,
+    PasswordRejected,
+    assessment_amend,
+    assessment_create,
+    assessment_finalise,
+    assessment_row_add,
+    assessment_row_remove,
+    assessment_save_draft,
+    assessment_save_field,
+)
+from rootmap.web.audit.services import audit_record
+
+NOT_FIELDS = {"csrfmiddlewaretoken", "revision", "action", "_field"}
+
+
+def _client_url(client: Any) -> str:
+    return presenters.first_url(("client-detail", "client"), client.pk) or "/"
+
+
+def _events_url(client: Any) -> str | None:
+    return presenters.first_url(("client-events", "client-events-edit", "client-edit-events"), client.pk)
+
+
+def _revision(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("revision", ""))
+    except ValueError:
+        return None
+
+
+# --- New ----------------------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_new(request: HttpRequest, client_id: int, kind: str) -> HttpResponse:
+    client = client_for(request.user, client_id)
+    if kind not in Assessment.Kind.values:
+        raise Http404("No such kind of assessment")
+    instrument = load_instrument()
+    errors: dict[str, str] = {}
+    date_text = request.POST.get("date", timezone.localdate().isoformat())
+    trigger = request.POST.get("trigger", "")
+    if request.method == "POST":
+        try:
+            date = dt.date.fromisoformat(date_text.strip())
+        except ValueError:
+            errors["date"] = f"Assessment date: expected a date as YYYY-MM-DD, got {date_text!r}"
+        if kind == Assessment.Kind.ER and trigger not in instrument.triggers:
+            errors["trigger"] = ("Trigger: choose the change in circumstances that led to this snapshot "
+                                 f"({', '.join(instrument.triggers.values())})")
+        if not errors:
+            try:
+                assessment = assessment_create(client=client, kind=kind, date=date, user=request.user,
+                                               request=request)
+                if kind == Assessment.Kind.ER:
+                    assessment = assessment_save_field(assessment=assessment, user=request.user,
+                                                       field="trigger", value=trigger,
+                                                       revision=assessment.revision, request=request)
+            except FieldInvalid as error:
+                errors[error.field] = error.message
+            else:
+                return redirect("assessment-edit", pk=assessment.pk)
+    return render(request, "assessments/new.html", {
+        "client": client, "kind": kind, "kind_label": Assessment.Kind(kind).label,
+        "date": date_text, "trigger": trigger, "triggers": instrument.triggers.items(),
+        "errors": errors, "client_url": _client_url(client), "nav": "clients",
+    }, status=422 if errors else 200)
+
+
+# --- Entry --------------------------------------------------------------------------------
+
+def _entry_response(request: HttpRequest, assessment: Assessment, *, values: dict[str, Any] | None = None,
+                    errors: dict[str, str] | None = None, problems: list[str] | None = None,
+                    status: int = 200, revision: int | None = None) -> HttpResponse:
+    page = presenters.entry_page(assessment, values=values, errors=errors)
+    return render(request, "assessments/entry.html", {
+        "assessment": assessment, "client": assessment.client, "page": page,
+        "revision": assessment.revision if revision is None else revision,
+        "errors": errors or {}, "problems": problems or [],
+        "interests": values["interests"] if values and "interests" in values
+        else ", ".join(assessment.client.interests or []),
+        "events": presenters.event_rows(assessment.client, page.instrument, assessment.date),
+        "events_url": _events_url(assessment.client), "client_url": _client_url(assessment.client),
+        "field_url": reverse("assessment-field", args=[assessment.pk]),
+        "nav": "clients",
+    }, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = assessment_for(request.user, pk)
+    if assessment.status == Assessment.Status.FINAL:
+        return redirect("assessment-results", pk=assessment.pk)
+    if request.method == "GET":
+        audit_record(action="view", request=request, obj=assessment)
+        return _entry_response(request, assessment)
+
+    # Without JavaScript: the whole form at once, then an optional row action.
+    values = {k: v for k, v in request.POST.items() if k not in NOT_FIELDS}
+    revision = _revision(request)
+    action = request.POST.get("action", "save")
+    try:
+        if values:
+            assessment = assessment_save_draft(assessment=assessment, user=request.user, values=values,
+                                               revision=revision if revision is not None else -1,
+                                               request=request)
+        if action.startswith("add:"):
+            section = action[4:]
+            assessment = assessment_row_add(assessment=assessment, user=request.user, section=section,
+                                            revision=assessment.revision, request=request)
+            return redirect(reverse("assessment-edit", args=[assessment.pk]) + f"#{section}")
+        if action.startswith("remove:"):
+            _verb, section, index = action.split(":", 2)
+            assessment = assessment_row_remove(assessment=assessment, user=request.user, section=section,
+                                               index=int(index), revision=assessment.revision,
+                                               request=request)
+            return redirect(reverse("assessment-edit", args=[assessment.pk]) + f"#{section}")
+    except DraftInvalid as error:
+        return _entry_response(request, assessment, values=values, errors=error.errors,
+                               problems=list(error.errors.values()), status=422, revision=revision)
+    except AssessmentConflict as error:
+        return _entry_response(request, assessment, values=values, problems=[str(error)], status=409,
+                               revision=revision)
+    except (FieldInvalid, ValueError) as error:
+        return _entry_response(request, assessment, values=values, problems=[str(error)], status=422,
+                               revision=revision)
+    except AssessmentLocked as error:
+        messages.error(request, str(error))
+        return redirect("assessment-results", pk=assessment.pk)
+    if action == "finalise":
+        return redirect("assessment-finalise", pk=assessment.pk)
+    messages.success(request, f"Draft saved at {timezone.localtime():%H:%M}.")
+    return redirect("assessment-edit", pk=assessment.pk)
+
+
+@login_required
+@require_POST
+def assessment_field(request: HttpRequest, pk: int) -> HttpResponse:
+    """Autosave one field (htmx). Answers with the field's status and the new revision."""
+    assessment = assessment_for(request.user, pk)
+    field = request.POST.get("_field") or request.headers.get("HX-Trigger-Name") or ""
+    if not field or field in NOT_FIELDS:
+        return HttpResponseBadRequest("Which field? Send its name as _field.")
+    value = request.POST.get(field, "")
+    revision = _revision(request)
+    status, message, new_revision = "ok", "", None
+    try:
+        saved = assessment_save_field(assessment=assessment, user=request.user, field=field, value=value,
+                                      revision=revision if revision is not None else -1, request=request)
+        new_revision = saved.revision
+        message = f"Saved {timezone.localtime():%H:%M:%S}"
+    except FieldInvalid as error:
+        status, message = "error", error.message
+    except (AssessmentConflict, AssessmentLocked) as error:
+        status, message = "conflict", str(error)
+    htmx = request.headers.get("HX-Request") == "true"
+    code = 200 if htmx or status == "ok" else (409 if status == "conflict" else 422)
+    return render(request, "assessments/_field_status.html", {
+        "field_id": presenters.html_id(field), "status": status, "message": message,
+        "revision": new_revision,
+    }, status=code)
+
+
+# --- Finalise and amend -------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = assessment_for(request.user, pk)
+    if assessment.status == Assessment.Status.FINAL:
+        messages.info(request, f"{assessment.reference} is already finalised.")
+        return redirect("assessment-results", pk=assessment.pk)
+    errors: dict[str, str] = {}
+    problems: list[str] = []
+    password_error = ""
+    if request.method == "POST":
+        try:
+            assessment = assessment_finalise(assessment=assessment, user=request.user,
+                                             password=request.POST.get("password", ""), request=request)
+        except PasswordRejected as error:
+            password_error = str(error)
+        except FinaliseRefused as error:
+            errors, problems = error.errors, error.problems
+        except AssessmentLocked as error:
+            messages.error(request, str(error))
+            return redirect("assessment-results", pk=assessment.pk)
+        else:
+            messages.success(request, f"{assessment.get_kind_display()} {assessment.reference} is finalised "
+                                      "and locked.")
+            return redirect("assessment-results", pk=assessment.pk)
+    summary = presenters.finalise_summary(assessment)
+    return render(request, "assessments/finalise.html", {
+        "assessment": assessment, "client": assessment.client, "summary": summary,
+        "errors": errors, "problems": problems, "password_error": password_error,
+        "error_links": [(presenters.html_id(f), m) for f, m in errors.items()],
+        "nav": "clients",
+    }, status=422 if (errors or problems or password_error) else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    original = assessment_for(request.user, pk)
+    error_text = ""
+    reason = request.POST.get("reason", "")
+    if request.method == "POST":
+        try:
+            amendment = assessment_amend(original=original, user=request.user, reason=reason, request=request)
+        except FieldInvalid as error:
+            error_text = error.message
+        except AssessmentError as error:
+            messages.error(request, str(error))
+            return redirect("assessment-results", pk=original.pk)
+        else:
+            messages.success(request, f"Amendment {amendment.reference} started: correct what is needed "
+                                      "and finalise it. The original is kept unchanged.")
+            return redirect("assessment-edit", pk=amendment.pk)
+    return render(request, "assessments/amend.html", {
+        "assessment": original, "client": original.client, "reason": reason, "error": error_text,
+        "nav": "clients",
+    }, status=422 if error_text else 200)
+
+
+# --- Results, presentation and reports ------------------------------------------------------
+
+def _final_or_redirect(request: HttpRequest, assessment: Assessment) -> HttpResponse | None:
+    if assessment.status != Assessment.Status.FINAL or not assessment.result:
+        messages.info(request, f"{assessment.reference} is a draft: finalise it to see its results.")
+        return redirect("assessment-edit", pk=assessment.pk)
+    return None
+
+
+@login_required
+def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = assessment_for(request.user, pk)
+    if (response := _final_or_redirect(request, assessment)) is not None:
+        return response
+    ctx = presenters.results_context(assessment)
+    result, instrument = ctx.result, ctx.instrument
+    audit_record(action="view", request=request, obj=assessment, detail={"page": "results"})
+    change = None
+    if result.change is not None:
+        change = {"previous": presenters.change_rows(instrument, result.change.previous),
+                  "baseline": presenters.change_rows(instrument, result.change.baseline)}
+    return render(request, "assessments/results.html", {
+        "assessment": assessment, "client": assessment.client, "result": result,
+        "headline": presenters.headline(instrument, result),
+        "domains": presenters.domain_rows(instrument, result),
+        "strengths": presenters.labelled_items(instrument, result.strengths, result.ratings),
+        "needs": presenters.labelled_items(instrument, result.needs, result.ratings),
+        "plan": presenters.plan_view(instrument, result),
+        "change": change,
+        "svg": presenters.result_svgs(ctx),
+        "superseded_by": ctx.superseded_by,
+        "client_url": _client_url(assessment.client),
+        "entry_label": next((r.label for r in instrument.regions if r.id == result.entry_region), ""),
+        "trigger_label": instrument.triggers.get((assessment.inputs or {}).get("trigger") or "", ""),
+        "nav": "clients",
+    })
+
+
+@login_required
+def assessment_present(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = assessment_for(request.user, pk)
+    if (response := _final_or_redirect(request, assessment)) is not None:
+        return response
+    ctx = presenters.results_context(assessment)
+    steps = presenters.presentation_steps(assessment, ctx)
+    try:
+        step = min(max(int(request.GET.get("step", "1")), 1), len(steps))
+    except ValueError:
+        step = 1
+    if step == 1:
+        audit_record(action="view", request=request, obj=assessment, detail={"page": "presentation"})
+    return render(request, "assessments/present.html", {
+        "assessment": assessment, "client": assessment.client, "steps": steps, "step": steps[step - 1],
+        "number": step, "total": len(steps),
+        "previous_step": step - 1 if step > 1 else None, "next_step": step + 1 if step < len(steps) else None,
+    })
+
+
+@login_required
+def assessment_report(request: HttpRequest, pk: int, audience: str, fmt: str) -> HttpResponse:
+    assessment = assessment_for(request.user, pk)
+    if audience not in ("clinician", "family") or fmt not in ("pdf", "html"):
+        raise Http404("No such report")
+    if (response := _final_or_redirect(request, assessment)) is not None:
+        return response
+    try:
+        content = presenters.report(assessment, audience=audience, fmt=fmt)
+    except presenters.ReportUnavailable as error:
+        return render(request, "assessments/report_unavailable.html",
+                      {"assessment": assessment, "client": assessment.client, "message": str(error)},
+                      status=503)
+    audit_record(action="download", request=request, obj=assessment,
+                 detail={"report": audience, "format": fmt})
+    # Only safe characters in the header's file name, whatever an organisation's ids contain.
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"rootmap-{assessment.client.reference}-{assessment.reference}")
+    name = f"{stem}-{audience}.{fmt}"
+    if fmt == "pdf":
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    else:
+        response = HttpResponse(content, content_type="text/html; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response

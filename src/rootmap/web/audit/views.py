@@ -1,0 +1,35 @@
+"""The audit log, for an organisation's administrators."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from rootmap.web.access import can_administer
+from rootmap.web.audit.forms import AuditFilterForm
+from rootmap.web.audit.selectors import audit_entries_for
+from rootmap.web.audit.services import audit_record
+
+PAGE_SIZE = 50
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    if not can_administer(request.user):
+        raise Http404("No such page")  # as for any record outside one's scope
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = audit_entries_for(admin=request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # read before this reading is itself recorded
+    audit_record(action="view", request=request,
+                 detail={"page": "audit log", "filters": {k: str(v) for k, v in filters.items() if v},
+                         "page_number": page.number})
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page"})
+    return render(request, "audit/log.html", {
+        "form": form, "page": page, "query": query, "nav": "audit",
+    })

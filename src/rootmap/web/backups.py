@@ -1,0 +1,253 @@
+"""Whole-database backup and restore, verified, on SQLite and PostgreSQL alike.
+
+A backup is gzip-compressed JSON: a manifest (format, time, applied migrations, row
+count per model, SHA-256 of the records) and the records, every row of every model
+except what `migrate` recreates (content types, permissions) and sessions. Values keep
+their full precision (Django's own JSON dump rounds times to milliseconds, which would
+break the audit chain).
+
+A restore goes into an empty, migrated database (or, with `force`, replaces what is
+there), all in one transaction: it checks the file against its manifest first, loads
+every row, then dumps the database again and compares counts and checksum with the
+manifest; any difference rolls everything back.
+
+>>> manifest = backup_write(path=Path("rootmap.backup.json.gz"))
+>>> manifest = backup_restore(path=Path("rootmap.backup.json.gz"))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.core import serializers
+from django.core.management.color import no_style
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+FORMAT = "rootmap-backup/1"
+# Recreated by `migrate` (referred to by natural key instead) or not worth keeping.
+NOT_BACKED_UP = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
+
+
+class BackupError(Exception):
+    """The backup cannot be written or restored; the message says why."""
+
+
+def _models() -> list[Any]:
+    by_app = []
+    for app_config in apps.get_app_configs():
+        chosen = [
+            m for m in app_config.get_models()
+            if m._meta.managed and not m._meta.proxy and m._meta.label_lower not in NOT_BACKED_UP
+        ]
+        if chosen:
+            by_app.append((app_config, chosen))
+    return serializers.sort_dependencies(by_app, allow_cycles=True)
+
+
+def _m2m_names(model: Any) -> set[str]:
+    return {f.name for f in model._meta.many_to_many}
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, (bytes, memoryview)):
+        return bytes(value).hex()
+    raise TypeError(f"cannot back up a value of type {type(value).__name__}")
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_default,
+                      ensure_ascii=True)
+
+
+def _dump(using: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    records: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
+    for model in _models():
+        rows = serializers.serialize(
+            "python", model._default_manager.using(using).order_by("pk"),
+            use_natural_foreign_keys=True,
+        )
+        m2m = _m2m_names(model)
+        for row in rows:
+            for name in m2m:  # the order of a many-to-many list means nothing
+                row["fields"][name] = sorted(row["fields"][name], key=_canonical)
+            # Through JSON and back: the records hold exactly what the file will hold.
+            records.append(json.loads(_canonical(row)))
+        counts[model._meta.label_lower] = len(rows)
+    return records, counts
+
+
+def _checksum(records: list[dict[str, Any]]) -> str:
+    return hashlib.sha256(_canonical(records).encode("utf-8")).hexdigest()
+
+
+def _applied_migrations(using: str) -> dict[str, list[str]]:
+    applied: dict[str, list[str]] = {}
+    for app_label, name in sorted(MigrationRecorder(connections[using]).applied_migrations()):
+        applied.setdefault(app_label, []).append(name)
+    return applied
+
+
+def backup_dump(*, using: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
+    """The whole backup (manifest and records) as a JSON-ready dictionary."""
+    connection = connections[using]
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql" and outermost:
+            # One consistent snapshot of every table.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        records, counts = _dump(using)
+        migrations = _applied_migrations(using)
+    manifest = {
+        "format": FORMAT,
+        "created_at": timezone.now().isoformat(),
+        "database": connection.vendor,
+        "migrations": migrations,
+        "counts": counts,
+        "rows": len(records),
+        "sha256": _checksum(records),
+    }
+    return {"manifest": manifest, "records": records}
+
+
+def backup_write(*, path: Path, using: str = DEFAULT_DB_ALIAS, request: Any = None,
+                 user: Any = None) -> dict[str, Any]:
+    """Write a backup file (recorded in the audit log first, so the file holds the entry),
+    then read it back and check it against its manifest."""
+    from rootmap.web.audit.services import audit_record
+
+    if not path.parent.is_dir():
+        raise BackupError(f"the folder {path.parent} does not exist")
+    audit_record(action="export", request=request, user=user,
+                 detail={"export": "whole-database backup", "file": path.name})
+    backup = backup_dump(using=using)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".rootmap-backup-")
+    try:
+        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb") as stream:
+            stream.write(_canonical(backup).encode("utf-8"))
+        os.chmod(temporary, 0o600)  # it holds every client's data and the sign-in secrets
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    backup_read(path=path)  # raises if what is on disk does not match
+    return backup["manifest"]
+
+
+def backup_read(*, path: Path) -> dict[str, Any]:
+    """Read a backup file and check its records against its manifest."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise BackupError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+        backup = json.loads(text)
+    except (OSError, EOFError, ValueError):
+        raise BackupError(f"{path} is not a Rootmap backup (not gzip-compressed JSON)") from None
+    if not isinstance(backup, dict) or not isinstance(backup.get("manifest"), dict) \
+            or backup["manifest"].get("format") != FORMAT or not isinstance(backup.get("records"), list):
+        raise BackupError(f"{path} is not a Rootmap backup (format {FORMAT} expected)")
+    manifest, records = backup["manifest"], backup["records"]
+    if _checksum(records) != manifest.get("sha256"):
+        raise BackupError(f"{path} is damaged: its records do not match the checksum in its manifest")
+    counts: dict[str, int] = {}
+    for record in records:
+        if not isinstance(record, dict) or not isinstance(record.get("model"), str):
+            raise BackupError(f"{path} is damaged: a record has no model")
+        counts[record["model"]] = counts.get(record["model"], 0) + 1
+    expected = {k: v for k, v in manifest.get("counts", {}).items() if v}
+    if counts != expected:
+        raise BackupError(f"{path} is damaged: its row counts do not match its manifest")
+    return backup
+
+
+def _database_is_empty(using: str) -> list[str]:
+    return [m._meta.label_lower for m in _models() if m._default_manager.using(using).exists()]
+
+
+def _delete_everything(using: str) -> None:
+    from django.contrib.sessions.models import Session
+
+    connection = connections[using]
+    tables: list[str] = [Session._meta.db_table]
+    for model in reversed(_models()):
+        tables += [f.remote_field.through._meta.db_table for f in model._meta.many_to_many
+                   if f.remote_field.through._meta.auto_created]
+        tables.append(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+
+
+def backup_restore(*, path: Path, using: str = DEFAULT_DB_ALIAS, force: bool = False,
+                   ) -> dict[str, Any]:
+    """Restore a backup into this database and verify it; all or nothing."""
+    from rootmap.web.audit.services import audit_record
+    from rootmap.web.integrity import triggers
+
+    backup = backup_read(path=path)
+    manifest = backup["manifest"]
+    applied = _applied_migrations(using)
+    missing = sorted(
+        f"{app}.{name}" for app, names in manifest.get("migrations", {}).items()
+        for name in names if name not in applied.get(app, [])
+    )
+    if missing:
+        raise BackupError(
+            "the database lacks migrations the backup was made with "
+            f"({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}): "
+            "install the same or a newer Rootmap and run `rootmap manage migrate` first"
+        )
+    not_empty = _database_is_empty(using)
+    if not_empty and not force:
+        raise BackupError(
+            f"the database is not empty ({', '.join(not_empty[:5])} have rows): restore into a "
+            "new, migrated database, or pass --force to replace everything in it"
+        )
+    models_by_label = {m._meta.label_lower: m for m in _models()}
+    with transaction.atomic(using=using), triggers.suspended(using):
+        if not_empty:
+            _delete_everything(using)
+        deferred = []
+        for obj in serializers.deserialize("python", backup["records"], using=using,
+                                           handle_forward_references=True):
+            obj.save(using=using)
+            if obj.deferred_fields:
+                deferred.append(obj)
+        for obj in deferred:  # rows that named a row not loaded yet when they were
+            obj.save_deferred_fields(using=using)
+        connection = connections[using]
+        reset = connection.ops.sequence_reset_sql(no_style(), list(models_by_label.values()))
+        with connection.cursor() as cursor:
+            for statement in reset:
+                cursor.execute(statement)
+        records, counts = _dump(using)
+        nonzero = {k: v for k, v in counts.items() if v}
+        if nonzero != {k: v for k, v in manifest["counts"].items() if v} \
+                or _checksum(records) != manifest["sha256"]:
+            raise BackupError("the restored database does not match the backup (counts or "
+                              "checksum differ); nothing was restored")
+    audit_record(action="restore", detail={"file": path.name, "rows": manifest["rows"],
+                                           "backup_made": manifest["created_at"],
+                                           "sha256": manifest["sha256"]})
+    return manifest

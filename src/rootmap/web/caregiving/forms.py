@@ -1,0 +1,91 @@
+"""Reading the household page's form into the household's inputs.
+
+The page is one form with repeated rows (caregivers, children), so it is read by hand:
+every value typed is kept (a wrong one is shown back with its problem), and the estimator
+core does the validating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+
+from rootmap.web.caregiving.services import empty_challenge, empty_inputs
+
+
+class HouseholdForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=120,
+                           help_text="How your team refers to the home, for example: Dana and Rob (foster).")
+    reference = forms.CharField(label="Household id", max_length=40,
+                                help_text="Your organisation's own id, for example H-0201.")
+
+
+# More rows than any household has; a larger count in a forged form is cut here.
+MAX_CAREGIVER_ROWS = 20
+
+
+def _rating(value: str | None) -> Any:
+    """'' -> None (not rated), '3' -> 3; anything else is kept for the validator to name."""
+    if value is None or value.strip() == "":
+        return None
+    text = value.strip()[:40]
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def inputs_from_post(post: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The household's inputs as typed. Children keep who they are from `current`."""
+    inputs = empty_inputs()
+    raw_count = str(post.get("caregiver-count", "0") or "0")
+    count = min(int(raw_count), MAX_CAREGIVER_ROWS) if raw_count.isdigit() and len(raw_count) < 4 else 0
+    for n in range(count + 1):  # one empty row more, for adding a caregiver
+        name = (post.get(f"caregiver-{n}-name") or "").strip()
+        role = (post.get(f"caregiver-{n}-role") or "").strip()
+        if (name or role) and not post.get(f"caregiver-{n}-remove"):
+            inputs["caregivers"].append({"name": name, "role": role})
+    for group in ("internal", "external"):
+        for item in inputs[group]:
+            inputs[group][item] = _rating(post.get(f"{group}-{item}"))
+    for n, child in enumerate(current.get("children", [])):
+        if post.get(f"child-{n}-remove"):
+            continue
+        challenge = {item: _rating(post.get(f"child-{n}-{item}")) for item in empty_challenge()}
+        age = child.get("age_months")
+        if not child.get("client_id"):
+            age = _rating(post.get(f"child-{n}-age_months"))
+        inputs["children"].append({
+            "client_id": child.get("client_id"),
+            "name": (post.get(f"child-{n}-name") or child.get("name") or "").strip()[:120],
+            "age_months": age,
+            "challenge": challenge,
+            "prefilled_from": child.get("prefilled_from"),
+        })
+    return inputs
+
+
+class AddOtherChildForm(forms.Form):
+    name = forms.CharField(label="Name or description", max_length=120, required=False,
+                           help_text="Optional, for example: birth child, or infant sibling.")
+    years = forms.IntegerField(label="Age: years", min_value=0, max_value=25)
+    months = forms.IntegerField(label="and months", min_value=0, max_value=11, required=False)
+
+    def age_months(self) -> int:
+        return 12 * self.cleaned_data["years"] + (self.cleaned_data.get("months") or 0)
+
+
+def what_if_from_post(post: Mapping[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """A prospective child (when an age is given) and raised resource items, as typed."""
+    child = None
+    years, months = post.get("whatif-years", ""), post.get("whatif-months", "")
+    if str(years).strip() or str(months).strip():
+        y, m = _rating(years) or 0, _rating(months) or 0
+        age = 12 * y + m if isinstance(y, int) and isinstance(m, int) else f"{years} years {months} months"
+        child = {"age_months": age, "client_id": None,
+                 "challenge": {item: _rating(post.get(f"whatif-{item}")) for item in empty_challenge()}}
+    raised: dict[str, Any] = {}
+    for n in range(3):
+        item = (post.get(f"raise-{n}-item") or "").strip()
+        if item:
+            raised[item] = _rating(post.get(f"raise-{n}-value"))
+    return child, raised

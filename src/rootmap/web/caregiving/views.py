@@ -1,0 +1,323 @@
+"""Pages for caregiving households and the caregiver challenge estimator.
+
+Thin: inputs are read by `caregiving.forms`, written and scored by `caregiving.services`.
+The what-if and preview endpoints answer htmx requests with a fragment and save nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rootmap.web.access import client_for, household_for, households_visible_to
+from rootmap.web.accounts.models import User
+from rootmap.web.audit.services import audit_record
+from rootmap.web.caregiving import services
+from rootmap.web.caregiving.forms import (
+    AddOtherChildForm,
+    HouseholdForm,
+    inputs_from_post,
+    what_if_from_post,
+)
+from rootmap.web.caregiving.models import Estimate, Household
+from rootmap.web.clients.selectors import PAGE_SIZE, current_final_assessments
+
+RESERVE_BADGE = {"strong": "ok", "adequate": "info", "strained": "warn", "depleted": "bad"}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+def household_list(request: HttpRequest) -> HttpResponse:
+    latest = Estimate.objects.filter(household=OuterRef("pk")).order_by("-date", "-id")
+    households = households_visible_to(_user(request)).annotate(
+        latest_date=Subquery(latest.values("date")[:1]),
+        latest_result=Subquery(latest.values("result")[:1]),
+    )
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page", 1))
+    rows = []
+    for h in page.object_list:
+        result = h.latest_result
+        if isinstance(result, str):  # some databases hand a subquery's JSON back as text
+            result = json.loads(result)
+        rows.append({"household": h, "children": len((h.inputs or {}).get("children", [])),
+                     "caregivers": (h.inputs or {}).get("caregivers", []),
+                     "latest_date": h.latest_date, "result": result,
+                     "badge": RESERVE_BADGE.get((result or {}).get("reserve_band") or "", "")})
+    return render(request, "caregiving/household_list.html", {"nav": "households", "rows": rows, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = HouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and user.organisation is not None:
+        try:
+            household = services.household_create(organisation=user.organisation, user=user,
+                                                   **form.cleaned_data)
+        except services.HouseholdInputError as error:
+            for p in error.problems:
+                form.add_error(p.path if p.path in form.fields else None, p.message)
+        else:
+            audit_record(action="create", request=request, obj=household)
+            messages.success(request, f"{household.name} was added. Now add the caregivers and children.")
+            return redirect("household-detail", pk=household.pk)
+    return render(request, "caregiving/household_form.html", {"nav": "households", "form": form})
+
+
+def _instrument() -> Any:
+    from rootmap.instruments import load_instrument
+
+    return load_instrument("1")
+
+
+def _estimate_context(household: Household, inputs: dict[str, Any], clients: dict[str, Any]) -> dict[str, Any]:
+    """The live estimate of the inputs as they stand (nothing saved), or its problems."""
+    try:
+        result = services.score_file(services.household_file(household, on=timezone.localdate(),
+                                                          inputs=inputs, clients=clients))
+    except services.HouseholdInputError as error:
+        return {"result": None, "estimate_problems": error.problems}
+    return {"result": result, "badge": RESERVE_BADGE.get(result.reserve_band or "", ""),
+            "estimate_problems": []}
+
+
+def _detail_context(request: HttpRequest, household: Household, *, inputs: dict[str, Any] | None = None,
+                    problems: list[Any] | None = None) -> dict[str, Any]:
+    from rootmap.core.ages import age_in_months
+
+    user = _user(request)
+    inputs = services.household_inputs(household) if inputs is None else inputs
+    clients = services.clients_by_reference(household.organisation_id, inputs)
+    today = timezone.localdate()
+    instrument = _instrument()
+    children = []
+    for n, child in enumerate(inputs["children"]):
+        client = clients.get(child.get("client_id") or "")
+        age = age_in_months(client.birth_date, today) if client else child.get("age_months")
+        children.append({"n": n, "child": child, "client": client, "age": age,
+                         "challenge": [(item, child["challenge"].get(item.id)) for item in instrument.challenge_items]})
+    in_household = {c.get("client_id") for c in inputs["children"] if c.get("client_id")}
+    from rootmap.web.access import clients_visible_to
+
+    candidates = (clients_visible_to(user).filter(pk__in=current_final_assessments().values("client_id"))
+                  .exclude(reference__in=in_household).order_by("display_name"))
+    others = clients_visible_to(user).exclude(pk__in=current_final_assessments().values("client_id")) \
+        .exclude(reference__in=in_household).order_by("display_name")
+    estimates = list(household.estimates.select_related("created_by").order_by("-date", "-id"))
+    for e in estimates:
+        e.badge = RESERVE_BADGE.get((e.result or {}).get("reserve_band") or "", "")
+    context = {
+        "nav": "households",
+        "household": household,
+        "inputs": inputs,
+        "caregiver_rows": [*inputs["caregivers"], {"name": "", "role": ""}],
+        "internal": [(item, inputs["internal"].get(item.id)) for item in instrument.internal_items],
+        "external": [(item, inputs["external"].get(item.id)) for item in instrument.external_items],
+        "resource_items": [*instrument.internal_items, *instrument.external_items],
+        "challenge_items": instrument.challenge_items,
+        "scale": instrument.caregiver.scale,
+        "scale_descending": sorted(instrument.caregiver.scale.items(), reverse=True),
+        "challenge_scale": instrument.caregiver.challenge_scale,
+        "children": children,
+        "candidates": list(candidates) + list(others),
+        "assessed_ids": {c.pk for c in candidates},
+        "add_other_form": AddOtherChildForm(),
+        "estimates": estimates,
+        "problems": problems or [],
+        "today": today,
+        "report_available": bool(estimates),
+    }
+    context.update(_estimate_context(household, inputs, clients))
+    return context
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = household_for(_user(request), pk)
+    audit_record(action="view", request=request, obj=household)
+    return render(request, "caregiving/household_detail.html", _detail_context(request, household))
+
+
+@login_required
+@require_POST
+def household_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the household as typed; with `estimate`, also store a dated estimate."""
+    user = _user(request)
+    household = household_for(user, pk)
+    inputs = inputs_from_post(request.POST, services.household_inputs(household))
+    today = timezone.localdate()
+    try:
+        services.household_update(household=household, user=user, inputs=inputs, on=today)
+    except services.HouseholdInputError as error:
+        context = _detail_context(request, household, inputs=inputs, problems=error.problems)
+        return render(request, "caregiving/household_detail.html", context)
+    audit_record(action="change", request=request, obj=household)
+    if "estimate" in request.POST:
+        try:
+            estimate = services.estimate_save(household=household, user=user, on=today)
+        except services.HouseholdInputError as error:
+            context = _detail_context(request, household, problems=error.problems)
+            messages.info(request, "The household was saved, but no estimate could be made yet.")
+            return render(request, "caregiving/household_detail.html", context)
+        audit_record(action="create", request=request, obj=estimate,
+                     detail={"household": household.pk, "reserve": estimate.result.get("reserve")})
+        messages.success(request, "The household was saved and today's estimate stored.")
+    else:
+        messages.success(request, "The household was saved.")
+    return redirect("household-detail", pk=household.pk)
+
+
+@login_required
+@require_POST
+def household_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The estimate of the form as typed (htmx), saving nothing."""
+    household = household_for(_user(request), pk)
+    inputs = inputs_from_post(request.POST, services.household_inputs(household))
+    clients = services.clients_by_reference(household.organisation_id, inputs)
+    return render(request, "caregiving/_estimate_panel.html",
+                  {"household": household, **_estimate_context(household, inputs, clients)})
+
+
+def _save_typed(request: HttpRequest, household: Household) -> HttpResponse | None:
+    """Adding a child submits the whole page: keep what was typed before adding.
+
+    Returns the page with its problems when what was typed cannot be saved.
+    """
+    if "caregiver-count" not in request.POST:
+        return None
+    inputs = inputs_from_post(request.POST, services.household_inputs(household))
+    if inputs == services.household_inputs(household):
+        return None
+    try:
+        services.household_update(household=household, user=_user(request), inputs=inputs,
+                                  on=timezone.localdate())
+    except services.HouseholdInputError as error:
+        context = _detail_context(request, household, inputs=inputs, problems=error.problems)
+        return render(request, "caregiving/household_detail.html", context)
+    audit_record(action="change", request=request, obj=household)
+    return None
+
+
+@login_required
+@require_POST
+def household_add_client(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    household = household_for(user, pk)
+    client_id = request.POST.get("client", "")
+    # Looked up before anything is saved: a client outside the user's view is a 404 with
+    # nothing stored.
+    client = client_for(user, client_id) if client_id else None
+    unsaved = _save_typed(request, household)
+    if unsaved is not None:
+        return unsaved
+    if client is None:
+        messages.error(request, "Choose a client to add.")
+        return redirect("household-detail", pk=household.pk)
+    try:
+        child = services.household_child_add_client(household=household, user=user, client=client)
+    except services.HouseholdInputError as error:
+        messages.error(request, "; ".join(p.message for p in error.problems))
+    else:
+        audit_record(action="change", request=request, obj=household, client_id=client.pk,
+                     detail={"added_child": client.reference})
+        if child.get("prefilled_from"):
+            messages.success(request, f"{client.display_name} was added; the challenge is pre-filled from "
+                                      f"assessment {child['prefilled_from']}. Please confirm or change it.")
+        else:
+            messages.success(request, f"{client.display_name} was added; rate the challenge below.")
+    return redirect("household-detail", pk=household.pk)
+
+
+@login_required
+@require_POST
+def household_add_other(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    household = household_for(user, pk)
+    unsaved = _save_typed(request, household)
+    if unsaved is not None:
+        return unsaved
+    form = AddOtherChildForm({"name": request.POST.get("other-name", ""),
+                              "years": request.POST.get("other-years", ""),
+                              "months": request.POST.get("other-months", "")})
+    if not form.is_valid():
+        messages.error(request, "Give the child's age in years (0 to 25) and months (0 to 11).")
+        return redirect("household-detail", pk=household.pk)
+    services.household_child_add_other(household=household, user=user, age_months=form.age_months(),
+                                       name=form.cleaned_data.get("name", ""))
+    audit_record(action="change", request=request, obj=household, detail={"added_child": "other"})
+    messages.success(request, "The child was added; rate the challenge below.")
+    return redirect("household-detail", pk=household.pk)
+
+
+@login_required
+@require_POST
+def household_what_if(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reserve with a prospective child or raised resources (htmx). Saves nothing."""
+    household = household_for(_user(request), pk)
+    child, raised = what_if_from_post(request.POST)
+    context: dict[str, Any] = {"household": household}
+    if child is None and not raised:
+        context["what_if_problems"] = ["Give a prospective child's age, or choose a resource to raise."]
+    else:
+        try:
+            outcome = services.household_what_if(household=household, on=timezone.localdate(),
+                                                 add_child=child, raise_resources=raised)
+        except services.HouseholdInputError as error:
+            context["what_if_problems"] = [_what_if_problem(p, len(services.household_inputs(household)["children"]))
+                                           for p in error.problems]
+        else:
+            labels = {item.id: item.label for item in [*_instrument().internal_items, *_instrument().external_items]}
+            context.update({
+                "outcome": outcome,
+                "child": child,
+                "raised": [(labels.get(k, k), v) for k, v in raised.items()],
+                "badge_now": RESERVE_BADGE.get(outcome.current.reserve_band or "", ""),
+                "badge_then": RESERVE_BADGE.get(outcome.prospective.reserve_band or "", ""),
+            })
+    return render(request, "caregiving/_what_if_result.html", context)
+
+
+def _what_if_problem(problem: Any, existing_children: int) -> str:
+    """Problems about the prospective child are named as such, not by their index."""
+    prefix = f"children[{existing_children}]."
+    if problem.path.startswith(prefix):
+        return f"Prospective child, {problem.path[len(prefix):]}: {problem.message}"
+    if problem.path.startswith(("internal.", "external.")):
+        return f"Resource {problem.path.split('.', 1)[1]}: {problem.message}"
+    return str(problem)
+
+
+@login_required
+def household_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The caregiver estimator report (PDF) of the latest saved estimate, or of ?estimate=ID."""
+    from rootmap.core.caregiving import score_household
+    from rootmap.core.case import parse_household
+    from rootmap.render import household_report_pdf
+
+    household = household_for(_user(request), pk)
+    estimates = household.estimates.order_by("-date", "-id")
+    wanted = request.GET.get("estimate")
+    estimate = estimates.filter(pk=wanted).first() if wanted and wanted.isdigit() else estimates.first()
+    if estimate is None:
+        raise Http404("No saved estimate")
+    parsed = parse_household(estimate.inputs)
+    pdf = household_report_pdf(household=parsed, result=score_household(parsed))
+    audit_record(action="download", request=request, obj=household,
+                 detail={"estimate": estimate.pk, "format": "pdf"})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in household.reference)
+    response["Content-Disposition"] = f'attachment; filename="household-{safe}-{estimate.date}.pdf"'
+    return response

@@ -1,0 +1,213 @@
+"""Reads for the caseload dashboard and the client pages.
+
+Every selector starts from `rootmap.web.access.clients_visible_to`, so a clinician sees
+their caseload, a supervisor or admin their organisation, and nobody another
+organisation. Each runs a fixed number of queries, whatever the number of clients:
+phases come from stored results (annotated in SQL), never from scoring again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KeyTextTransform
+
+from rootmap.web.access import clients_visible_to
+from rootmap.web.accounts.models import User
+from rootmap.web.assessments.models import Assessment
+from rootmap.web.clients.models import Client
+
+PAGE_SIZE = 25
+DUE_SOON_DAYS = 30
+FOLLOW_UP_FILTERS = {
+    "overdue": "Overdue",
+    "due_soon": f"Due within {DUE_SOON_DAYS} days",
+    "none": "No follow-up scheduled",
+}
+PHASES = {
+    "regulate": "Regulate",
+    "relate": "Relate",
+    "reason": "Reason",
+    "maintain": "Maintain",
+}
+
+
+def current_final_assessments() -> QuerySet[Assessment]:
+    """Finalised assessments that no finalised amendment supersedes."""
+    return Assessment.objects.filter(status=Assessment.Status.FINAL).exclude(
+        amendments__status=Assessment.Status.FINAL
+    )
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    next_due: dt.date | None
+    overdue: bool
+    due_soon: bool
+
+    @property
+    def key(self) -> str:
+        if self.next_due is None:
+            return "none"
+        if self.overdue:
+            return "overdue"
+        return "due_soon" if self.due_soon else "scheduled"
+
+
+def follow_up_for(schedule: list[tuple[str, dt.date]], today: dt.date) -> FollowUp:
+    from rootmap.core.schedule import follow_up_status
+
+    status = follow_up_status(schedule, today)
+    next_due, overdue = status.next_due, status.overdue
+    due_soon = bool(
+        next_due is not None and not overdue and next_due <= today + dt.timedelta(days=DUE_SOON_DAYS)
+    )
+    return FollowUp(next_due=next_due, overdue=bool(overdue), due_soon=due_soon)
+
+
+@dataclass
+class DashboardRow:
+    client: Client
+    latest_kind: str | None
+    latest_date: dt.date | None
+    latest_id: int | None
+    phase: str | None
+    follow_up: FollowUp
+    clinicians: list[User] = field(default_factory=list)
+
+    @property
+    def latest_kind_label(self) -> str:
+        return Assessment.Kind(self.latest_kind).label if self.latest_kind else ""
+
+    @property
+    def phase_label(self) -> str:
+        return PHASES.get(self.phase or "", "")
+
+
+@dataclass
+class Dashboard:
+    page: Page
+    rows: list[DashboardRow]
+    total_visible: int
+    overdue_count: int
+    due_soon_count: int
+    filters: dict[str, str]
+
+
+def _with_latest(clients: QuerySet[Client]) -> QuerySet[Client]:
+    """Annotate each client with its latest current finalised assessment (one SQL query)."""
+    latest = current_final_assessments().filter(client=OuterRef("pk")).order_by("-date", "-id")
+    return clients.annotate(
+        latest_id=Subquery(latest.values("id")[:1]),
+        latest_kind=Subquery(latest.values("kind")[:1]),
+        latest_date=Subquery(latest.values("date")[:1]),
+        latest_phase=Subquery(
+            latest.annotate(phase=KeyTextTransform("phase", "result")).values("phase")[:1]
+        ),
+    )
+
+
+def _schedules(client_ids: QuerySet[Any] | list[int]) -> dict[int, list[tuple[str, dt.date]]]:
+    """(kind, date) of every current finalised assessment per client: one query."""
+    schedules: dict[int, list[tuple[str, dt.date]]] = defaultdict(list)
+    rows = (
+        current_final_assessments()
+        .filter(client_id__in=client_ids)
+        .order_by("client_id", "date", "id")
+        .values_list("client_id", "kind", "date")
+    )
+    for client_id, kind, date in rows:
+        schedules[client_id].append((kind, date))
+    return schedules
+
+
+def caseload_dashboard(
+    *,
+    user: User,
+    today: dt.date,
+    search: str = "",
+    phase: str = "",
+    follow_up: str = "",
+    clinician: str = "",
+    page_number: Any = 1,
+) -> Dashboard:
+    """The caseload: visible clients with latest assessment, phase and follow-up status.
+
+    Queries: schedules (1), count (1), page (1), clinicians of the page (1), whatever the
+    number of clients. Follow-up status needs every visible client's schedule (for the
+    summary counts and the filter); those rows are two small columns per assessment.
+    """
+    visible = clients_visible_to(user)
+    filters = {"q": search.strip(), "phase": phase, "follow_up": follow_up, "clinician": clinician}
+
+    schedules = _schedules(visible.values("pk"))
+    statuses = {cid: follow_up_for(rows, today) for cid, rows in schedules.items()}
+    overdue_count = sum(1 for s in statuses.values() if s.overdue)
+    due_soon_count = sum(1 for s in statuses.values() if s.due_soon)
+
+    clients = _with_latest(visible)
+    if filters["q"]:
+        clients = clients.filter(
+            Q(display_name__icontains=filters["q"]) | Q(reference__icontains=filters["q"])
+        )
+    if phase in PHASES:
+        clients = clients.filter(latest_phase=phase)
+    elif phase == "unassessed":
+        clients = clients.filter(latest_id__isnull=True)
+    if clinician.isdigit():
+        clients = clients.filter(clinicians__id=int(clinician))
+    elif clinician == "unassigned":
+        clients = clients.filter(clinicians__isnull=True)
+    if follow_up in ("overdue", "due_soon"):
+        wanted = [cid for cid, s in statuses.items() if s.key == follow_up]
+        clients = clients.filter(pk__in=wanted)
+    elif follow_up == "none":
+        clients = clients.exclude(pk__in=[cid for cid, s in statuses.items() if s.next_due])
+
+    clients = clients.order_by("display_name", "id").prefetch_related(
+        Prefetch("clinicians", queryset=User.objects.order_by("username"))
+    )
+    page = Paginator(clients, PAGE_SIZE).get_page(page_number)
+    no_follow_up = FollowUp(next_due=None, overdue=False, due_soon=False)
+    rows = [
+        DashboardRow(
+            client=c,
+            latest_kind=c.latest_kind,
+            latest_date=c.latest_date,
+            latest_id=c.latest_id,
+            phase=c.latest_phase,
+            follow_up=statuses.get(c.pk, no_follow_up),
+            clinicians=list(c.clinicians.all()),
+        )
+        for c in page.object_list
+    ]
+    return Dashboard(
+        page=page,
+        rows=rows,
+        total_visible=page.paginator.count,
+        overdue_count=overdue_count,
+        due_soon_count=due_soon_count,
+        filters=filters,
+    )
+
+
+def clinicians_of(organisation_id: int | None) -> QuerySet[User]:
+    """Who carries a caseload in an organisation: its active clinicians (assignment, filters)."""
+    return User.objects.filter(
+        organisation_id=organisation_id, is_active=True, role=User.Role.CLINICIAN
+    ).order_by("username")
+
+
+def client_assessments(client: Client) -> list[Assessment]:
+    """Every assessment of a client (drafts and superseded ones too), newest first."""
+    return list(
+        Assessment.objects.filter(client=client)
+        .select_related("created_by", "finalised_by", "amends")
+        .prefetch_related("amendments")
+        .order_by("-date", "-id")
+    )

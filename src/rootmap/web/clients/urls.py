@@ -1,0 +1,14 @@
+from django.urls import path
+
+from rootmap.web.clients import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("clients/", views.home, name="client-list"),
+    path("clients/new/", views.client_create, name="client-create"),
+    path("clients/import/", views.client_import, name="client-import"),
+    path("clients/<int:pk>/", views.client_detail, name="client-detail"),
+    path("clients/<int:pk>/edit/", views.client_edit, name="client-edit"),
+    path("clients/<int:pk>/events/", views.client_events, name="client-events"),
+    path("clients/<int:pk>/case-file.json", views.client_export, name="client-export"),
+]

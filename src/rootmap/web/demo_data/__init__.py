@@ -1,0 +1,1 @@
+"""Copies of examples/*.json shipped inside the package for `rootmap demo` (a test keeps them equal)."""

@@ -1,0 +1,1 @@
+"""No tables of its own: Django sends post_migrate only to apps with a models module."""

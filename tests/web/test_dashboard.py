@@ -1,0 +1,125 @@
+"""The caseload dashboard: latest assessment, phase, follow-ups, filters, and its cost."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from rootmap.web.assessments.models import Assessment
+from rootmap.web.clients import selectors
+from tests.web.org_fixtures import *  # noqa: F403
+from tests.web.org_fixtures import make_client
+
+
+def _final(client, user, kind, date, phase, reference):
+    return Assessment.objects.create(
+        client=client, reference=reference, kind=kind, date=date, status="final",
+        result={"phase": phase}, created_by=user, finalised_by=user,
+    )
+
+
+def _populate(org, user, count):
+    for n in range(count):
+        c = make_client(org, f"C-{n:03}", name=f"Child {n:03}", clinicians=(user,))
+        _final(c, user, "full", dt.date(2025, 1, 10), "regulate", "A-1")
+        _final(c, user, "follow_up", dt.date(2025, 7, 10), "relate", "A-2")
+
+
+def _queries_for_dashboard(client, url=None):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url or reverse("home"))
+    assert response.status_code == 200
+    return len(captured.captured_queries), response
+
+
+@pytest.mark.parametrize("role", ["clinician", "supervisor"])
+def test_the_number_of_queries_does_not_grow_with_the_number_of_clients(request, client, org, role):
+    user = request.getfixturevalue(role)
+    clinician = request.getfixturevalue("clinician")
+    client.force_login(user)
+    _populate(org, clinician, 3)
+    few, _ = _queries_for_dashboard(client)
+    for n in range(3, 30):
+        c = make_client(org, f"C-{n:03}", name=f"Child {n:03}", clinicians=(clinician,))
+        _final(c, clinician, "full", dt.date(2025, 1, 10), "reason", "A-1")
+    many, response = _queries_for_dashboard(client)
+    assert few == many
+    assert response.content.decode().count("/clients/") >= 25
+    filtered, _ = _queries_for_dashboard(client, reverse("home") + "?follow_up=overdue&phase=reason&q=Child")
+    assert filtered == many
+
+
+def test_it_shows_the_latest_assessment_phase_and_follow_up(client, clinician, org):
+    c = make_client(org, "C-1", name="Ada", clinicians=(clinician,))
+    _final(c, clinician, "full", dt.date(2025, 1, 10), "regulate", "A-1")
+    _final(c, clinician, "follow_up", dt.date(2025, 7, 10), "relate", "A-2")
+    client.force_login(clinician)
+    page = client.get(reverse("home")).content.decode()
+    assert "Follow-up assessment" in page and "10 Jul 2025" in page
+    assert "Relate" in page
+    assert "10 Jan 2026" in page  # 12 months after the first full assessment
+
+
+def test_an_amended_assessment_is_replaced_by_its_amendment(client, clinician, org):
+    c = make_client(org, "C-1", name="Ada", clinicians=(clinician,))
+    first = _final(c, clinician, "full", dt.date(2025, 1, 10), "regulate", "A-1")
+    Assessment.objects.create(client=c, reference="A-1a", kind="full", date=dt.date(2025, 1, 10),
+                              status="final", result={"phase": "reason"}, created_by=clinician,
+                              amends=first)
+    rows = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 3, 1)).rows
+    assert [(r.client.reference, r.phase) for r in rows] == [("C-1", "reason")]
+
+
+def test_follow_ups_overdue_and_due_soon_are_counted_and_filtered(client, clinician, org):
+    late = make_client(org, "C-1", name="Late", clinicians=(clinician,))
+    _final(late, clinician, "full", dt.date(2024, 1, 10), "regulate", "A-1")
+    soon = make_client(org, "C-2", name="Soon", clinicians=(clinician,))
+    _final(soon, clinician, "full", dt.date(2025, 3, 20), "relate", "A-1")
+    make_client(org, "C-3", name="Fresh", clinicians=(clinician,))
+    dashboard = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 9, 1))
+    assert (dashboard.overdue_count, dashboard.due_soon_count) == (1, 1)
+    overdue = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 9, 1), follow_up="overdue")
+    assert [r.client.display_name for r in overdue.rows] == ["Late"]
+    due = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 9, 1), follow_up="due_soon")
+    assert [r.client.display_name for r in due.rows] == ["Soon"]
+    none = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 9, 1), follow_up="none")
+    assert [r.client.display_name for r in none.rows] == ["Fresh"]
+
+
+def test_drafts_do_not_count_as_the_latest_assessment(clinician, org):
+    c = make_client(org, "C-1", name="Ada", clinicians=(clinician,))
+    Assessment.objects.create(client=c, reference="D-1", kind="full", date=dt.date(2025, 1, 10),
+                              created_by=clinician)
+    row = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 3, 1)).rows[0]
+    assert row.latest_id is None and row.phase is None
+
+
+def test_lists_paginate_by_25(clinician, org):
+    for n in range(30):
+        make_client(org, f"C-{n:03}", clinicians=(clinician,))
+    first = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 3, 1))
+    second = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 3, 1), page_number=2)
+    assert (len(first.rows), len(second.rows), first.total_visible) == (25, 5, 30)
+
+
+def test_a_supervisor_filters_by_clinician_and_sees_who_is_unassigned(supervisor, clinician, colleague, org):
+    make_client(org, "C-1", name="Ada", clinicians=(clinician,))
+    make_client(org, "C-2", name="Bo", clinicians=(colleague,))
+    make_client(org, "C-3", name="Cy")
+    today = dt.date(2025, 3, 1)
+    assert [r.client.display_name for r in selectors.caseload_dashboard(
+        user=supervisor, today=today, clinician=str(colleague.pk)).rows] == ["Bo"]
+    assert [r.client.display_name for r in selectors.caseload_dashboard(
+        user=supervisor, today=today, clinician="unassigned").rows] == ["Cy"]
+
+
+def test_the_htmx_filter_returns_only_the_table(client, clinician, org):
+    make_client(org, "C-1", name="Ada", clinicians=(clinician,))
+    client.force_login(clinician)
+    response = client.get(reverse("home") + "?q=Ad", headers={"HX-Request": "true"})
+    page = response.content.decode()
+    assert 'id="caseload"' in page and "Ada" in page and "<html" not in page
