@@ -178,6 +178,19 @@ def test_informant_rows_validate_hours(client: Client, clinician: User) -> None:
     assert Assessment.objects.get(pk=a.pk).inputs["informants"] == [{"role": "teacher", "name": "", "hours": 1.5}]
 
 
+def test_text_with_control_characters_is_refused_by_name(client: Client, clinician: User) -> None:
+    # PostgreSQL refuses NUL in text and JSON: the field is named instead of a server error.
+    a = assessment_create(client=client, kind="full", date=FIRST, user=clinician)
+    a = assessment_row_add(assessment=a, user=clinician, section="informants", revision=a.revision)
+    with pytest.raises(FieldInvalid) as error:
+        save(a, clinician, "informants.0.name", "Foster\x00 mother")
+    assert error.value.message == "Name (informant 1): contains control characters; expected plain text"
+    original = finalised(client, clinician)
+    with pytest.raises(FieldInvalid, match="Reason: contains control characters"):
+        assessment_amend(original=original, user=clinician, reason="typo\x00")
+    assert not Assessment.objects.filter(amends=original).exists()
+
+
 # --- Optimistic locking -------------------------------------------------------------------
 
 def test_a_stale_revision_is_a_conflict_and_nothing_is_overwritten(

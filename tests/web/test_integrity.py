@@ -131,12 +131,13 @@ def test_two_people_saving_one_draft_page_the_second_gets_a_conflict_and_keeps_t
     assert first.get(url).status_code == 200 and second.get(url).status_code == 200
     saved = first.post(url, {"revision": revision, "date": "2025-08-01", "functioning.sleep": "3"})
     assert saved.status_code == 302
-    stale = second.post(url, {"revision": revision, "functioning.sleep": "1"})
+    stale = second.post(url, {"revision": revision, "date": "2025-07-15", "functioning.sleep": "1"})
     assert stale.status_code == 409
     body = stale.content.decode()
     assert "changed elsewhere" in body
-    # The second person's rating is still on their page, chosen as they left it.
+    # The second person's rating and date are still on their page, as they left them.
     assert re.search(r'name="functioning\.sleep" value="1"[^>]*checked', body)
+    assert 'name="date" value="2025-07-15"' in body
     world.draft.refresh_from_db()
     assert world.draft.inputs["functioning"]["sleep"] == 3 and str(world.draft.date) == "2025-08-01"
 

@@ -74,9 +74,10 @@ def test_it_writes_one_row_per_finalised_assessment_with_ratings_and_scores(worl
 
 
 def test_it_keeps_no_name_reference_birth_date_or_free_text(world):
-    text = io.StringIO()
-    research_export_write(stream=text, organisation_id=world.org.pk)
-    exported = text.getvalue()
+    rows = _rows(organisation_id=world.org.pk)
+    # Shifted dates may fall, by chance, on some real date: they are checked on their own.
+    exported = "\n".join(",".join(v for k, v in row.items() if k != "date_shifted") for row in rows)
+    exported += ",".join(rows[0])
     for data in (example("school-age-foster.json"), example("toddler-kinship.json")):
         for fragment in _free_text(data):
             assert fragment not in exported, fragment

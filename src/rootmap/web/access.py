@@ -15,7 +15,6 @@ from rootmap.web.assessments.models import Assessment
 from rootmap.web.caregiving.models import Household
 from rootmap.web.clients.models import Client
 
-
 # The largest primary key a 64-bit column holds; a larger "id" cannot name a record, and
 # SQLite raises OverflowError rather than finding nothing.
 MAX_PK = 2**63 - 1

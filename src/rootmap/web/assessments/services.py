@@ -265,7 +265,18 @@ def _row_value(section: str, index: int, key: str, raw: Any, field: str) -> Any:
         return value.isoformat()
     if len(text) > MAX_TEXT:
         raise FieldInvalid(field, f"{label}: {len(text)} characters is above the maximum {MAX_TEXT}")
+    _refuse_control_characters(text, label, field)
     return text
+
+
+# Control characters other than tab and line breaks are never typed; NUL in particular is
+# refused by PostgreSQL in text and JSON, so it is named here rather than failing there.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(text: str, label: str, field: str) -> None:
+    if _CONTROL.search(text):
+        raise FieldInvalid(field, f"{label}: contains control characters; expected plain text")
 
 
 def clean_field(assessment: Assessment, field: str, raw: Any) -> _Change:
@@ -579,6 +590,7 @@ def assessment_amend(
         raise FieldInvalid("reason", "Reason: say why the assessment is amended (it is kept with both versions)")
     if len(reason) > 2000:
         raise FieldInvalid("reason", "Reason: keep it under 2000 characters")
+    _refuse_control_characters(reason, "Reason", "reason")
     with transaction.atomic():
         original = Assessment.objects.select_for_update().select_related("client").get(pk=original.pk)
         if original.status != Assessment.Status.FINAL:

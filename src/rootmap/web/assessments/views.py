@@ -66,6 +66,8 @@ def assessment_new(request: HttpRequest, client_id: int, kind: str) -> HttpRespo
     client = client_for(request.user, client_id)
     if kind not in Assessment.Kind.values:
         raise Http404("No such kind of assessment")
+    if request.method == "GET":
+        audit_record(action="view", request=request, obj=client, detail={"page": f"new {kind} assessment"})
     instrument = load_instrument()
     errors: dict[str, str] = {}
     date_text = request.POST.get("date", timezone.localdate().isoformat())
@@ -109,6 +111,8 @@ def _entry_response(request: HttpRequest, assessment: Assessment, *, values: dic
         "errors": errors or {}, "problems": problems or [],
         "interests": values["interests"] if values and "interests" in values
         else ", ".join(assessment.client.interests or []),
+        # A refused save shows the date as typed, like every other field.
+        "date_value": values["date"] if values and "date" in values else assessment.date.isoformat(),
         "events": presenters.event_rows(assessment.client, page.instrument, assessment.date),
         "events_url": _events_url(assessment.client), "client_url": _client_url(assessment.client),
         "field_url": reverse("assessment-field", args=[assessment.pk]),
@@ -201,6 +205,8 @@ def assessment_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
     if assessment.status == Assessment.Status.FINAL:
         messages.info(request, f"{assessment.reference} is already finalised.")
         return redirect("assessment-results", pk=assessment.pk)
+    if request.method == "GET":
+        audit_record(action="view", request=request, obj=assessment, detail={"page": "finalise"})
     errors: dict[str, str] = {}
     problems: list[str] = []
     password_error = ""
@@ -232,6 +238,8 @@ def assessment_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assessment_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
     original = assessment_for(request.user, pk)
+    if request.method == "GET":
+        audit_record(action="view", request=request, obj=original, detail={"page": "amend"})
     error_text = ""
     reason = request.POST.get("reason", "")
     if request.method == "POST":

@@ -94,6 +94,8 @@ def client_create(request: HttpRequest) -> HttpResponse:
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     client = client_for(user, pk)
+    if request.method == "GET":
+        audit_record(action="view", request=request, obj=client, detail={"page": "edit"})
     initial = {
         "display_name": client.display_name,
         "reference": client.reference,
@@ -190,6 +192,8 @@ def client_events(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit the client's adverse events timeline (validated by the scoring core)."""
     user: User = request.user  # type: ignore[assignment]
     client = client_for(user, pk)
+    if request.method == "GET":
+        audit_record(action="view", request=request, obj=client, detail={"page": "events"})
     formset = EventFormSet(request.POST or None, initial=_event_initial(client), prefix="events")
     problems: list[Any] = []
     if request.method == "POST" and formset.is_valid():
