@@ -25,3 +25,14 @@ def add_months(start: date, months: int) -> date:
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def age_in_words(months: int) -> str:
+    """Completed months as words: '9 months', '3 years 2 months' (months up to 2 years)."""
+    if months < 24:
+        return f"{months} month" + ("" if months == 1 else "s")
+    years, rest = divmod(months, 12)
+    text = f"{years} years"
+    if rest:
+        text += f" {rest} month" + ("" if rest == 1 else "s")
+    return text

@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from rootmap.core.ages import age_in_words
 from rootmap.core.results import Deferral, DomainResult, Phase, Plan, PlanPhase, Recommendation
 from rootmap.instruments.catalogue import Catalogue, Messages, Prerequisite
 from rootmap.instruments.model import Instrument
@@ -206,16 +207,6 @@ def _compiled(instrument: Instrument, catalogue: Catalogue) -> _Compiled:
 # Plain-language texts
 
 
-def _age_text(months: int) -> str:
-    if months < 24:
-        return f"{months} month" + ("" if months == 1 else "s")
-    years, rest = divmod(months, 12)
-    text = f"{years} years"
-    if rest:
-        text += f" {rest} month" + ("" if rest == 1 else "s")
-    return text
-
-
 def _sentence(parts: list[str]) -> str:
     text = ". ".join(parts)
     return (text[:1].upper() + text[1:]).rstrip(".") + "."
@@ -238,7 +229,7 @@ def _failures(
     for p in entry.prerequisites:
         if isinstance(p, _MinAge):
             if age_months < p.months:
-                detail = m.age_below.format(min_age=_age_text(p.months), age=_age_text(age_months))
+                detail = m.age_below.format(min_age=age_in_words(p.months), age=age_in_words(age_months))
                 failed.append(_explain(p.reason, detail))
         elif isinstance(p, _MinRating):
             rating = ratings.get(p.item)

@@ -10,6 +10,8 @@ import datetime as dt
 import html
 import re
 
+from rootmap.core.ages import age_in_words
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -53,15 +55,7 @@ def long_date(iso: str) -> str:
 
 def age_text(months: int | None) -> str:
     """Completed months as words: '9 months', '3 years 2 months'."""
-    if months is None:
-        return "–"
-    if months < 24:
-        return f"{months} month" + ("" if months == 1 else "s")
-    years, rest = divmod(months, 12)
-    text = f"{years} years"
-    if rest:
-        text += f" {rest} month" + ("" if rest == 1 else "s")
-    return text
+    return "–" if months is None else age_in_words(months)
 
 
 def humanise(identifier: str) -> str:

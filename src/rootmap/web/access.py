@@ -7,6 +7,8 @@ what a user may see is reported as "not found" (404), so guessed ids reveal noth
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -46,14 +48,17 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
     return clients
 
 
+def _one_visible(records: QuerySet[Any], record_id: object, what: str) -> Any:
+    """The record with this id among those visible, else 404 (whether or not it exists)."""
+    pk = as_pk(record_id)
+    found = records.filter(pk=pk).first() if pk is not None else None
+    if found is None:
+        raise Http404(f"No such {what}")
+    return found
+
+
 def client_for(user: User, client_id: object) -> Client:
-    pk = as_pk(client_id)
-    try:
-        if pk is None:
-            raise Client.DoesNotExist
-        return clients_visible_to(user).get(pk=pk)
-    except Client.DoesNotExist:
-        raise Http404("No such client") from None
+    return _one_visible(clients_visible_to(user), client_id, "client")
 
 
 def assessments_visible_to(user: User) -> QuerySet[Assessment]:
@@ -61,13 +66,8 @@ def assessments_visible_to(user: User) -> QuerySet[Assessment]:
 
 
 def assessment_for(user: User, assessment_id: object) -> Assessment:
-    pk = as_pk(assessment_id)
-    try:
-        if pk is None:
-            raise Assessment.DoesNotExist
-        return assessments_visible_to(user).select_related("client").get(pk=pk)
-    except Assessment.DoesNotExist:
-        raise Http404("No such assessment") from None
+    visible = assessments_visible_to(user).select_related("client")
+    return _one_visible(visible, assessment_id, "assessment")
 
 
 def households_visible_to(user: User) -> QuerySet[Household]:
@@ -78,13 +78,7 @@ def households_visible_to(user: User) -> QuerySet[Household]:
 
 
 def household_for(user: User, household_id: object) -> Household:
-    pk = as_pk(household_id)
-    try:
-        if pk is None:
-            raise Household.DoesNotExist
-        return households_visible_to(user).get(pk=pk)
-    except Household.DoesNotExist:
-        raise Http404("No such household") from None
+    return _one_visible(households_visible_to(user), household_id, "household")
 
 
 def can_administer(user: User) -> bool:
