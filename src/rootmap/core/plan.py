@@ -365,20 +365,23 @@ def build_plan(
     wanted = frozenset(s.strip().casefold() for s in interests)
     relational_low = relational_health is not None and relational_health < c.relational_below
 
-    def recommend(entry: _Entry, reason: str | None = None) -> Recommendation:
+    def score_of(entry: _Entry) -> float:
         score = float(sum(need.get(i, 0) for i in entry.targets))
         if entry.tags and not entry.tags.isdisjoint(wanted):
             score *= c.interest_bonus
+        return score
+
+    def recommend(entry: _Entry, reason: str | None = None) -> Recommendation:
         drivers = [i for i in entry.targets if need.get(i, 0) > 0]
         drivers.sort(key=lambda i: -need[i])  # stable: equal needs keep instrument item order
-        return Recommendation(entry.id, score, tuple(drivers[: c.drivers]), reason)
+        return Recommendation(entry.id, score_of(entry), tuple(drivers[: c.drivers]), reason)
 
     start = c.phases.index(phase)
     plan_phases = c.phases[start : start + 1] if er else c.phases[start:]
     used: set[str] = set()  # recommended or deferred in an earlier phase
     built: list[PlanPhase] = []
     for n, plan_phase in enumerate(plan_phases):
-        ranked: list[tuple[float, int, Recommendation]] = []
+        ranked: list[tuple[float, int, _Entry]] = []
         deferred: list[Deferral] = []
         for entry in c.entries_by_phase[plan_phase]:
             if entry.id in used or not entry.age_min <= age_months <= entry.age_max:
@@ -387,11 +390,12 @@ def build_plan(
             if failed:
                 deferred.append(Deferral(entry.id, _sentence(failed)))
                 continue
-            rec = recommend(entry)
-            if rec.score > 0:
-                ranked.append((-rec.score, entry.order, rec))
+            score = score_of(entry)
+            if score > 0:
+                ranked.append((-score, entry.order, entry))
         ranked.sort(key=lambda t: (t[0], t[1]))  # highest score first, ties in catalogue order
-        top = [rec for _, _, rec in ranked[: c.top_n]]
+        # Drivers are worked out for the chosen few only: this runs for every assessment scored.
+        top = [recommend(entry) for _, _, entry in ranked[: c.top_n]]
         if n == 0 and relational_low:
             top = _with_relational_additions(c, top, age_months, ratings, domains, recommend, er)
         elif er:
