@@ -1,4 +1,4 @@
-# Rootmap's commands. `make run` and `make test` are the two that README promises.
+# Rootmap's commands. README's scripts/run and scripts/test call `make run` and `make test`.
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
