@@ -9,20 +9,19 @@ apart (domains over time) use the Okabe-Ito palette plus distinct markers and da
 
 from __future__ import annotations
 
-# typical -> severe: light to dark.
-BAND_FILL: dict[str, str] = {
-    "typical": "#ffffcc",
-    "mild": "#a1dab4",
-    "moderate": "#41b6c4",
-    "severe": "#225ea8",
-}
+# Band names, best first: each list of bands shares one ramp below.
+FUNCTIONING_BANDS = ("typical", "mild", "moderate", "severe")
+RISK_BANDS = ("low", "moderate", "high", "very_high")
+RESERVE_BANDS = ("strong", "adequate", "strained", "depleted")
+
+# Light to dark: the sequential ramp of the maps, and the greys that shade chart bands.
+_RAMP = ("#ffffcc", "#a1dab4", "#41b6c4", "#225ea8")
+_GREYS = ("#ffffff", "#f2f2f2", "#e4e4e4", "#d4d4d4")
+
+BAND_FILL: dict[str, str] = dict(zip(FUNCTIONING_BANDS, _RAMP, strict=True))
+RISK_FILL: dict[str, str] = dict(zip(RISK_BANDS, _RAMP, strict=True))
 # Text colour on each fill, chosen for a contrast ratio of at least 4.5:1.
-BAND_INK: dict[str, str] = {
-    "typical": "#1a1a1a",
-    "mild": "#1a1a1a",
-    "moderate": "#1a1a1a",
-    "severe": "#ffffff",
-}
+BAND_INK: dict[str, str] = dict(zip(FUNCTIONING_BANDS, ("#1a1a1a", "#1a1a1a", "#1a1a1a", "#ffffff"), strict=True))
 UNKNOWN_FILL = "#c8c8c8"
 UNKNOWN_INK = "#1a1a1a"
 HATCH_BACK = "#ffffff"
@@ -30,14 +29,6 @@ HATCH_LINE = "#9a9a9a"
 OUTLINE = "#333333"
 INK = "#1a1a1a"
 MUTED = "#555555"
-
-# Developmental-risk bands, low -> very high: the same sequential ramp.
-RISK_FILL: dict[str, str] = {
-    "low": "#ffffcc",
-    "moderate": "#a1dab4",
-    "high": "#41b6c4",
-    "very_high": "#225ea8",
-}
 
 # Okabe-Ito colours with a marker and a dash pattern per domain (bottom-up order).
 SERIES: tuple[tuple[str, str, str], ...] = (
@@ -49,24 +40,9 @@ SERIES: tuple[tuple[str, str, str], ...] = (
 ADVERSITY_COLOUR = "#D55E00"
 RELATIONAL_COLOUR = "#0072B2"
 
-# Greys that shade the index bands behind the lines (lighter = better).
-BAND_SHADE: dict[str, str] = {
-    "typical": "#ffffff",
-    "mild": "#f2f2f2",
-    "moderate": "#e4e4e4",
-    "severe": "#d4d4d4",
-}
-RISK_SHADE: dict[str, str] = {
-    "low": "#ffffff",
-    "moderate": "#f2f2f2",
-    "high": "#e4e4e4",
-    "very_high": "#d4d4d4",
-}
+# Greys that shade the bands behind chart lines (lighter = better).
+BAND_SHADE: dict[str, str] = dict(zip(FUNCTIONING_BANDS, _GREYS, strict=True))
+RISK_SHADE: dict[str, str] = dict(zip(RISK_BANDS, _GREYS, strict=True))
+RESERVE_SHADE: dict[str, str] = dict(zip(RESERVE_BANDS, _GREYS, strict=True))
 
 FONT_STACK = "'DejaVu Sans', 'Liberation Sans', Verdana, Arial, sans-serif"
-RESERVE_SHADE: dict[str, str] = {
-    "strong": "#ffffff",
-    "adequate": "#f2f2f2",
-    "strained": "#e4e4e4",
-    "depleted": "#d4d4d4",
-}
