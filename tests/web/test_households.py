@@ -191,6 +191,14 @@ def test_the_household_report_is_a_pdf_of_the_latest_estimate(client, clinician,
     services.estimate_save(household=household, user=clinician, on=dt.date(2025, 1, 1))
     response = client.get(reverse("household-report", args=[household.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    import io
+
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "raised from" in text  # the suggested what-ifs, as in `rootmap report`
+    for bad in ("9" * 40, "abc"):
+        assert client.get(reverse("household-report", args=[household.pk]), {"estimate": bad}).status_code == 404
 
 
 def test_the_household_list_runs_the_same_queries_for_3_and_30_households(client, clinician, org):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rootmap.cli.documents import load
-from rootmap.core.case import CaseFile, Household, ratings_of
+from rootmap.core.case import CaseFile, Household
 from rootmap.core.problems import CaseFileError
 
 if TYPE_CHECKING:
@@ -155,21 +155,8 @@ def _what_ifs(args: argparse.Namespace, household: Household) -> list[WhatIf]:
     if problems:
         raise _UsageError(problems)
     if not args.add_child and not args.raise_items:
-        scenarios = _default_what_ifs(household, labels)
-    return scenarios
+        from rootmap.render import suggested_what_ifs
 
-
-def _default_what_ifs(household: Household, labels: dict[str, str]) -> list[WhatIf]:
-    """Without options: each of the two lowest-rated resource items raised by one step."""
-    from rootmap.core.caregiving import what_if
-    from rootmap.render import WhatIf
-
-    ratings = {**ratings_of(household.internal), **ratings_of(household.external)}
-    rated = [(value, n, item) for n, (item, value) in enumerate(ratings.items())
-             if value is not None and value < 4]
-    scenarios: list[WhatIf] = []
-    for value, _n, item in sorted(rated)[:2]:
-        scenarios.append(WhatIf(f"{labels.get(item, item)} raised from {value} to {value + 1}",
-                                what_if(household, raise_resources={item: value + 1})))
+        scenarios = suggested_what_ifs(household)
     return scenarios
 

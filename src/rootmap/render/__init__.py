@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from rootmap.render.brain_map import brain_map_svg
 from rootmap.render.charts import domains_over_time_svg, reserve_chart_svg, risk_chart_svg
-from rootmap.render.household import WhatIf, household_report_html, household_report_pdf
+from rootmap.render.household import WhatIf, household_report_html, household_report_pdf, suggested_what_ifs
 from rootmap.render.report import report_html, report_pdf
 
 __all__ = [
@@ -23,4 +23,5 @@ __all__ = [
     "report_pdf",
     "reserve_chart_svg",
     "risk_chart_svg",
+    "suggested_what_ifs",
 ]

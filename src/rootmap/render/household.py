@@ -26,6 +26,22 @@ class WhatIf:
     result: HouseholdResult
 
 
+def suggested_what_ifs(household: Household) -> list[WhatIf]:
+    """The report's default scenarios: each of the two lowest-rated resources raised one step."""
+    from rootmap.core.caregiving import what_if
+
+    instrument = load_instrument("1")
+    labels = {i.id: i.label for i in (*instrument.internal_items, *instrument.external_items)}
+    ratings = {**ratings_of(household.internal), **ratings_of(household.external)}
+    rated = [(value, n, item) for n, (item, value) in enumerate(ratings.items())
+             if value is not None and value < 4]
+    return [
+        WhatIf(f"{labels.get(item, item)} raised from {value} to {value + 1}",
+               what_if(household, raise_resources={item: value + 1}))
+        for value, _n, item in sorted(rated)[:2]
+    ]
+
+
 def _user(text: str, limit: int | None = None) -> str:
     return f"<bdi>{esc(shorten(text, limit) if limit else text)}</bdi>"
 

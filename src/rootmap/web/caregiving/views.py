@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rootmap.web.access import client_for, household_for, households_visible_to
+from rootmap.web.access import as_pk, client_for, household_for, households_visible_to
 from rootmap.web.accounts.models import User
 from rootmap.web.audit.services import audit_record
 from rootmap.web.caregiving import services
@@ -305,16 +305,17 @@ def household_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The caregiver estimator report (PDF) of the latest saved estimate, or of ?estimate=ID."""
     from rootmap.core.caregiving import score_household
     from rootmap.core.case import parse_household
-    from rootmap.render import household_report_pdf
+    from rootmap.render import household_report_pdf, suggested_what_ifs
 
     household = household_for(_user(request), pk)
     estimates = household.estimates.order_by("-date", "-id")
     wanted = request.GET.get("estimate")
-    estimate = estimates.filter(pk=wanted).first() if wanted and wanted.isdigit() else estimates.first()
+    estimate = estimates.filter(pk=as_pk(wanted)).first() if wanted else estimates.first()
     if estimate is None:
         raise Http404("No saved estimate")
     parsed = parse_household(estimate.inputs)
-    pdf = household_report_pdf(household=parsed, result=score_household(parsed))
+    pdf = household_report_pdf(household=parsed, result=score_household(parsed),
+                               what_ifs=suggested_what_ifs(parsed))
     audit_record(action="download", request=request, obj=household,
                  detail={"estimate": estimate.pk, "format": "pdf"})
     response = HttpResponse(pdf, content_type="application/pdf")
