@@ -27,24 +27,13 @@ from rootmap.web.assessments.services import (
 )
 from rootmap.web.audit.models import AuditEntry
 from rootmap.web.clients.models import Client
+from tests.web.sample_ratings import FUNCTIONING, RELATIONAL
 
 PASSWORD = "a long enough password 42"
 BIRTH = dt.date(2016, 4, 11)
 # At 2025-02-03 the client is 105 months old: childhood reached, adolescence not.
 FIRST = dt.date(2025, 2, 3)
 
-FUNCTIONING = {
-    "autonomic_regulation": 1, "temperature_metabolic": 3, "sleep": 1, "feeding_appetite": 2,
-    "sensory_tolerance": 2, "arousal_baseline": 1, "startle_response": 1, "orienting_attention": 2,
-    "fine_motor": 3, "gross_motor_coordination": 4, "body_awareness": 2, "activity_level": 2,
-    "state_transitions": 1, "dissociation": 2, "rhythm_timing": 3, "self_soothing": 1,
-    "attachment_security": 2, "attunement_empathy": 2, "affect_regulation": 1, "reward_pleasure": 3,
-    "peer_play": 2, "social_cues": 2, "relational_trust": 1, "emotional_expression": 2,
-    "receptive_language": 4, "expressive_language": 3, "concrete_reasoning": 3, "impulse_control": 1,
-    "executive_function": 2, "abstract_reasoning": 3, "self_reflection": 2, "academic_skills": 5,
-}
-RELATIONAL = {"caregiver_connection": 3, "home_stability": 2, "kin_connection": 1,
-              "peer_connection": 1, "community_connection": 2, "cultural_connection": 2}
 
 
 @pytest.fixture
