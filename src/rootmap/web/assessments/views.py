@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rootmap.instruments import load_instrument
+from rootmap.web.accounts.signed_out import answers_401_when_signed_out
 from rootmap.web.access import assessment_for, client_for
 from rootmap.web.assessments import presenters
 from rootmap.web.assessments.models import Assessment
@@ -168,10 +169,15 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("assessment-edit", pk=assessment.pk)
 
 
-@login_required
+@answers_401_when_signed_out
 @require_POST
 def assessment_field(request: HttpRequest, pk: int) -> HttpResponse:
-    """Autosave one field (htmx). Answers with the field's status and the new revision."""
+    """Autosave one field (htmx). Answers with the field's status and the new revision.
+
+    The status code says what happened (200 saved, 422 refused, 409 conflict, 401 signed
+    out): autosave.js shows the fragments of 409 and 422 too, and never takes a failure
+    for a save.
+    """
     assessment = assessment_for(request.user, pk)
     field = request.POST.get("_field") or request.headers.get("HX-Trigger-Name") or ""
     if not field or field in NOT_FIELDS:
@@ -188,8 +194,7 @@ def assessment_field(request: HttpRequest, pk: int) -> HttpResponse:
         status, message = "error", error.message
     except (AssessmentConflict, AssessmentLocked) as error:
         status, message = "conflict", str(error)
-    htmx = request.headers.get("HX-Request") == "true"
-    code = 200 if htmx or status == "ok" else (409 if status == "conflict" else 422)
+    code = {"ok": 200, "conflict": 409, "error": 422}[status]
     return render(request, "assessments/_field_status.html", {
         "field_id": presenters.html_id(field), "status": status, "message": message,
         "revision": new_revision,
