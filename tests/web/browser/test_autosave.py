@@ -8,7 +8,6 @@ on the server, the database refusing the write, the browser offline).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import pytest
@@ -203,10 +202,11 @@ def test_one_users_leftovers_are_not_sent_into_anothers_page(
     page.wait_for_selector(f"{status('functioning.sleep')} .save-status--error")
     browser_sign_in(page, live_server, colleague, PASSWORD)
     page.goto(entry)
-    page.wait_for_selector("#draft-state")
-    page.wait_for_timeout(500)
+    page.wait_for_load_state("networkidle")  # a resend would have been sent by now
     assert stored(assessment).inputs["functioning"] == {}
     assert not page.is_checked(radio("functioning.sleep", "1"))
+    # Still kept for its author, under their name and this assessment.
+    assert unsent_in_browser(page) == [f"rootmap.unsent:{clinician.pk}:{assessment.pk}:functioning.sleep"]
 
 
 # --- Server failure and no connection --------------------------------------------------------
@@ -245,3 +245,22 @@ def test_a_server_failure_and_a_lost_connection_are_shown_and_what_was_typed_is_
     assert stored(assessment).inputs["functioning"]["sleep"] == 3
     assert page.inner_text("#draft-state") == "All changes saved"
     assert unsent_in_browser(page) == []
+
+
+def test_signing_in_again_in_another_tab_makes_the_old_tab_say_reload(
+    live_server: Any, page: Any, clinician: User, assessment: Assessment
+) -> None:
+    browser_sign_in(page, live_server, clinician, PASSWORD)
+    entry = open_entry(page, live_server, assessment)
+    Session.objects.all().delete()
+    other_tab = page.context.new_page()
+    browser_sign_in(other_tab, live_server, clinician, PASSWORD)  # a new session and CSRF token
+    other_tab.close()
+    page.check(radio("functioning.sleep", "2"))
+    page.wait_for_selector(f"{status('functioning.sleep')} .save-status--error")
+    assert "reload the page" in page.inner_text(status("functioning.sleep"))
+    assert page.inner_text("#draft-state").startswith("Not saved")
+    assert stored(assessment).inputs["functioning"] == {}
+    page.goto(entry)
+    page.wait_for_selector(f"{status('functioning.sleep')} .save-status--ok")
+    assert stored(assessment).inputs["functioning"] == {"sleep": 2}

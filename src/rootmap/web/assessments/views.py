@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rootmap.instruments import load_instrument
-from rootmap.web.accounts.signed_out import answers_401_when_signed_out
 from rootmap.web.access import assessment_for, client_for
+from rootmap.web.accounts.signed_out import answers_401_when_signed_out
 from rootmap.web.assessments import presenters
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.services import (
