@@ -18,7 +18,7 @@ from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.services import assessment_create, assessment_save_field
 from rootmap.web.clients.models import Client
-from tests.web.browser.conftest import browser_sign_in
+from tests.web.browser.conftest import axe_violations, browser_sign_in
 from tests.web.sample_ratings import FUNCTIONING, RELATIONAL
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -123,7 +123,7 @@ def unsent_in_browser(page: Any) -> list[str]:
 
 
 def test_typing_while_signed_out_is_kept_and_sent_after_signing_in_again(
-    live_server: Any, page: Any, clinician: User, assessment: Assessment
+    live_server: Any, page: Any, clinician: User, assessment: Assessment, screenshot_dir: Any
 ) -> None:
     browser_sign_in(page, live_server, clinician, PASSWORD)
     entry = open_entry(page, live_server, assessment)
@@ -134,6 +134,8 @@ def test_typing_while_signed_out_is_kept_and_sent_after_signing_in_again(
     type_while_failing(page)
     page.locator("#f-interests").blur()
     assert_not_saved(page, "signed out")
+    page.screenshot(path=str(screenshot_dir / "autosave-signed-out.png"), full_page=False)
+    assert not axe_violations(page)  # the failure messages are readable (contrast) and named
     assert page.get_by_role("link", name="Sign in again").get_attribute("href") == (
         f"/sign-in/?next=/assessments/{assessment.pk}/")
     before = stored(assessment)
@@ -264,3 +266,32 @@ def test_signing_in_again_in_another_tab_makes_the_old_tab_say_reload(
     page.goto(entry)
     page.wait_for_selector(f"{status('functioning.sleep')} .save-status--ok")
     assert stored(assessment).inputs["functioning"] == {"sleep": 2}
+
+
+def test_a_live_conflict_is_reported_and_a_reload_sends_only_what_nobody_else_changed(
+    live_server: Any, page: Any, clinician: User, assessment: Assessment
+) -> None:
+    browser_sign_in(page, live_server, clinician, PASSWORD)
+    entry = open_entry(page, live_server, assessment)
+    # Another tab or colleague rates sleep after this page was opened.
+    assessment_save_field(assessment=stored(assessment), user=clinician, field="functioning.sleep", value="5",
+                          revision=assessment.revision)
+    page.check(radio("functioning.sleep", "1"))
+    page.check(radio("functioning.fine_motor", "3"))
+    for field in ("functioning.sleep", "functioning.fine_motor"):
+        page.wait_for_selector(f"{status(field)} .save-status--conflict")
+        assert "Saved" not in page.inner_text(status(field))
+    assert "changed elsewhere" in page.inner_text("#draft-state")
+    assert stored(assessment).inputs["functioning"] == {"sleep": 5}
+
+    page.goto(entry)
+    # Fine motor was touched by nobody else: sent. Sleep was: reported, typed value shown.
+    page.wait_for_selector(f"{status('functioning.fine_motor')} .save-status--ok")
+    assert "changed elsewhere" in page.inner_text(status("functioning.sleep"))
+    assert page.is_checked(radio("functioning.sleep", "1"))
+    assert stored(assessment).inputs["functioning"] == {"sleep": 5, "fine_motor": 3}
+    # Choosing the stored value drops the kept one.
+    page.check(radio("functioning.sleep", "5"))
+    page.wait_for_selector(f"{status('functioning.sleep')} .save-status--ok")
+    assert unsent_in_browser(page) == []
+    assert page.inner_text("#draft-state") == "All changes saved"

@@ -174,7 +174,7 @@
       parts.push(a);
     }
     state.replaceChildren.apply(state, parts);
-    state.classList.toggle("draft-state--failed", reasons.length > 0);
+    state.parentElement.classList.toggle("draft-state-wrap--failed", reasons.length > 0);
   }
 
   // --- Each autosave request ------------------------------------------------------------------
@@ -231,8 +231,7 @@
       delete failed[name];  // refused with its reason beside the field: nothing to send again
       if (entry && entry.value === sent.value) { forget(name); }
     } else if (xhr.status === 409 && !redirected) {
-      failed[name] = "conflict";
-      if (entry) { entry.conflict = true; keep(name, entry); }
+      failed[name] = "conflict";  // kept: the next load sends it only if this field is unchanged
     } else {
       failed[name] = failure(xhr);
       say(name, "error", MESSAGES[failed[name]]);
@@ -257,9 +256,7 @@
       var server = confirmed[name];
       if (entry.value === server) { forget(name); delete failed[name]; return; }
       var control = show(name, entry.value);
-      if (entry.base !== server || entry.conflict) {
-        entry.conflict = true;
-        keep(name, entry);
+      if (entry.base !== server) {
         failed[name] = "conflict";
         say(name, "conflict", "Not saved: while this waited in your browser it was changed elsewhere to \u201c" +
             (server || "not rated") + "\u201d. Yours is shown: Save draft keeps it; choosing the stored value drops it.");
