@@ -185,9 +185,12 @@
       ? d.requestConfig.elt.name : null;
   }
 
+  function redirected(xhr) {
+    return !!xhr.responseURL && new URL(xhr.responseURL).pathname !== endpoint;
+  }
+
   function failure(xhr) {
-    var path = xhr.responseURL ? new URL(xhr.responseURL).pathname : endpoint;
-    if (xhr.status === 401 || path !== endpoint) { return "signed-out"; }  // a redirect to sign in
+    if (xhr.status === 401 || redirected(xhr)) { return "signed-out"; }  // a redirect goes to sign in
     if (xhr.status === 0) { return "offline"; }
     if (xhr.status === 403) { return "forbidden"; }
     return "server";
@@ -204,9 +207,13 @@
   });
 
   // The fragments of a refusal (422) and a conflict (409) carry their messages: show them.
+  // A page reached by a redirect (the sign-in page) is never swapped in.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
-    var status = event.detail.xhr.status;
-    if (autosaveOf(event) && (status === 409 || status === 422)) {
+    var xhr = event.detail.xhr;
+    if (!autosaveOf(event)) { return; }
+    if (redirected(xhr)) {
+      event.detail.shouldSwap = false;
+    } else if (xhr.status === 409 || xhr.status === 422) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
@@ -218,8 +225,8 @@
     var xhr = event.detail.xhr, name = sent.name, entry = kept(name);
     inFlight -= 1;
     if (sent.resend) { resending = Math.max(0, resending - 1); }
-    var redirected = xhr.responseURL && new URL(xhr.responseURL).pathname !== endpoint;
-    if (xhr.status === 200 && !redirected) {
+    var answered = !redirected(xhr);
+    if (xhr.status === 200 && answered) {
       anySaved = true;
       confirmed[name] = sent.value;
       delete failed[name];
@@ -227,10 +234,10 @@
         entry.base = sent.value;  // typed on since: the newer value is still to be sent
         keep(name, entry);
       }
-    } else if (xhr.status === 422 && !redirected) {
+    } else if (xhr.status === 422 && answered) {
       delete failed[name];  // refused with its reason beside the field: nothing to send again
       if (entry && entry.value === sent.value) { forget(name); }
-    } else if (xhr.status === 409 && !redirected) {
+    } else if (xhr.status === 409 && answered) {
       failed[name] = "conflict";  // kept: the next load sends it only if this field is unchanged
     } else {
       failed[name] = failure(xhr);
@@ -258,8 +265,9 @@
       var control = show(name, entry.value);
       if (entry.base !== server) {
         failed[name] = "conflict";
-        say(name, "conflict", "Not saved: while this waited in your browser it was changed elsewhere to \u201c" +
-            (server || "not rated") + "\u201d. Yours is shown: Save draft keeps it; choosing the stored value drops it.");
+        say(name, "conflict", "Not saved: while this waited in your browser it was changed elsewhere to " +
+            (server === "" ? "empty (not rated)" : "\u201c" + server + "\u201d") +
+            ". Yours is shown: Save draft keeps it; choosing the stored value drops it.");
         return;
       }
       delete failed[name];
@@ -272,7 +280,7 @@
   }
 
   window.addEventListener("online", function () {
-    sendKept(Object.keys(failed).filter(function (name) { return failed[name] !== "conflict"; }));
+    sendKept(Object.keys(failed).filter(function (name) { return failed[name] === "offline" || failed[name] === "server"; }));
   });
 
   // A form post waits for the saves on their way (else it carries an old revision and
