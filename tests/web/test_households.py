@@ -32,7 +32,7 @@ def household(org, clinician):
     h = services.household_create(organisation=org, user=clinician, name="Dana and Rob", reference="H-1")
     h.inputs = copy.deepcopy({
         "caregivers": [{"name": "Dana", "role": "foster"}], **RESOURCES,
-        "children": [{"client_id": None, "name": "Toddler", "age_months": 20, "challenge": CHALLENGE}],
+        "children": [{"client_pk": None, "name": "Toddler", "age_months": 20, "challenge": CHALLENGE}],
     })
     h.save()
     return h
@@ -48,7 +48,7 @@ def _form(household, **extra):
         for item, value in inputs[group].items():
             data[f"{group}-{item}"] = "" if value is None else str(value)
     for n, child in enumerate(inputs["children"]):
-        if not child["client_id"]:
+        if child["client_pk"] is None:
             data[f"child-{n}-age_months"] = str(child["age_months"])
             data[f"child-{n}-name"] = child["name"]
         for item, value in child["challenge"].items():
@@ -90,7 +90,7 @@ def test_a_client_child_gets_a_challenge_pre_filled_from_their_latest_assessment
     household.refresh_from_db()
     child = household.inputs["children"][-1]
     latest = milo.assessments.get(reference="A-3")
-    assert child["client_id"] == "C-0102" and child["prefilled_from"] == "A-3"
+    assert child["client_pk"] == milo.pk and child["prefilled_from"] == "A-3"
     expected = prefill_challenge(result_from_json(latest.result))
     assert {k: v for k, v in child["challenge"].items()} == expected
     page = client.get(reverse("household-detail", args=[household.pk])).content.decode()
