@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
 from rootmap.core.ages import age_in_months, age_in_words
 from rootmap.core.problems import Problem
 from rootmap.web.access import clients_visible_to, sees_whole_organisation
@@ -96,7 +98,7 @@ def household_children(
     *, user: User, household: Household, inputs: Mapping[str, Any], on: dt.date | None = None,
 ) -> list[HouseholdChild]:
     """The household's children (from `inputs`) as `user` may see them. Two queries."""
-    on = on or dt.date.today()
+    on = on or timezone.localdate()
     entries = list(inputs.get("children", []))
     pks = [int(c["client_pk"]) for c in entries if c.get("client_pk") is not None]
     linked = _linked_clients(household.organisation_id, pks)
