@@ -425,3 +425,19 @@ def test_concurrent_writers_to_one_household_keep_every_child_and_one_entry_each
     assert sorted(c["age_months"] for c in household.inputs["children"]) == list(range(8))
     assert AuditEntry.objects.filter(object_type="household", action="change").count() == 8
     assert audit_verify().ok
+
+
+def test_a_saved_change_names_the_client_children_it_changed_or_removed(clinician, org, household):
+    from rootmap.web.audit.models import AuditEntry
+
+    milo = make_client(org, "C-1", name="Milo", clinicians=(clinician,))
+    ava = make_client(org, "C-2", name="Ava", clinicians=(clinician,))
+    for child in (milo, ava):
+        services.household_child_add_client(household=household, user=clinician, client=child)
+    inputs = services.household_inputs(household)
+    inputs["children"][1]["challenge"]["behavioural"] = 3
+    del inputs["children"][2]
+    services.household_update(household=household, user=clinician, inputs=inputs, on=dt.date(2026, 1, 1))
+    entry = AuditEntry.objects.latest("id")
+    assert entry.action == "change" and entry.detail == {"clients_changed": [milo.pk],
+                                                          "clients_removed": [ava.pk]}

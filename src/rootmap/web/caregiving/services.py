@@ -180,8 +180,15 @@ def household_update(*, household: Household, user: User, inputs: Mapping[str, A
     household_score(household, on=on, inputs=inputs)  # validation: raises, saving nothing
     with transaction.atomic():
         locked = _locked(household)
+        before = {c["client_pk"]: c for c in household_inputs(locked)["children"] if c["client_pk"] is not None}
         _store(locked, inputs)
-        audit_record(action="change", request=request, user=user, obj=locked)
+        after = {c["client_pk"]: c for c in household_inputs(locked)["children"] if c["client_pk"] is not None}
+        # One entry per write; the client children whose rows changed are named in it, so
+        # an admin can follow a child's ratings in a household.
+        changed = sorted(pk for pk in after if pk in before and after[pk] != before[pk])
+        removed = sorted(pk for pk in before if pk not in after)
+        audit_record(action="change", request=request, user=user, obj=locked,
+                     detail={"clients_changed": changed, "clients_removed": removed})
     household.inputs, household.updated_at = locked.inputs, locked.updated_at
     return household
 
