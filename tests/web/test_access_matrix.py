@@ -241,6 +241,10 @@ MATRIX: list[Row] = [
     Row("household-add-other", "POST", org_wide(DONE), _household, FOREIGN_HOUSEHOLD,
         data=lambda w: {"age_months": "30"}),
     Row("household-what-if", "POST", org_wide(DONE), _household, FOREIGN_HOUSEHOLD),
+    Row("household-share", "GET", {**org_wide(NOT_ALLOWED), "outsider": NOT_ALLOWED}, _household),
+    Row("household-share", "POST", {**org_wide(DONE), "clinician": NOT_FOUND, "colleague": NOT_FOUND},
+        _household, FOREIGN_HOUSEHOLD, data=lambda w: {"share": w.client.pk},
+        note="sharing a child's ratings beyond their caseload is a supervisor's or admin's decision"),
     Row("household-report", "GET", org_wide(), _household, FOREIGN_HOUSEHOLD),
     # Administration.
     Row("audit-log", "GET", admins()),

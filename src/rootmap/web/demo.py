@@ -74,11 +74,13 @@ def _household_inputs(data: dict[str, Any], clients: dict[str, Client]) -> dict[
     children = []
     for n, child in enumerate(data.get("children", [])):
         client = clients.get(child.get("client_id") or "")
+        # Linked by primary key: a reference can change hands (decision 0011).
         children.append({
-            "client_id": child.get("client_id"),
-            "name": client.display_name if client else ("Toddler in respite care" if n == 1 else "Birth child"),
+            "client_pk": client.pk if client else None,
+            "name": "" if client else ("Toddler in respite care" if n == 1 else "Birth child"),
             "age_months": None if client else child["age_months"],
             "challenge": dict(child.get("challenge", {})),
+            "challenge_shared": False,
         })
     return {"caregivers": data.get("caregivers", []), "internal": data.get("internal", {}),
             "external": data.get("external", {}), "children": children}
