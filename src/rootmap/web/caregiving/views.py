@@ -16,7 +16,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rootmap.web.access import as_pk, client_for, household_for, households_visible_to
 from rootmap.web.accounts.models import User
@@ -39,6 +39,7 @@ def _user(request: HttpRequest) -> User:
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def household_list(request: HttpRequest) -> HttpResponse:
     latest = Estimate.objects.filter(household=OuterRef("pk")).order_by("-date", "-id")
     households = households_visible_to(_user(request)).annotate(
@@ -145,6 +146,7 @@ def _detail_context(request: HttpRequest, household: Household, *, inputs: dict[
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = household_for(_user(request), pk)
     audit_record(action="view", request=request, obj=household)
@@ -301,6 +303,7 @@ def _what_if_problem(problem: Any, existing_children: int) -> str:
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def household_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The caregiver estimator report (PDF) of the latest saved estimate, or of ?estimate=ID."""
     from rootmap.core.caregiving import score_household
