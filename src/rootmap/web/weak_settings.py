@@ -33,13 +33,13 @@ def key_problem(name: str, value: str, *, min_length: int) -> str | None:
     lowered = value.lower()
     if any(published in lowered for published in PUBLISHED):
         return f"{name} is a published example, not a secret: make a new random one"
-    if re.fullmatch(r"[A-Za-z\s.,;:'!?-]+", value):
-        return f"{name} looks like words, not random characters: make a random one"
     trigrams = [value[i:i + 3] for i in range(len(value) - 2)]
     compressed = (len(zlib.compress(value.encode(), 9)) - len(zlib.compress(b"", 9))) * 8
     if (_shannon_bits(value) < MIN_BITS or compressed < MIN_COMPRESSED_BITS
             or len(set(trigrams)) / len(trigrams) < MIN_DISTINCT_TRIGRAMS):
         return f"{name} is too predictable (repeated or patterned characters): make a random one"
+    if re.fullmatch(r"[A-Za-z\s.,;:'!?-]+", value):
+        return f"{name} looks like words, not random characters: make a random one"
     return None
 
 
