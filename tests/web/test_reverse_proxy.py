@@ -149,7 +149,7 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
         assert done.returncode == 0, done.stderr
     app_log = folder / "serve.log"
     with app_log.open("w") as log:
-        app = subprocess.Popen(rootmap + ["serve", "--host", "127.0.0.1", "--port", str(app_port)],
+        app = subprocess.Popen([*rootmap, "serve", "--host", "127.0.0.1", "--port", str(app_port)],
                                env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
     nginx = None
     try:
@@ -254,4 +254,4 @@ def test_a_request_round_the_proxy_cannot_claim_https_or_an_address(deployment):
     # Not from a trusted proxy: its headers are dropped, so it is plain http, sent to https
     # on its own host name (not the one it made up).
     assert response.status_code == 301
-    assert response.headers["location"] == "https://127.0.0.1:%d/sign-in/" % deployment.app_port
+    assert response.headers["location"] == f"https://127.0.0.1:{deployment.app_port}/sign-in/"

@@ -35,9 +35,11 @@ class PersonRow:
 def _people_of(admin: User) -> list[PersonRow]:
     enrolled = set(TOTPDevice.objects.filter(user__organisation_id=admin.organisation_id, confirmed=True)
                    .values_list("user_id", flat=True))
+    people = User.objects.filter(organisation_id=admin.organisation_id).order_by(
+        "last_name", "first_name", "username")
     return [
         PersonRow(u.pk, str(u), u.username, u.get_role_display(), u.is_active, u.pk in enrolled, u.pk == admin.pk)
-        for u in User.objects.filter(organisation_id=admin.organisation_id).order_by("last_name", "first_name", "username")
+        for u in people
     ]
 
 
