@@ -209,3 +209,18 @@ def test_without_the_proxy_setting_forwarded_headers_mean_nothing(world):
     browser = HttpClient(REMOTE_ADDR="198.51.100.8", HTTP_X_FORWARDED_FOR="203.0.113.9")
     browser.post(reverse("login"), {"username": "cleo", "password": "guess"})
     assert AuditEntry.objects.filter(action="sign_in_failed").latest("id").ip_address == "198.51.100.8"
+
+
+@override_settings(ROOTMAP_REQUIRE_2FA=True)
+def test_enrolments_abandoned_a_day_ago_are_removed_when_a_new_one_starts(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    stale = TOTPDevice.objects.create(user=world.clinician, name="left behind", confirmed=False)
+    recent = TOTPDevice.objects.create(user=world.clinician, name="another tab", confirmed=False)
+    TOTPDevice.objects.filter(pk=stale.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+    browser = _password_only("cleo")
+    browser.get(reverse("two-factor-setup"))
+    left = set(TOTPDevice.objects.filter(user=world.clinician).values_list("pk", flat=True))
+    assert left == {recent.pk, _session_device(browser).pk}

@@ -10,6 +10,8 @@ can never be confirmed afterwards.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.models import Session
 from django.db import transaction
@@ -23,6 +25,7 @@ from rootmap.web.audit.services import audit_record
 DEVICE_NAME = "Authenticator app"
 # The session's own enrolment: the id of the unconfirmed device it was shown.
 ENROLMENT_SESSION_KEY = "rootmap_enrolment_device_id"
+ABANDONED_AFTER = dt.timedelta(days=1)
 
 
 class EnrolmentClosed(Exception):
@@ -42,6 +45,9 @@ def totp_device_pending(*, user: User, session: SessionBase) -> TOTPDevice:
         device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
     if device is None:
         with transaction.atomic():
+            # Enrolments abandoned long ago (their sessions have ended) do not pile up.
+            TOTPDevice.objects.filter(user=user, confirmed=False,
+                                      created_at__lt=timezone.now() - ABANDONED_AFTER).delete()
             device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
         session[ENROLMENT_SESSION_KEY] = device.pk
     return device
