@@ -171,6 +171,17 @@ def test_wrong_finalise_passwords_lock_the_account_out(world):
     assert misses.count() == 3 and {e.detail["username"] for e in misses} == {"cleo"}
 
 
+@override_settings(ROOTMAP_REQUIRE_2FA=True, AXES_ENABLED=True, AXES_FAILURE_LIMIT=2)
+def test_wrong_passwords_at_the_authenticator_reset_lock_the_admin_out(world):
+    TOTPDevice.objects.create(user=world.clinician, name="phone", confirmed=True)
+    admin = _fully_signed_in(world.admin)
+    url = reverse("authenticator-reset", args=[world.clinician.pk])
+    assert [admin.post(url, {"password": "guess"}).status_code for _ in range(2)] == [422, 429]
+    assert admin.get(reverse("home"))["Location"].startswith(reverse("login"))
+    assert HttpClient().post(reverse("login"), {"username": "ada", "password": PASSWORD}).status_code == 429
+    assert TOTPDevice.objects.filter(user=world.clinician).exists()
+
+
 @override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3)
 def test_a_right_finalise_password_still_finalises_with_the_lockout_on(world):
     browser = HttpClient()
@@ -178,8 +189,11 @@ def test_a_right_finalise_password_still_finalises_with_the_lockout_on(world):
     url = reverse("assessment-finalise", args=[world.draft.pk])
     browser.post(url, {"password": "one slip"})
     response = browser.post(url, {"password": PASSWORD})
-    assert response.status_code in (302, 422)  # finalised, or refused for the draft's content
+    # The right password is accepted (the draft may still be refused for its content).
+    assert response.status_code in (302, 422)
     assert "password is not right" not in response.content.decode()
+    assert AuditEntry.objects.filter(action="sign_in_failed", detail__step="finalise").count() == 1
+    assert AuditEntry.objects.filter(action="finalise_refused", detail__reason="password").count() == 1
 
 
 # --- X-Forwarded-* only from a trusted proxy ------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -72,7 +73,10 @@ def authenticator_reset_view(request: HttpRequest, pk: int) -> HttpResponse:
         if not password_matches(request=request, user=request.user,
                                 password=request.POST.get("password", ""), step="authenticator reset"):
             if locked_out(request):
-                return HttpResponse(status=429)  # django-axes' middleware renders the lockout page
+                # As at the finalise step: signed out, and django-axes' middleware answers
+                # with the lockout page (429).
+                auth_logout(request)
+                return HttpResponse(status=429)
             error = "That password is not right: enter the password you sign in with."
         else:
             try:
