@@ -66,6 +66,7 @@ def test_strong_production_settings_start(tmp_path):
     ("ROOTMAP_AUDIT_KEY", "0123456789abcdef" * 3, "ROOTMAP_AUDIT_KEY is too predictable"),
     ("ROOTMAP_PSEUDONYM_KEY", "another key entirely, for another study", "ROOTMAP_PSEUDONYM_KEY looks like words"),
     ("ROOTMAP_PSEUDONYM_KEY", "x" * 40, "ROOTMAP_PSEUDONYM_KEY is too predictable"),
+    ("ROOTMAP_BACKUP_KEY", "backup-key-backup-key-backup-key-1", "ROOTMAP_BACKUP_KEY is too predictable"),
 ])
 def test_production_refuses_a_weak_setting_and_names_it(tmp_path, setting, value, named):
     result = _check(tmp_path, **{setting: value})

@@ -240,7 +240,8 @@ if PRODUCTION:
 
     INSECURE_SETTINGS = production_problems(
         secret_key=SECRET_KEY, audit_key=ROOTMAP_AUDIT_KEY, pseudonym_key=ROOTMAP_PSEUDONYM_KEY,
-        require_2fa=ROOTMAP_REQUIRE_2FA, lockout=AXES_ENABLED)
+        require_2fa=ROOTMAP_REQUIRE_2FA, lockout=AXES_ENABLED,
+        backup_key=env_str("ROOTMAP_BACKUP_KEY", ""))
     if INSECURE_SETTINGS and not ALLOW_INSECURE:
         raise RuntimeError(refusal(INSECURE_SETTINGS))
     if INSECURE_SETTINGS:

@@ -1,9 +1,9 @@
 """Production refuses weak settings at start-up (read by rootmap.web.settings).
 
 Outside demo, development and the test suite, these stop Rootmap with a message naming
-the setting: two-factor sign-in or the lockout turned off, a secret key, audit key or
-pseudonym key that is short, repetitive, made of words, a published default, or one key
-used for two ends. A deliberate exception is `ROOTMAP_ALLOW_INSECURE=<reason>`: start-up
+the setting: two-factor sign-in or the lockout turned off, a secret key, audit key,
+pseudonym key or backup key that is short, repetitive, made of words, a published
+default, or one key used for two ends. A deliberate exception is `ROOTMAP_ALLOW_INSECURE=<reason>`: start-up
 goes on and every weakened setting is logged, with the reason, on each start.
 
 No rule can prove a key random; these catch the mistakes people make (a word, a phrase,
@@ -50,7 +50,7 @@ def _shannon_bits(value: str) -> float:
 
 
 def production_problems(*, secret_key: str, audit_key: str, pseudonym_key: str,
-                        require_2fa: bool, lockout: bool) -> list[str]:
+                        require_2fa: bool, lockout: bool, backup_key: str = "") -> list[str]:
     """Every weak production setting, each naming its environment variable."""
     problems = []
     if not require_2fa:
@@ -59,7 +59,7 @@ def production_problems(*, secret_key: str, audit_key: str, pseudonym_key: str,
     if not lockout:
         problems.append("ROOTMAP_LOCKOUT is off: without it passwords can be guessed without limit")
     keys = (("ROOTMAP_SECRET_KEY", secret_key, 50), ("ROOTMAP_AUDIT_KEY", audit_key, 32),
-            ("ROOTMAP_PSEUDONYM_KEY", pseudonym_key, 32))
+            ("ROOTMAP_PSEUDONYM_KEY", pseudonym_key, 32), ("ROOTMAP_BACKUP_KEY", backup_key, 32))
     for name, value, min_length in keys:
         if value == "" and name != "ROOTMAP_SECRET_KEY":
             continue  # unset: derived from the secret key for that purpose alone
