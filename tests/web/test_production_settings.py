@@ -61,7 +61,6 @@ def test_strong_production_settings_start(tmp_path):
     ("ROOTMAP_SECRET_KEY", PUBLISHED_DEFAULT + "-really", "ROOTMAP_SECRET_KEY is a published example"),
     ("ROOTMAP_SECRET_KEY", "the secret key of our clinic which nobody will ever guess at all",
      "ROOTMAP_SECRET_KEY looks like words"),
-    ("ROOTMAP_SECRET_KEY", "d8ee587910cd60a7904b3ef1", "ROOTMAP_SECRET_KEY must be a random string of at least 50"),
     ("ROOTMAP_AUDIT_KEY", "audit", "ROOTMAP_AUDIT_KEY must be a random string of at least 32"),
     ("ROOTMAP_AUDIT_KEY", "0123456789abcdef" * 3, "ROOTMAP_AUDIT_KEY is too predictable"),
     ("ROOTMAP_PSEUDONYM_KEY", "another key entirely, for another study", "ROOTMAP_PSEUDONYM_KEY looks like words"),
@@ -91,6 +90,13 @@ def test_a_deliberate_override_starts_and_is_logged_with_its_reason(tmp_path):
     assert "ROOTMAP_REQUIRE_2FA is off" in result.stderr and "ROOTMAP_LOCKOUT is off" in result.stderr
     assert _print_settings(tmp_path, "settings.ROOTMAP_REQUIRE_2FA, len(settings.INSECURE_SETTINGS)",
                            ROOTMAP_REQUIRE_2FA="0", ROOTMAP_ALLOW_INSECURE="a reason") == "False 1"
+
+
+def test_a_missing_or_short_secret_key_is_refused_even_with_the_override(tmp_path):
+    for key in ("", "d8ee587910cd60a7904b3ef1"):
+        result = _check(tmp_path, ROOTMAP_SECRET_KEY=key, ROOTMAP_ALLOW_INSECURE="just testing")
+        assert result.returncode == 2
+        assert "ROOTMAP_SECRET_KEY must be a random string of at least 50 characters" in result.stderr
 
 
 def test_demo_mode_allows_what_production_refuses(tmp_path):

@@ -49,6 +49,9 @@ PRODUCTION = not (DEBUG or DEMO_MODE or TESTING)
 # key, its databases are thrown away. Demo and development: a random key per database,
 # made on first use and kept beside it (rootmap.web.demo_keys), set after DATABASES below.
 SECRET_KEY = env_str("ROOTMAP_SECRET_KEY", None if PRODUCTION else "")
+if PRODUCTION and len(SECRET_KEY) < 50:
+    # Never overridable: Django would sign sessions with a guessable key, or none.
+    raise RuntimeError("ROOTMAP_SECRET_KEY must be a random string of at least 50 characters")
 if TESTING and not SECRET_KEY:
     SECRET_KEY = "test-suite-key-for-throwaway-databases-only-0123456789"
 ALLOWED_HOSTS = env_list("ROOTMAP_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
