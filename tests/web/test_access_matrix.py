@@ -181,8 +181,11 @@ MATRIX: list[Row] = [
     Row("login", "GET", signed_in_redirect),
     Row("login", "POST", signed_in_redirect, data=lambda w: {"username": "nobody", "password": "x"}),
     Row("two-factor-verify", "GET", {**signed_in(REDIRECT), "unverified": OK}),
+    Row("two-factor-verify", "POST", {**signed_in(REDIRECT), "unverified": DONE},
+        data=lambda w: {"code": "000000"}),
     Row("two-factor-setup", "GET", signed_in(REDIRECT),
         note="an enrolled user is sent to the code step, never to a second enrolment"),
+    Row("two-factor-setup", "POST", signed_in(REDIRECT), data=lambda w: {"code": "000000"}),
     Row("logout", "GET", everyone(NOT_ALLOWED)),
     Row("logout", "POST", everyone(LOGIN)),  # signed out, back to the sign-in page
     # Caseload and clients.
@@ -250,6 +253,13 @@ MATRIX: list[Row] = [
     Row("audit-log", "GET", admins()),
     Row("research-export", "GET", admins()),
     Row("research-export", "POST", admins()),
+    # People and the reset of an authenticator: administrators, their own organisation only.
+    Row("people-list", "GET", admins()),
+    Row("authenticator-reset", "GET", {**admins(), "outsider": NOT_FOUND},
+        lambda w: {"pk": w.users["colleague"].pk}, ("pk", lambda w: w.users["outsider"].pk)),
+    Row("authenticator-reset", "POST", {**admins(DONE), "outsider": NOT_FOUND},
+        lambda w: {"pk": w.users["colleague"].pk}, ("pk", lambda w: w.users["outsider"].pk),
+        data=lambda w: {"password": "not the password"}),
 ]
 
 
@@ -322,6 +332,9 @@ def test_each_actor_gets_exactly_what_they_should(row: Row) -> None:
         outcome = _outcome(response)
         if not _matches(outcome, row.expect[actor]):
             failures.append(f"{actor}: expected {row.expect[actor]}, got {outcome}")
+        # Nothing the application answers may be kept by a browser or proxy cache.
+        if "no-store" not in response.get("Cache-Control", ""):
+            failures.append(f"{actor}: Cache-Control is {response.get('Cache-Control')!r}, not no-store")
         text = _text(response)
         leaked = FOREIGN_MARKERS if actor != "outsider" else ORG_MARKERS
         for marker in leaked:
@@ -353,6 +366,39 @@ def test_guessed_ids_reveal_nothing(row: Row) -> None:
         anonymous = _request(HttpClient(), row, url, world)
         assert _outcome(anonymous) == row.expect["anonymous"]
     del model
+
+
+METHODS = ("GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+URL_NAMES = sorted({row.name for row in MATRIX})
+
+
+@pytest.mark.django_db
+@override_settings(ROOTMAP_REQUIRE_2FA=True)
+@pytest.mark.parametrize("name", URL_NAMES)
+def test_methods_a_url_does_not_handle_are_405_and_audit_nothing(name: str) -> None:
+    """Every method without a row is refused before any view runs (or, for a visitor not
+    signed in, sent to sign in): no page, and not one audit entry."""
+    from rootmap.web.audit.models import AuditEntry
+
+    world = build_matrix_world()
+    rows = [row for row in MATRIX if row.name == name]
+    url = reverse(name, kwargs=rows[0].kwargs(world))
+    handled = {row.method for row in rows}
+    failures = []
+    for method in METHODS:
+        if method in handled:
+            continue
+        for actor in ("anonymous", "admin", "clinician"):
+            browser = _browser_for(world, actor)  # its force_login is audited: count after
+            before = AuditEntry.objects.count()
+            response = browser.generic(method, url)
+            outcome = _outcome(response)
+            allowed = {"405", LOGIN} if actor == "anonymous" and method in ("GET", "POST") else {"405"}
+            if outcome not in allowed:
+                failures.append(f"{actor} {method}: expected 405, got {outcome}")
+            if AuditEntry.objects.count() != before:
+                failures.append(f"{actor} {method}: wrote an audit entry")
+    assert not failures, f"{url}:\n" + "\n".join(failures)
 
 
 def _all_url_names(patterns, prefix: str = "") -> list[tuple[str | None, str]]:

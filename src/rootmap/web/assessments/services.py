@@ -527,6 +527,17 @@ def _field_for_problem(path: str, index: int) -> str | None:
     return rest
 
 
+def _password_matches(user: Any, password: str, request: HttpRequest | None) -> bool:
+    """Through django-axes' lockout whenever a person's request is at hand (every web
+    page), so that guesses here count with those at sign-in. Without a request (code and
+    tests calling the service) there is no address to lock and only the hash is checked."""
+    if request is None:
+        return bool(password) and user.check_password(password)
+    from rootmap.web.accounts.passwords import password_matches
+
+    return password_matches(request=request, user=user, password=password, step="finalise")
+
+
 def assessment_finalise(
     *, assessment: Assessment, user: Any, password: str, request: HttpRequest | None = None,
 ) -> Assessment:
@@ -537,7 +548,7 @@ def assessment_finalise(
     from rootmap.core.case import CaseFileError, parse_case
     from rootmap.core.scoring import score_case
 
-    if not password or not user.check_password(password):
+    if not _password_matches(user, password, request):
         audit_record(action="finalise_refused", request=request, user=user, obj=assessment,
                      detail={"reason": "password"})
         raise PasswordRejected("That password is not right. Finalising is your signature: "

@@ -11,15 +11,17 @@ import re
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rootmap.instruments import load_instrument
 from rootmap.web.access import assessment_for, client_for
+from rootmap.web.accounts.passwords import locked_out
 from rootmap.web.accounts.signed_out import answers_401_when_signed_out
 from rootmap.web.assessments import presenters
 from rootmap.web.assessments.models import Assessment
@@ -220,6 +222,11 @@ def assessment_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
             assessment = assessment_finalise(assessment=assessment, user=request.user,
                                              password=request.POST.get("password", ""), request=request)
         except PasswordRejected as error:
+            if locked_out(request):
+                # Too many wrong passwords: the person at this session has not shown they
+                # know it. Signed out; django-axes' middleware answers with the lockout page.
+                auth_logout(request)
+                return HttpResponse(status=429)
             password_error = str(error)
         except FinaliseRefused as error:
             errors, problems = error.errors, error.problems
@@ -275,6 +282,7 @@ def _final_or_redirect(request: HttpRequest, assessment: Assessment) -> HttpResp
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = assessment_for(request.user, pk)
     if (response := _final_or_redirect(request, assessment)) is not None:
@@ -304,6 +312,7 @@ def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def assessment_present(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = assessment_for(request.user, pk)
     if (response := _final_or_redirect(request, assessment)) is not None:
@@ -324,6 +333,7 @@ def assessment_present(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def assessment_report(request: HttpRequest, pk: int, audience: str, fmt: str) -> HttpResponse:
     assessment = assessment_for(request.user, pk)
     if audience not in ("clinician", "family") or fmt not in ("pdf", "html"):

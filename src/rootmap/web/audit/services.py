@@ -71,18 +71,14 @@ def _head_signature(head: AuditHead, key: bytes | None = None) -> str:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The address the request came from: REMOTE_ADDR, or behind the trusted proxy the
-    address the proxy saw (the last one it appended to X-Forwarded-For)."""
+    """The address the request came from: REMOTE_ADDR, or, when that is one of the trusted
+    proxies (ROOTMAP_BEHIND_PROXY, ROOTMAP_TRUSTED_PROXIES), the address the proxy saw (the
+    last one it appended to X-Forwarded-For). django-axes counts failures by this too."""
     if request is None:
         return None
-    from django.conf import settings
+    from rootmap.web.transport import forwarded_client
 
-    address = request.META.get("REMOTE_ADDR") or ""
-    if getattr(settings, "BEHIND_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [part.strip() for part in forwarded.split(",") if part.strip()]
-        if hops:
-            address = hops[-1]
+    address = forwarded_client(request) or request.META.get("REMOTE_ADDR") or ""
     return _valid_ip(address)
 
 

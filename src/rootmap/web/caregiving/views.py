@@ -18,7 +18,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rootmap.web.access import as_pk, client_for, clients_visible_to, household_for, households_visible_to
 from rootmap.web.accounts.models import User
@@ -40,6 +40,7 @@ def _user(request: HttpRequest) -> User:
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def household_list(request: HttpRequest) -> HttpResponse:
     latest = Estimate.objects.filter(household=OuterRef("pk")).order_by("-date", "-id")
     households = households_visible_to(_user(request)).annotate(
@@ -153,7 +154,7 @@ def _detail_context(request: HttpRequest, household: Household, *, inputs: dict[
 
 
 @login_required
-@require_http_methods(["GET", "HEAD"])
+@require_GET  # any other method is 405, before the view audits anything
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     household = household_for(user, pk)
@@ -324,7 +325,7 @@ def _what_if_problem(problem: Any, existing_children: int) -> str:
 
 
 @login_required
-@require_http_methods(["GET", "HEAD"])
+@require_GET  # any other method is 405, before the view audits anything
 def household_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The caregiver estimator report (PDF) of the latest saved estimate, or of ?estimate=ID."""
     user = _user(request)

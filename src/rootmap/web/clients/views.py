@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from rootmap.web.access import client_for, sees_whole_organisation
 from rootmap.web.accounts.models import User
@@ -26,6 +26,7 @@ def _today() -> Any:
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def home(request: HttpRequest) -> HttpResponse:
     """The caseload dashboard (a clinician's caseload; a supervisor's organisation)."""
     user: User = request.user  # type: ignore[assignment]
@@ -128,6 +129,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     client = client_for(user, pk)
@@ -217,6 +219,7 @@ def client_events(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def client_export(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     client = client_for(user, pk)
