@@ -16,8 +16,16 @@ ROOTMAP_SSL_REDIRECT    redirect http to https in production (default on)
 ROOTMAP_HSTS_SECONDS    Strict-Transport-Security max-age in production (default one year)
 ROOTMAP_HSTS_PRELOAD    ask browsers to preload HSTS for the host (default on)
 ROOTMAP_AUDIT_KEY       key of the audit log's HMAC chain (default: derived from the secret key)
-ROOTMAP_PSEUDONYM_KEY   key of the de-identified export's pseudonyms and date shifts
+ROOTMAP_PSEUDONYM_KEY   key of the de-identified export's pseudonyms
                         (default: derived from the secret key)
+ROOTMAP_BACKUP_KEY      key of the backups' HMAC signature (default: derived from the secret key)
+ROOTMAP_AUDIT_CHECKPOINT_FILE  where signed checkpoints of the audit chain's head are appended
+                        (default: beside an SQLite database file, else in ROOTMAP_DATA_DIR or
+                        ~/.local/share/rootmap; "off" keeps none)
+ROOTMAP_AUDIT_CHECKPOINT_EVERY    checkpoint after every N audit entries (default 100; 0: never)
+ROOTMAP_AUDIT_CHECKPOINT_MINUTES  and on the first entry after N minutes (default 60; 0: never)
+ROOTMAP_EXPORT_K        the research export's k: each combination of quasi-identifiers is
+                        shared by at least k clients (default 5)
 ROOTMAP_LOCKOUT_FAILURES  failed sign-ins before a lockout (default 5)
 ROOTMAP_LOCKOUT_MINUTES   how long a lockout lasts (default 30)
 """
@@ -203,6 +211,15 @@ CONTENT_SECURITY_POLICY = {
 # --- Keys derived for audit and privacy (see rootmap.web.keys) ------------------------------
 ROOTMAP_AUDIT_KEY = env_str("ROOTMAP_AUDIT_KEY", "")
 ROOTMAP_PSEUDONYM_KEY = env_str("ROOTMAP_PSEUDONYM_KEY", "")
+ROOTMAP_BACKUP_KEY = env_str("ROOTMAP_BACKUP_KEY", "")
+
+# --- The audit chain's head, anchored outside the database (rootmap.web.audit.checkpoints) --
+ROOTMAP_AUDIT_CHECKPOINT_FILE = env_str("ROOTMAP_AUDIT_CHECKPOINT_FILE", "")  # "": the default place
+ROOTMAP_AUDIT_CHECKPOINT_EVERY = env_int("ROOTMAP_AUDIT_CHECKPOINT_EVERY", 100)
+ROOTMAP_AUDIT_CHECKPOINT_MINUTES = env_int("ROOTMAP_AUDIT_CHECKPOINT_MINUTES", 60)
+
+# --- De-identified research export --------------------------------------------------------
+ROOTMAP_EXPORT_K = env_int("ROOTMAP_EXPORT_K", 5)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
