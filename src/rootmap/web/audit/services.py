@@ -314,9 +314,9 @@ def _records_outside_the_log() -> list[str]:
 def _against_checkpoints(report: VerifyReport, hash_at: dict[int, tuple[int, str]],
                          checkpoint_file: checkpoints.CheckpointFile) -> VerifyReport:
     notes = tuple(
-        f"a restore on {c.at[:19].replace('T', ' ')} wound the log back from {c.wound_back_from} "
-        f"to {c.state.length} entries" for c in checkpoint_file.restores
-        if c.wound_back_from is not None and c.wound_back_from > c.state.length
+        f"a restore on {c.at[:19].replace('T', ' ')} wound the log back: the checkpoints had "
+        f"recorded {c.wound_back_from} entries, the backup it restored held {c.state.length - 1}"
+        for c in checkpoint_file.restores if c.wound_back_from is not None
     )
     if checkpoint_file.problem:
         return _with_notes(report, notes, checkpoint_file.problem)
