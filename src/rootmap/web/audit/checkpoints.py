@@ -217,12 +217,18 @@ _last_written_at: float | None = None  # per process: time.monotonic() of its la
 
 
 def checkpoint_due(length: int) -> str | None:
-    """Why the entry that makes the chain `length` long should be checkpointed, if it should."""
+    """Why the entry that makes the chain `length` long should be checkpointed, if it should.
+
+    The time rule claims its slot when it answers, so that the other entries of the same
+    transaction do not each ask for a checkpoint too."""
+    global _last_written_at
     every = int(getattr(settings, "ROOTMAP_AUDIT_CHECKPOINT_EVERY", 0) or 0)
     if every > 0 and length % every == 0:
         return f"every {every} entries"
     minutes = int(getattr(settings, "ROOTMAP_AUDIT_CHECKPOINT_MINUTES", 0) or 0)
-    if minutes > 0 and (_last_written_at is None or time.monotonic() - _last_written_at >= minutes * 60):
+    now = time.monotonic()
+    if minutes > 0 and (_last_written_at is None or now - _last_written_at >= minutes * 60):
+        _last_written_at = now
         return f"every {minutes} minutes"
     return None
 
@@ -230,15 +236,12 @@ def checkpoint_due(length: int) -> str | None:
 def checkpoint_after_commit(state: CheckpointState, reason: str) -> None:
     """Called by transaction.on_commit: a checkpoint that cannot be written is logged, and
     never undoes or fails the request whose entry it anchors."""
-    global _last_written_at
     if checkpoint_path() is None:
         return
     try:
         checkpoint_write(state=state, reason=reason)
     except CheckpointError as error:
         logger.error("audit checkpoint not written: %s", error)
-        return
-    _last_written_at = time.monotonic()
 
 
 def describe(checkpoint: Checkpoint) -> str:
