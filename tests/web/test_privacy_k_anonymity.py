@@ -102,7 +102,7 @@ def test_without_k_exact_values_single_children_out_and_with_it_they_do_not():
     _generate(world)
     exact, _ = _export(k=1, organisation_id=None)
     assert min(len(c) for c in _groups(exact).values()) == 1  # the risk the export removes
-    safe, metadata = _export(k=5, organisation_id=None)
+    safe, _metadata = _export(k=5, organisation_id=None)
     assert min(len(c) for c in _groups(safe).values()) >= 5
     # The same clients keep the same pseudonyms under any k.
     assert {r["client"] for r in safe} <= {r["client"] for r in exact}

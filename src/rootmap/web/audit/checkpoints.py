@@ -20,6 +20,7 @@ line of checkpoints, and how far it wound the log back is recorded (and reported
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import hashlib
@@ -246,10 +247,8 @@ def checkpoint_after_commit(state: CheckpointState, reason: str) -> None:
 
 def describe(checkpoint: Checkpoint) -> str:
     when = checkpoint.at
-    try:
+    with contextlib.suppress(ValueError):  # a signed line's time is ours, but be lenient
         when = dt.datetime.fromisoformat(checkpoint.at).strftime("%Y-%m-%d %H:%M:%S %Z").strip()
-    except ValueError:
-        pass
     return (f"the checkpoint of {when} (line {checkpoint.line}: {checkpoint.state.length} "
             f"entr{'y' if checkpoint.state.length == 1 else 'ies'}, ending at entry "
             f"{checkpoint.state.last_entry_id})")

@@ -322,8 +322,8 @@ def _against_checkpoints(report: VerifyReport, hash_at: dict[int, tuple[int, str
         return _with_notes(report, notes, checkpoint_file.problem)
     active = checkpoint_file.active
     if not active:
-        return _with_notes(report, notes + (
-            f"no checkpoint in {checkpoint_file.path} yet: run `rootmap audit checkpoint`",))
+        return _with_notes(report, (
+            *notes, f"no checkpoint in {checkpoint_file.path} yet: run `rootmap audit checkpoint`"))
     for checkpoint in sorted(active, key=lambda c: -c.state.length):
         length = checkpoint.state.length
         if length > report.checked:
@@ -339,8 +339,7 @@ def _against_checkpoints(report: VerifyReport, hash_at: dict[int, tuple[int, str
                 f"{checkpoints.describe(checkpoint)} recorded: the log was replaced"),
                 first_bad_id=entry_id)
     newest = max(active, key=lambda c: c.state.length)
-    return _with_notes(report, notes + (
-        f"matches {checkpoints.describe(newest)} in {checkpoint_file.path}",))
+    return _with_notes(report, (*notes, f"matches {checkpoints.describe(newest)} in {checkpoint_file.path}"))
 
 
 def audit_checkpoint() -> tuple[VerifyReport, Path | None]:
