@@ -86,10 +86,13 @@ def _household_inputs(data: dict[str, Any], clients: dict[str, Client]) -> dict[
             "external": data.get("external", {}), "children": children}
 
 
-def demo_load(*, password: str | None = None) -> DemoSummary:
-    """Create (or complete) the demo organisation. Returns what was done and the password."""
+def demo_load(*, password: str | None = None, command_line: Any = None) -> DemoSummary:
+    """Create (or complete) the demo organisation. Returns what was done and the password.
+    Each client imported is an `import` entry of the audit log, with `command_line`
+    (audit.services.CommandLineActor) naming who ran `rootmap demo`."""
     import datetime as dt
 
+    from rootmap.web.audit.services import audit_record
     from rootmap.web.caregiving.services import estimate_save
     from rootmap.web.clients.services import case_file_import
 
@@ -107,6 +110,10 @@ def demo_load(*, password: str | None = None) -> DemoSummary:
                 continue
             author = users["clinician2" if name == SECOND_CLINICIANS_CLIENT else "clinician"]
             client = case_file_import(organisation=organisation, user=author, data=data)
+            audit_record(action="import", obj=client, organisation_id=organisation.pk,
+                         command_line=command_line,
+                         detail={"import": "demo case file", "file": name,
+                                 "assessments": len(data.get("assessments", []))})
             summary.clients_added.append(client.display_name)
 
         household_data = files[HOUSEHOLD_FILE]

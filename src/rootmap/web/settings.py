@@ -22,8 +22,16 @@ ROOTMAP_HSTS_SECONDS    Strict-Transport-Security max-age in production (default
 ROOTMAP_HSTS_PRELOAD    ask browsers to preload HSTS for the host (default on)
 ROOTMAP_AUDIT_KEY       key of the audit log's HMAC chain (default: derived from the secret key;
                         if set, at least 32 random characters in production)
-ROOTMAP_PSEUDONYM_KEY   key of the de-identified export's pseudonyms and date shifts
+ROOTMAP_PSEUDONYM_KEY   key of the de-identified export's pseudonyms
                         (default: derived from the secret key)
+ROOTMAP_BACKUP_KEY      key of the backups' HMAC signature (default: derived from the secret key)
+ROOTMAP_AUDIT_CHECKPOINT_FILE  where signed checkpoints of the audit chain's head are appended
+                        (default: beside an SQLite database file, else in ROOTMAP_DATA_DIR or
+                        ~/.local/share/rootmap; "off" keeps none)
+ROOTMAP_AUDIT_CHECKPOINT_EVERY    checkpoint after every N audit entries (default 100; 0: never)
+ROOTMAP_AUDIT_CHECKPOINT_MINUTES  and on the first entry after N minutes (default 60; 0: never)
+ROOTMAP_EXPORT_K        the research export's k: each combination of quasi-identifiers is
+                        shared by at least k clients (default 5)
 ROOTMAP_LOCKOUT_FAILURES  failed sign-ins before a lockout (default 5)
 ROOTMAP_LOCKOUT_MINUTES   how long a lockout lasts (default 30)
 """
@@ -233,6 +241,15 @@ CONTENT_SECURITY_POLICY = {
 # --- Keys derived for audit and privacy (see rootmap.web.keys) ------------------------------
 ROOTMAP_AUDIT_KEY = env_str("ROOTMAP_AUDIT_KEY", "")
 ROOTMAP_PSEUDONYM_KEY = env_str("ROOTMAP_PSEUDONYM_KEY", "")
+ROOTMAP_BACKUP_KEY = env_str("ROOTMAP_BACKUP_KEY", "")
+
+# --- The audit chain's head, anchored outside the database (rootmap.web.audit.checkpoints) --
+ROOTMAP_AUDIT_CHECKPOINT_FILE = env_str("ROOTMAP_AUDIT_CHECKPOINT_FILE", "")  # "": the default place
+ROOTMAP_AUDIT_CHECKPOINT_EVERY = env_int("ROOTMAP_AUDIT_CHECKPOINT_EVERY", 100)
+ROOTMAP_AUDIT_CHECKPOINT_MINUTES = env_int("ROOTMAP_AUDIT_CHECKPOINT_MINUTES", 60)
+
+# --- De-identified research export --------------------------------------------------------
+ROOTMAP_EXPORT_K = env_int("ROOTMAP_EXPORT_K", 5)
 
 # --- Production refuses weak settings (rootmap.web.weak_settings) ----------------------------
 # ROOTMAP_ALLOW_INSECURE=<reason> lets a deliberate exception start, logged on every start.
@@ -244,7 +261,7 @@ if PRODUCTION:
     INSECURE_SETTINGS = production_problems(
         secret_key=SECRET_KEY, audit_key=ROOTMAP_AUDIT_KEY, pseudonym_key=ROOTMAP_PSEUDONYM_KEY,
         require_2fa=ROOTMAP_REQUIRE_2FA, lockout=AXES_ENABLED,
-        backup_key=env_str("ROOTMAP_BACKUP_KEY", ""))
+        backup_key=ROOTMAP_BACKUP_KEY)
     if INSECURE_SETTINGS and not ALLOW_INSECURE:
         raise RuntimeError(refusal(INSECURE_SETTINGS))
     if INSECURE_SETTINGS:
