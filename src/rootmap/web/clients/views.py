@@ -303,6 +303,9 @@ def client_event_remove(request: HttpRequest, pk: int, position: int) -> HttpRes
     fingerprint = request.POST.get("fingerprint", "") if request.method == "POST" else event_fingerprint(event)
     problems: list[str] = []
     status = 200
+    if request.method == "GET":
+        audit_record(action="view", request=request, obj=client,
+                     detail={"page": "event-remove", "position": position})
     if request.method == "POST" and fingerprint != event_fingerprint(event):
         problems, status = [f"Event {position} was changed or removed by someone else since the page was "
                             "opened; nothing was removed. Here it is as it is now."], 409
