@@ -96,3 +96,43 @@ def test_five_events_in_five_saves_are_all_in_the_case_file_export(
     assert all(set(e) == {"category", "onset_months", "end_months", "severity", "note", "source"}
                for e in case["events"])  # exactly the case-file format
     assert re.search(r"case-C-0102\.json$", download.value.suggested_filename)
+
+
+def test_from_the_assessment_an_event_is_changed_and_one_removed_after_confirming(
+    live_server: Any, page: Any, screenshot_dir: Path
+) -> None:
+    org = Organisation.objects.create(name="Riverside Family Services")
+    clinician = User.objects.create_user(username="cleo", password=PASSWORD, organisation=org, role="clinician")
+    original = example("school-age-foster.json")
+    milo = case_file_import(organisation=org, user=clinician, data=original)
+    draft = Assessment.objects.create(client=milo, reference="A-4", kind="follow_up",
+                                      date=dt.date(2026, 11, 20), inputs={}, created_by=clinician)
+    browser_sign_in(page, live_server, clinician, PASSWORD)
+    entry_url = f"{live_server.url}/assessments/{draft.pk}/"
+
+    # Change event 4's severity: the edit page, then back to the assessment.
+    page.goto(entry_url)
+    page.get_by_role("link", name="Edit event 4").click()
+    page.wait_for_url(re.compile(r"/events/4/edit/"))
+    no_violations(page, screenshot_dir, "event-edit")
+    page.select_option("#id_event-severity", "4")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save this event").click()
+    assert page.url == entry_url + "#events-panel"
+
+    # Remove event 2: the button only asks; the confirmation removes it.
+    page.get_by_role("button", name="Remove… event 2").click()
+    page.wait_for_selector("text=Remove event 2 of Milo?")
+    no_violations(page, screenshot_dir, "event-remove-confirm")
+    milo.refresh_from_db()
+    assert len(milo.events) == 13
+    with page.expect_navigation():
+        page.get_by_role("button", name="Remove this event").click()
+    assert page.url == entry_url + "#events-panel"
+    assert "Event 2 (Caregiver substance use) was removed" in page.inner_text("main")
+
+    milo.refresh_from_db()
+    expected = [dict(e) for e in original["events"]]
+    expected[3]["severity"] = 4
+    del expected[1]
+    assert milo.events == expected
