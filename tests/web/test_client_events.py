@@ -470,3 +470,16 @@ def test_concurrent_saves_never_lose_each_others_events(org, clinician):
     assert len(milo.events) == 13 + WRITERS
     assert sorted(e["note"] for e in milo.events[13:]) == sorted(f"writer {n}" for n in range(WRITERS))
     assert AuditEntry.objects.filter(action="change", client_id=milo.pk).count() == WRITERS
+
+
+def test_an_edit_that_breaks_the_timing_rules_is_refused_naming_the_event_and_field(client, clinician, milo):
+    before = list(milo.events)
+    client.force_login(clinician)
+    url = reverse("client-event-edit", args=[milo.pk, 6])
+    data = form_data(_page(client, url), containing="fingerprint")
+    data.update({"event-end_age_years": "1", "event-end_age_months": "0"})  # before its onset at 5 years
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Event 6, End: 12 months is before the onset, 5 years (60 months)" in response.content.decode()
+    milo.refresh_from_db()
+    assert milo.events == before

@@ -114,7 +114,8 @@ def row_messages(formset: Any) -> list[str]:
 _ROW_PATH = re.compile(r"^events\[(\d+)\](?:\.(\w+))?")
 
 
-def problem_messages(problems: Sequence[Problem], *, rows: Sequence[int] | None = None) -> list[str]:
+def problem_messages(problems: Sequence[Problem], *, rows: Sequence[int] | None = None,
+                     noun: str = "Row") -> list[str]:
     """The service's problems (paths `events[N].field`) in the rows' words.
 
     `rows` maps N to the row number on the page (the filled rows, when empty rows were skipped).
@@ -128,7 +129,7 @@ def problem_messages(problems: Sequence[Problem], *, rows: Sequence[int] | None 
         n = int(match.group(1))
         number = rows[n] if rows is not None and n < len(rows) else n + 1
         label = EVENT_FIELD_LABELS.get(match.group(2) or "", match.group(2) or "")
-        messages.append(f"Row {number}{', ' + label if label else ''}: {problem.message}")
+        messages.append(f"{noun} {number}{', ' + label if label else ''}: {problem.message}")
     return messages
 
 

@@ -279,7 +279,7 @@ def client_event_edit(request: HttpRequest, pk: int, position: int) -> HttpRespo
         except services.EventChangedError as error:
             problems, status = [p.message[:1].upper() + p.message[1:] + "." for p in error.problems], 409
         except services.ClientInputError as error:
-            problems = problem_messages(error.problems)
+            problems = problem_messages(error.problems, noun="Event")
         else:
             messages.success(request, f"Event {position} was saved; the other events are unchanged.")
             return _after_change(request, client, return_to)
