@@ -169,6 +169,16 @@ def _household(w: World) -> dict[str, Any]:
     return {"pk": w.household.pk}
 
 
+def _first_event(w: World) -> dict[str, Any]:
+    return {"pk": w.client.pk, "position": 1}
+
+
+def _first_event_fingerprint(w: World) -> str:
+    from rootmap.web.clients.services import event_fingerprint
+
+    return event_fingerprint(w.client.events[0])
+
+
 FOREIGN_CLIENT = ("pk", lambda w: w.foreign_client.pk)
 FOREIGN_DRAFT = ("pk", lambda w: w.foreign_draft.pk)
 FOREIGN_FINAL = ("pk", lambda w: w.foreign_final.pk)
@@ -200,6 +210,14 @@ MATRIX: list[Row] = [
     Row("client-edit", "POST", client_scoped(DONE), _client, FOREIGN_CLIENT),
     Row("client-events", "GET", client_scoped(), _client, FOREIGN_CLIENT),
     Row("client-events", "POST", client_scoped(DONE), _client, FOREIGN_CLIENT),
+    Row("client-event-edit", "GET", client_scoped(), _first_event, FOREIGN_CLIENT),
+    Row("client-event-edit", "POST", client_scoped(DONE), _first_event, FOREIGN_CLIENT),
+    Row("client-event-remove", "GET", client_scoped(), _first_event, FOREIGN_CLIENT),
+    Row("client-event-remove", "POST", client_scoped(DONE), _first_event, FOREIGN_CLIENT,
+        note="without confirm=yes: the confirmation page"),
+    Row("client-event-remove", "POST", client_scoped(DONE), _first_event, FOREIGN_CLIENT,
+        data=lambda w: {"confirm": "yes", "fingerprint": _first_event_fingerprint(w)},
+        note="confirmed: the event is removed"),
     Row("client-export", "GET", client_scoped(), _client, FOREIGN_CLIENT),
     # Assessments.
     Row("assessment-new", "GET", client_scoped(),

@@ -238,10 +238,12 @@ def _age_problems(case: CaseFile) -> list[Problem]:
         else:
             problems.extend(_assessment_problems(here, assessment, age))
     for n, event in enumerate(case.events):
-        if event.end_months is not None and event.end_months <= event.onset_months:
+        # A one-off event ends in its onset month (end == onset); only an end before it is wrong.
+        if event.end_months is not None and event.end_months < event.onset_months:
             problems.append(Problem(
                 f"events[{n}].end_months",
-                f"{event.end_months} must be after onset_months {event.onset_months} (or null when ongoing)",
+                f"{event.end_months} must not be before onset_months {event.onset_months} "
+                "(equal for a one-off event, null when ongoing)",
                 event.end_months))
     return problems
 
