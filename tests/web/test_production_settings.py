@@ -148,3 +148,10 @@ def test_random_keys_pass_the_strength_check():
         for _ in range(300):
             good = make(size)
             assert key_problem("ROOTMAP_AUDIT_KEY", good, min_length=32) is None, good
+
+
+def test_a_random_token_of_letters_alone_is_not_taken_for_words():
+    # Made by secrets.token_urlsafe(32) once; about 1 in 7,000 such tokens has no digit,
+    # underscore or hyphen, and the earlier check called those "words".
+    assert key_problem("ROOTMAP_AUDIT_KEY", "VteEfAGRzYmctKizPBeEaZXxkpJctXdBscIhtwzGAcc", min_length=32) is None
+    assert key_problem("ROOTMAP_AUDIT_KEY", "VteEfAGRzYmct-KizPBeEaZXxkpJct-XdBscIhtwzGAcc", min_length=32) is None

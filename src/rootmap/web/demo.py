@@ -92,7 +92,6 @@ def demo_load(*, password: str | None = None, command_line: Any = None) -> DemoS
     (audit.services.CommandLineActor) naming who ran `rootmap demo`."""
     import datetime as dt
 
-    from rootmap.web.audit.services import audit_record
     from rootmap.web.caregiving.services import estimate_save
     from rootmap.web.clients.services import case_file_import
 
@@ -109,11 +108,9 @@ def demo_load(*, password: str | None = None, command_line: Any = None) -> DemoS
             if Client.objects.filter(organisation=organisation, reference=data["client"]["id"]).exists():
                 continue
             author = users["clinician2" if name == SECOND_CLINICIANS_CLIENT else "clinician"]
-            client = case_file_import(organisation=organisation, user=author, data=data)
-            audit_record(action="import", obj=client, organisation_id=organisation.pk,
-                         command_line=command_line,
-                         detail={"import": "demo case file", "file": name,
-                                 "assessments": len(data.get("assessments", []))})
+            client = case_file_import(organisation=organisation, user=author, data=data,
+                                      command_line=command_line,
+                                      detail={"import": "demo case file", "file": name})
             summary.clients_added.append(client.display_name)
 
         household_data = files[HOUSEHOLD_FILE]

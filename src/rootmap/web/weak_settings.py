@@ -38,7 +38,10 @@ def key_problem(name: str, value: str, *, min_length: int) -> str | None:
     if (_shannon_bits(value) < MIN_BITS or compressed < MIN_COMPRESSED_BITS
             or len(set(trigrams)) / len(trigrams) < MIN_DISTINCT_TRIGRAMS):
         return f"{name} is too predictable (repeated or patterned characters): make a random one"
-    if re.fullmatch(r"[A-Za-z\s.,;:'!?-]+", value):
+    # A passphrase: words separated by spaces or punctuation. Letters alone, or letters and
+    # hyphens, can be random (a URL-safe token sometimes has no digit or underscore): the
+    # entropy checks above judge those.
+    if re.fullmatch(r"[A-Za-z-]+(?:[\s.,;:'!?]+[A-Za-z-]+)+[\s.,;:'!?]*", value):
         return f"{name} looks like words, not random characters: make a random one"
     return None
 

@@ -370,9 +370,13 @@ def case_file_export(*, client: Client, user: User, request: HttpRequest | None 
 
 
 def case_file_import(*, organisation: Organisation, user: User, data: Any,
-                     request: HttpRequest | None = None) -> Client:
+                     request: HttpRequest | None = None, command_line: Any = None,
+                     detail: Mapping[str, Any] | None = None) -> Client:
     """Create a client and its finalised, scored assessments from a case file.
 
+    `user` carries the client; from the command line the audit entry's actor is the
+    operating-system user and host (`command_line`, audit.services.CommandLineActor),
+    with `user` named in its detail.
     Raises ClientInputError listing every problem (JSON path first); nothing is saved then.
     """
     from rootmap.core.case import parse_case
@@ -423,8 +427,12 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any,
                     finalised_by=user,
                     finalised_at=now,
                 )
-            audit_record(action="import", request=request, user=user, obj=client,
-                         detail={"assessments": len(case.assessments)})
+            entry_detail = {"assessments": len(case.assessments), **(detail or {})}
+            if command_line is not None:
+                audit_record(action="import", obj=client, organisation_id=organisation.pk,
+                             command_line=command_line, detail={**entry_detail, "for_user": user.username})
+            else:
+                audit_record(action="import", request=request, user=user, obj=client, detail=entry_detail)
     except IntegrityError:
         raise ClientInputError([Problem("client.id", f"{case.client.id} is already a client")]) from None
     return client
