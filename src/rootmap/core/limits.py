@@ -34,9 +34,9 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 def text_problem(text: str) -> str | None:
     """Why `text` cannot be stored as typed text, or None when it can."""
-    if _CONTROL.search(text):
-        code = ord(_CONTROL.search(text).group())  # type: ignore[union-attr]
-        return f"contains a control character (U+{code:04X}); expected plain text"
+    control = _CONTROL.search(text)
+    if control:
+        return f"contains a control character (U+{ord(control.group()):04X}); expected plain text"
     if _SURROGATE.search(text):
         return "contains a lone UTF-16 surrogate (not a character); expected plain text"
     return None
