@@ -123,7 +123,19 @@ class EventForm(forms.Form):
         }
 
 
+class _EventFormSetBase(forms.BaseFormSet):
+    def total_form_count(self) -> int:
+        count = super().total_form_count()
+        shown = len(self.initial or []) + self.extra
+        if self.is_bound and count >= self.absolute_max > shown:
+            # A forged TOTAL_FORMS beyond the maximum: Django refuses the formset ("at most
+            # 200"), and would still build and render 200 blank rows (seconds of CPU per
+            # request); the page shows the rows it sent instead.
+            return shown
+        return count
+
+
 # absolute_max bounds the forms built from a forged TOTAL_FORMS as well (Django's default
 # allows 1,000 more than max_num, slow to build and render).
-EventFormSet = forms.formset_factory(EventForm, extra=1, can_delete=True, max_num=200,
+EventFormSet = forms.formset_factory(EventForm, formset=_EventFormSetBase, extra=1, can_delete=True, max_num=200,
                                      absolute_max=200, validate_max=True)
