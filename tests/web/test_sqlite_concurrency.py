@@ -3,7 +3,7 @@
 `rootmap serve` (waitress, 8 threads) on a fresh SQLite demo file, 20 users signing in,
 reading and autosaving their own drafts at the same time (benchmarks/sqlite_load.py, also
 run by `make bench`). Before WAL, the busy timeout and BEGIN IMMEDIATE, about one request
-in five failed with "database is locked". Runs against SQLite whichever database the rest
+in four failed with "database is locked" (docs/decisions/0010). Runs against SQLite whichever database the rest
 of the suite uses.
 """
 
