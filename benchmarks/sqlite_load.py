@@ -189,14 +189,14 @@ class _User:
             raise RuntimeError(f"no draft for client {client_id} ({status} at {url})")
         return int(match.group(1))
 
-    def run(self, *, username: str, rounds: int, deadline: float) -> None:
+    def run(self, *, number: int, username: str, rounds: int, deadline: float) -> None:
         try:
             self.sign_in(username)
             _status, dashboard, _url = self.request("/")
             clients = sorted({int(pk) for pk in re.findall(r'href="/clients/(\d+)/"', dashboard)})
             if not clients:
                 raise RuntimeError(f"{username} sees no client")
-            client_id = clients[hash(threading.current_thread().name) % len(clients)]
+            client_id = clients[number % len(clients)]  # users spread over the clients they see
             draft = self.start_draft(client_id)
             with self.lock:
                 self.result.draft_ids.append(draft)
@@ -230,7 +230,8 @@ def run_load(base: str, *, users: int = 20, rounds: int = 15, seconds: float = 9
     deadline = start + seconds
     threads = [
         threading.Thread(target=_User(base, result, lock).run, name=f"user-{n}",
-                         kwargs={"username": USERNAMES[n % len(USERNAMES)], "rounds": rounds,
+                         kwargs={"number": n // len(USERNAMES), "username": USERNAMES[n % len(USERNAMES)],
+                                 "rounds": rounds,
                                  "deadline": deadline})
         for n in range(users)
     ]
