@@ -98,6 +98,8 @@ MIDDLEWARE = [
     # Every page and download of the application: Cache-Control: no-store.
     "rootmap.web.transport.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Refuses (400, naming the field) text no database stores the same: not UTF-8, NUL...
+    "rootmap.web.validation.RequestTextGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,6 +145,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's default test database, said explicitly: pytest-django recognises an
     # in-memory SQLite test database by this name once the engine is not Django's own.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = ":memory:"
+    # A small team on the embedded database: writers queue (BEGIN IMMEDIATE takes the write
+    # lock at the start of a transaction, so none fails half-way when upgrading from a read)
+    # and wait up to 20 s for the lock instead of answering "database is locked". The engine
+    # turns on WAL, so pages are read while a write commits. See docs/decisions/0010.
+    _sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite_options.setdefault("timeout", 20)
 
 if not SECRET_KEY and not PRODUCTION:
     from rootmap.web.demo_keys import demo_secret_key
@@ -283,3 +292,14 @@ STATIC_ROOT = Path(env_str("ROOTMAP_STATIC_ROOT")) if env_str("ROOTMAP_STATIC_RO
 STATICFILES_DIRS = [BASE_DIR / "static"]  # rootmap/web/static: the app's own css and htmx
 WHITENOISE_USE_FINDERS = True  # serve straight from the package, no collectstatic needed
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A server error's traceback goes to standard error (waitress's log) outside development
+# too, where Django would otherwise only mail it to ADMINS (none are set): an operator sees
+# why a request failed, and the load benchmark counts "database is locked" there.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"production": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "filters": ["production"]}},
+    "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR"}},
+}

@@ -41,6 +41,7 @@ ROW_LABELS = {"informants": "informant", "documents": "document"}
 MAX_ROWS = 50
 MAX_TEXT = 200
 MAX_HOURS = 200
+MAX_INTERESTS = 50
 
 
 # --- Errors: each carries a message fit to show the clinician as it is. ---------------
@@ -303,6 +304,8 @@ def clean_field(assessment: Assessment, field: str, raw: Any) -> _Change:
         if too_long:
             raise FieldInvalid(field, f"Interests: {too_long[0][:20]!r}... is longer than 60 characters; "
                                       "separate interests with commas")
+        if len(set(interests)) > MAX_INTERESTS:  # the case file's limit: its export must stay valid
+            raise FieldInvalid(field, f"Interests: {len(set(interests))} given; at most {MAX_INTERESTS}")
         return _Change("interests", (), list(dict.fromkeys(interests)))
 
     if field == "trigger":

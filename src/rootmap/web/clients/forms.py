@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from django import forms
 
 from rootmap.core.events import months_at_date, months_from_age, timing_problems
+from rootmap.core.limits import MAX_FILE_BYTES, read_document_json
+from rootmap.core.problems import CaseFileError
 from rootmap.web.access import as_pk
 from rootmap.web.accounts.models import User
 from rootmap.web.clients.selectors import clinicians_of
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES
 
 
 class ClinicianChoiceField(forms.ModelMultipleChoiceField):
@@ -76,13 +77,11 @@ class CaseFileUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("The file is larger than 5 MB; a case file is far smaller.")
         try:
-            return json.loads(upload.read().decode("utf-8"))
-        except UnicodeDecodeError:
-            raise forms.ValidationError("The file is not text (UTF-8); expected a JSON case file.") from None
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(
-                f"The file is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
-            ) from None
+            # The same limits as the command line: UTF-8, nesting, numbers (rootmap.core.limits).
+            return read_document_json(upload.read(), max_bytes=MAX_UPLOAD_BYTES)
+        except CaseFileError as error:
+            raise forms.ValidationError([f"The file {p.message}" if p.path == "$" else str(p)
+                                         for p in error.problems]) from None
 
 
 def _event_category_choices() -> list[tuple[str, str]]:

@@ -38,6 +38,7 @@ from rootmap.web.assessments.scoring import (
 )
 from rootmap.web.audit.services import audit_record
 from rootmap.web.clients.models import Client
+from rootmap.web.validation import stored_length_problems
 
 EVENT_FIELDS = ("category", "onset_months", "end_months", "severity", "note", "source")
 
@@ -386,6 +387,14 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any,
         case = parse_case(data)
     except CaseFileError as error:
         raise ClientInputError(error.problems) from None
+    too_long = [
+        *stored_length_problems(Client, {"reference": ("client.id", case.client.id),
+                                         "display_name": ("client.display_name", case.client.display_name)}),
+        *(p for n, a in enumerate(case.assessments)
+          for p in stored_length_problems(Assessment, {"reference": (f"assessments[{n}].id", a.id)})),
+    ]
+    if too_long:  # SQLite would store them, PostgreSQL would refuse them: refused on both
+        raise ClientInputError(too_long)
     if _reference_taken(organisation.pk, case.client.id):
         raise ClientInputError([Problem(
             "client.id",
