@@ -214,6 +214,16 @@ class EventRowsFormSet(forms.BaseFormSet):
     def filled_forms(self) -> list[EventForm]:
         return [form for form in self.forms if form.has_changed()]
 
+    def total_form_count(self) -> int:
+        count = super().total_form_count()
+        shown = len(self.initial or []) + self.extra
+        if self.is_bound and count >= self.absolute_max > shown:
+            # A forged TOTAL_FORMS beyond the maximum: Django refuses the formset ("at most
+            # 30") and would still build and render the maximum of blank rows; the page
+            # shows the rows it offers instead.
+            return shown
+        return count
+
 
 # Several new events in one save. absolute_max bounds the forms built from a forged
 # TOTAL_FORMS as well (Django's default allows 1,000 more than max_num, slow to build).
