@@ -26,6 +26,7 @@ from rootmap.web.assessments.scoring import (
     assessment_case_dict,
     case_file_for_client,
     current_assessments,
+    frozen_case,
     result_to_json,
 )
 from rootmap.web.clients.models import Client
@@ -226,9 +227,10 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any) -> Cl
             )
             if user.role == User.Role.CLINICIAN:
                 client.clinicians.add(user)
+            signed: list[dict[str, Any]] = []  # the file's assessments so far, as each is signed
             for raw, parsed in zip(data.get("assessments", []), case.assessments, strict=True):
                 result = results[parsed.id]
-                Assessment.objects.create(
+                row = Assessment(
                     client=client,
                     reference=parsed.id,
                     kind=parsed.kind,
@@ -238,10 +240,16 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any) -> Cl
                     # The file's own text, validated: an export gives back what came in.
                     inputs={k: raw[k] for k in INPUT_KEYS if k in raw},
                     result=result_to_json(result),
+                    undetermined_reason=parsed.undetermined_reason or "",
                     created_by=user,
                     finalised_by=user,
                     finalised_at=now,
                 )
+                # Frozen like any signed assessment: later edits of the client never reach it.
+                signed.append(assessment_case_dict(row))
+                row.snapshot = frozen_case(
+                    {**case_file_for_client(client, assessments=[]), "assessments": signed}, parsed.id)
+                row.save()
     except IntegrityError:
         raise ClientInputError([Problem("client.id", f"{case.client.id} is already a client")]) from None
     return client
