@@ -309,3 +309,18 @@ def test_a_follow_up_results_page_shows_the_same_change_in_the_map_and_the_table
     assert "Since the previous assessment" in page
     assert _deltas(page) == follow.result["change"]["previous"]["items"]
     assert set(_deltas(page).values()) == {1, -2}
+
+
+def test_the_research_export_counts_the_events_an_assessment_was_signed_with(
+    child: Client, clinician: User
+) -> None:
+    from rootmap.web.privacy.services import research_rows
+
+    done = assessment_finalise(assessment=draft(child, clinician, "full", dict(FUNCTIONING)),
+                               user=clinician, password=PASSWORD)
+    child.refresh_from_db()
+    child.events = [EVENT, {"category": "bullying", "onset_months": 40, "end_months": None,
+                            "severity": 2, "note": "", "source": "school"}]
+    child.save()
+    [row] = [r for r in research_rows() if r["kind"] == done.kind]
+    assert (row["event_count"], row["event_categories"]) == (1, "neglect")

@@ -78,8 +78,10 @@ def _row(assessment: Assessment, key: bytes) -> dict[str, Any]:
     shift = dt.timedelta(days=date_shift_days(client.pk, key=key))
     inputs = assessment.inputs or {}
     result = assessment.result or {}
+    # A signed assessment counts the events it was signed with, not ones added later.
+    signed_events = (assessment.snapshot or {}).get("events") if assessment.snapshot else None
     events_so_far = [
-        e for e in (client.events or [])
+        e for e in (client.events if signed_events is None else signed_events) or []
         if isinstance(e, dict) and isinstance(e.get("onset_months"), int)
         and e["onset_months"] <= age_in_months(client.birth_date, assessment.date)
     ]
