@@ -324,3 +324,24 @@ def test_the_research_export_counts_the_events_an_assessment_was_signed_with(
     child.save()
     [row] = [r for r in research_rows() if r["kind"] == done.kind]
     assert (row["event_count"], row["event_categories"]) == (1, "neglect")
+
+
+def test_an_assessment_signed_before_snapshots_were_kept_still_shows_its_pages(
+    web: HttpClient, child: Client, clinician: User
+) -> None:
+    # Rows finalised before this change have no snapshot (and can never get one: finalised
+    # rows do not change). Their pages read the client as it is now, as they always did.
+    signed = assessment_finalise(assessment=draft(child, clinician, "full", dict(FUNCTIONING)),
+                                 user=clinician, password=PASSWORD)
+    legacy = Assessment.objects.create(
+        client=child, reference="A-0", kind="full", date=dt.date(2024, 6, 3), status="final",
+        inputs=signed.inputs, result=dict(signed.result, assessment_id="A-0", date="2024-06-03"),
+        created_by=clinician, finalised_by=clinician,
+        finalised_at=signed.finalised_at)
+    assert legacy.snapshot is None
+    for url in (reverse("assessment-results", args=[legacy.pk]),
+                reverse("assessment-report", args=[legacy.pk, "clinician", "html"]),
+                reverse("assessment-present", args=[legacy.pk]) + "?step=1"):
+        response = web.get(url)
+        assert response.status_code == 200, url
+        assert "Robin" in response.content.decode()
