@@ -20,6 +20,7 @@ from rootmap.instruments.catalogue import Catalogue, load_catalogue
 from rootmap.render._format import age_text, esc, humanise, long_date, num, shorten, signed
 from rootmap.render._labels import (
     DOSE_FAMILY,
+    FAMILY_REGION,
     PHASE_CLINICIAN,
     PHASE_FAMILY,
     PHASE_LABEL,
@@ -30,7 +31,7 @@ from rootmap.render._labels import (
     undetermined_text,
 )
 from rootmap.render._page import chip, colgroup, document, model_line
-from rootmap.render.brain_map import FAMILY_REGION, brain_map_svg
+from rootmap.render.brain_map import brain_map_svg
 from rootmap.render.charts import domains_over_time_svg, risk_chart_svg
 
 Audience = Literal["clinician", "family"]
