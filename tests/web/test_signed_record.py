@@ -345,3 +345,18 @@ def test_an_assessment_signed_before_snapshots_were_kept_still_shows_its_pages(
         response = web.get(url)
         assert response.status_code == 200, url
         assert "Robin" in response.content.decode()
+
+
+def test_the_reason_travels_with_the_case_file_export_and_import(
+    org: Organisation, child: Client, clinician: User
+) -> None:
+    a = draft(child, clinician, "er", {"sleep": 4})
+    assessment_finalise(assessment=a, user=clinician, password=PASSWORD, confirm_undetermined=True,
+                        undetermined_reason="Crisis visit")
+    exported = client_services.case_file_for(child)
+    assert exported["assessments"][-1]["undetermined_reason"] == "Crisis visit"
+    exported["client"]["id"] = "C-8"
+    copy = client_services.case_file_import(organisation=org, user=clinician, data=exported)
+    imported = Assessment.objects.get(client=copy)
+    assert imported.result["phase"] == "undetermined"
+    assert imported.undetermined_reason == "Crisis visit"
