@@ -360,3 +360,15 @@ def test_the_reason_travels_with_the_case_file_export_and_import(
     imported = Assessment.objects.get(client=copy)
     assert imported.result["phase"] == "undetermined"
     assert imported.undetermined_reason == "Crisis visit"
+
+
+def test_the_results_page_names_the_short_domains_in_words(
+    web: HttpClient, child: Client, clinician: User
+) -> None:
+    a = draft(child, clinician, "er", {"sleep": 4})
+    assessment_finalise(assessment=a, user=clinician, password=PASSWORD, confirm_undetermined=True,
+                        undetermined_reason="Crisis visit")
+    page = web.get(reverse("assessment-results", args=[a.pk])).text
+    assert ("Missing information (too few items rated): Sensory integration, Self-regulation, "
+            "Relational, Cognitive.") in page
+    assert "sensory_integration" not in page.split("<svg")[0]

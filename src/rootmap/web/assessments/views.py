@@ -286,6 +286,7 @@ def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = presenters.results_context(assessment)
     result, instrument = ctx.result, ctx.instrument
     audit_record(action="view", request=request, obj=assessment, detail={"page": "results"})
+    domains = presenters.domain_rows(instrument, result)
     change = None
     if result.change is not None:
         change = {"previous": presenters.change_rows(instrument, result.change.previous),
@@ -297,7 +298,8 @@ def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
         "undetermined_text": presenters.undetermined_text(instrument, result)
         if result.phase == "undetermined" else "",
         "headline": presenters.headline(instrument, result),
-        "domains": presenters.domain_rows(instrument, result),
+        "domains": domains,
+        "missing_labels": [d["label"] for d in domains if d["status"] == "insufficient"],
         "strengths": presenters.labelled_items(instrument, result.strengths, result.ratings),
         "needs": presenters.labelled_items(instrument, result.needs, result.ratings),
         "plan": presenters.plan_view(instrument, result),
