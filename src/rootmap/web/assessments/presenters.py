@@ -253,16 +253,11 @@ class ResultsContext:
     # The case file the pages read: the snapshot signed with the assessment, or (for one
     # finalised before snapshots were kept) the client's live case file.
     case: dict[str, Any] = field(default_factory=dict)
-    frozen: bool = False
 
     @property
     def client_name(self) -> str:
         client = self.case.get("client") or {}
         return str(client.get("display_name") or client.get("id") or "")
-
-    @property
-    def client_reference(self) -> str:
-        return str((self.case.get("client") or {}).get("id") or "")
 
     @property
     def case_assessment(self) -> dict[str, Any]:
@@ -316,8 +311,7 @@ def results_context(assessment: Assessment) -> ResultsContext:
     history.append(result)
     behind.append(assessment)
     case = snapshot if snapshot is not None else case_file_for_client(assessment.client, assessments=behind)
-    return ResultsContext(instrument, result, history, previous, superseded_by, behind,
-                          case=case, frozen=snapshot is not None)
+    return ResultsContext(instrument, result, history, previous, superseded_by, behind, case=case)
 
 
 def labelled_items(instrument: Instrument, ids: list[str] | tuple[str, ...], ratings: dict[str, Any],
