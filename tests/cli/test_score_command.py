@@ -193,3 +193,36 @@ def test_scoring_never_imports_django_or_weasyprint() -> None:
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stderr
+
+
+def _one_item_er(tmp_path: Path) -> Path:
+    data = example("adolescent-er.json")
+    data["assessments"][-1]["functioning"] = {"sleep": 4}
+    return write(tmp_path, data)
+
+
+def test_a_snapshot_with_one_item_rated_scores_undetermined_as_json(tmp_path, capsys) -> None:
+    code, out, err = run(capsys, "score", "--json", str(_one_item_er(tmp_path)))
+    assert code == 0, err
+    result = json.loads(out)
+    assert set(result) == SCORE_FIELDS
+    assert (result["phase"], result["entry_region"]) == ("undetermined", None)
+    assert result["plan"]["phases"] == []
+    assert result["plan"]["missing_information"] == [
+        "sensory_integration", "self_regulation", "relational", "cognitive"]
+
+
+def test_the_table_summary_says_not_enough_is_rated(tmp_path, capsys) -> None:
+    code, out, err = run(capsys, "score", str(_one_item_er(tmp_path)))
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "phase undetermined" in text
+    assert "Not enough has been rated yet to say where to start" in text
+    assert "maintain" not in text
+
+
+def test_the_schema_offers_the_reason_for_signing_an_undetermined_assessment(capsys) -> None:
+    code, out, _ = run(capsys, "schema")
+    assert code == 0
+    schema = json.loads(out)
+    assert "undetermined_reason" in schema["$defs"]["Assessment"]["properties"]

@@ -271,30 +271,77 @@ def test_an_index_of_exactly_75_with_no_severe_item_is_not_compromised() -> None
     assert (entry, phase, plan) == (None, "maintain", Plan())
 
 
-def test_an_insufficient_domain_is_not_judged_and_is_reported_as_missing() -> None:
-    # Only 3 of 8 brainstem items rated (fewer than half), all 0: not judged all the same.
-    age = 120
-    ratings = rate(
-        age,
-        brainstem=None,
-        diencephalon=2,
-        limbic=4,
-        cortex=4,
-        sleep=0,
-        startle_response=0,
-        arousal_baseline=0,
-    )
-    entry, phase, plan = plan_for(ratings, age)
-    assert (entry, phase) == ("diencephalon", "regulate")
-    assert plan.missing_information == ("sensory_integration",)
+# Section 6 worked by hand: walk the regions bottom-up; a region that is not expected is
+# skipped, the first compromised one is the entry region, and an insufficient one (fewer
+# than half of its expected items rated) met before any compromised one means nobody can
+# say where to start: `undetermined`, no entry region, an empty plan.
+@pytest.mark.parametrize(
+    ("ratings", "age", "entry", "phase", "missing"),
+    [
+        # Brainstem: 3 of 8 rated (all 0) is insufficient, so it is not judged, and it comes
+        # first: the 2s of the diencephalon above it do not make it the entry region.
+        (rate(120, None, 2, 4, 4, sleep=0, startle_response=0, arousal_baseline=0),
+         120, None, "undetermined", ("sensory_integration",)),
+        # Brainstem judged and fine (index 100), diencephalon has nothing rated, limbic is
+        # compromised above it: the walk stops at the diencephalon.
+        (rate(120, 4, None, 1, 4), 120, None, "undetermined", ("self_regulation",)),
+        # Everything judged is fine but the cortex is insufficient: not `maintain`.
+        (rate(120, 4, 4, 4, None, receptive_language=4), 120, None, "undetermined", ("cognitive",)),
+        # An insufficient cortex above a compromised brainstem does not matter: work starts
+        # at the brainstem, and the missing domain is still named.
+        (rate(120, 2, 4, 4, None), 120, "brainstem", "regulate", ("cognitive",)),
+        # Limbic compromised (index 50) before the insufficient cortex: relate.
+        (rate(120, 4, 4, 2, None), 120, "limbic", "relate", ("cognitive",)),
+        # At 5 months no cortex item is expected yet (the first is from 6 months): the cortex
+        # is skipped, not insufficient, and three fine regions read `maintain`.
+        (rate(5, 4, 4, 4, None), 5, None, "maintain", ()),
+        # Half of the brainstem's 8 items is enough to judge it (4 of 8 at 4: index 100).
+        (rate(120, None, 4, 4, 4, sleep=4, feeding_appetite=4, startle_response=4, arousal_baseline=4),
+         120, None, "maintain", ()),
+    ],
+)
+def test_an_insufficient_domain_before_any_compromised_one_leaves_the_start_undetermined(
+    ratings: dict[str, int | None], age: int, entry: str | None, phase: str, missing: tuple[str, ...]
+) -> None:
+    got_entry, got_phase, plan = plan_for(ratings, age)
+    assert (got_entry, got_phase) == (entry, phase)
+    assert plan.missing_information == missing
+    if phase == "undetermined":
+        assert plan.phases == ()
+
+
+def test_an_er_snapshot_with_one_item_rated_is_undetermined_not_maintain() -> None:
+    # 48 months: 29 of the 32 items are expected (not yet abstract reasoning, self-reflection,
+    # academic skills). One rated, at 4: every domain is insufficient.
+    age = 48
+    ratings: dict[str, int | None] = dict.fromkeys((i.id for i in ITEMS if i.min_age_months <= age), None)
+    assert len(ratings) == 29
+    ratings["sleep"] = 4
+    entry, phase, plan = plan_for(ratings, age, kind="er")
+    assert (entry, phase) == (None, "undetermined")
+    assert plan.phases == ()
+    assert plan.missing_information == ("sensory_integration", "self_regulation", "relational", "cognitive")
+    # No stabilisation line either: "nothing shows more than mild difficulty" would reassure.
+    assert plan.stabilisation is None
+    assert plan.abridged is True
+
+
+def test_a_domain_missing_from_the_profile_counts_as_not_judged() -> None:
+    ratings = rate(120, 4, 4, 4, 4)
+    domains = domains_of(ratings, 120)
+    del domains["self_regulation"]
+    assert plan_for(ratings, 120, domains=domains)[:2] == (None, "undetermined")
 
 
 def test_a_prerequisite_on_a_domain_that_could_not_be_judged_defers_with_that_reason() -> None:
     age = 120
-    ratings = rate(age, brainstem=4, diencephalon=None, limbic=2, cortex=4, fine_motor=4)
+    # The brainstem is compromised, so the insufficient self-regulation above it does not
+    # leave the start undetermined; EMDR (relate) needs a self-regulation index.
+    ratings = rate(age, brainstem=2, diencephalon=None, limbic=2, cortex=4, fine_motor=4)
     plan = plan_for(ratings, age)[2]
     assert plan.missing_information == ("self_regulation",)
-    assert "Self-regulation could not be judged: too few of its items are rated" in deferred(plan.phases[0])["emdr"]
+    relate = next(p for p in plan.phases if p.phase == "relate")
+    assert "Self-regulation could not be judged: too few of its items are rated" in deferred(relate)["emdr"]
 
 
 def test_an_unrated_sensory_tolerance_defers_massage() -> None:
@@ -361,7 +408,8 @@ def test_in_an_er_plan_a_rule_entry_already_picked_is_kept_ahead_of_an_equal_pic
     # the catalogue). A full plan keeps those three; an `er` plan with relational health 0
     # keeps mentoring (a rule entry) and adds caregiver_coaching, so music makes room.
     age = 145
-    ratings: dict[str, int | None] = dict.fromkeys((i.id for i in ITEMS if i.min_age_months <= age), None)
+    # Brainstem and diencephalon at 4 (judged, no need): the walk reaches the limbic region.
+    ratings = rate(age, brainstem=4, diencephalon=4, limbic=None, cortex=None)
     ratings.update(reward_pleasure=1, social_cues=0, relational_trust=4, emotional_expression=0)
     full = plan_for(ratings, age, relational_health=0.0)[2].phases[0]
     assert scores(full) == {"drama_therapy": 8.0, "music": 7.0, "mentoring": 7.0, "caregiver_coaching": 0.0}
@@ -406,6 +454,12 @@ def test_only_an_er_plan_has_a_stabilisation_line() -> None:
         ),
         ("limbic", TEEN, "No change in the entry point", "still relational (limbic)"),
         (
+            "limbic",
+            rate(TEEN_AGE, 4, None, 4, 4),
+            "Progress cannot be judged: too few items are rated now in Self-regulation",
+            "previous entry point was relational (limbic)",
+        ),
+        (
             None,
             rate(TEEN_AGE, 4, 4, 4, 4),
             "No change in the entry point",
@@ -426,6 +480,17 @@ def test_a_follow_up_says_how_the_entry_point_moved(
     assert progress is not None
     assert progress.startswith(starts_with)
     assert contains in progress
+
+
+def test_a_follow_up_after_an_undetermined_assessment_says_there_was_no_entry_point() -> None:
+    progress = build_plan(
+        instrument=INSTRUMENT, catalogue=CATALOGUE, kind="follow_up", age_months=TEEN_AGE,
+        ratings=TEEN, domains=domains_of(TEEN, TEEN_AGE), relational_health=75.0, interests=(),
+        previous_entry_region=None, previous_undetermined=True,
+    )[2].progress
+    assert progress == ("The previous assessment had too little rated to say where to start; the "
+                        "entry point is now relational (limbic), and the plan starts at relate "
+                        "(safe relationships).")
 
 
 def test_only_a_follow_up_reports_progress() -> None:
@@ -607,14 +672,14 @@ def test_the_plan_has_the_shape_its_kind_asks_for(a: Drawn) -> None:
     phases = [p.phase for p in plan.phases]
     all_ids = all_recommended(plan) + [d.id for p in plan.phases for d in p.deferred]
     assert len(all_ids) == len(set(all_ids))  # no entry twice in one plan
-    if phase == "maintain":
+    if phase in ("maintain", "undetermined"):
         assert entry is None and phases == []
     elif a.kind == "er":
         assert phases == [phase]
         assert len(plan.phases[0].recommendations) <= RULES.er_limit
     else:
         assert phases == list(INSTRUMENT.phases[INSTRUMENT.phases.index(phase) :])
-    assert (plan.stabilisation is not None) == (a.kind == "er")
+    assert (plan.stabilisation is not None) == (a.kind == "er" and phase != "undetermined")
     assert (plan.progress is not None) == (a.kind == "follow_up")
     assert plan.abridged == (a.kind == "er")
 

@@ -115,3 +115,29 @@ def test_only_reached_periods_can_be_rated(age, data) -> None:
             assert f"history.{period.id}" in str(error)
         else:
             raise AssertionError("a period not yet reached was accepted")
+
+
+REGION_ORDER = [r.domain for r in INSTRUMENT.regions]  # bottom-up
+
+
+@settings(max_examples=200, deadline=None)
+@given(functioning_cases())
+def test_maintain_needs_every_expected_domain_judged_and_undetermined_names_the_short_ones(sample) -> None:
+    age, ratings, relational = sample
+    result = score_of(age, ratings, relational)
+    statuses = {d: result.domains[d].status for d in REGION_ORDER}
+    if result.phase == "maintain":
+        assert all(s != "insufficient" for s in statuses.values())
+    if result.phase == "undetermined":
+        assert result.entry_region is None and result.plan.phases == ()
+        assert result.plan.missing_information
+        assert set(result.plan.missing_information) == {d for d, s in statuses.items() if s == "insufficient"}
+    if result.entry_region is not None:
+        # Every region below the entry region was judged (or not expected yet).
+        entry_domain = next(r.domain for r in INSTRUMENT.regions if r.id == result.entry_region)
+        below = REGION_ORDER[: REGION_ORDER.index(entry_domain)]
+        assert all(statuses[d] != "insufficient" for d in below)
+    # No assessment with a domain too sparsely rated to judge, and nothing compromised
+    # below it, ever reads as well.
+    if any(s == "insufficient" for s in statuses.values()):
+        assert result.phase != "maintain"

@@ -320,3 +320,46 @@ def test_an_earlier_assessment_can_be_scored_by_id() -> None:
     assert score(data).functioning_index == pytest.approx(100.0)
     with pytest.raises(KeyError):
         score(data, "A-9")
+
+
+# ---- where to start when too little is rated (section 6, `undetermined`) ----------------
+
+def test_an_er_snapshot_with_one_of_29_items_rated_is_undetermined_not_maintain() -> None:
+    # Born 2021-01-01, 48 months old on 2025-01-01: 29 items expected. Only sleep rated (4).
+    data = case(assessment(kind="er", functioning={"sleep": 4}), birth="2021-01-01")
+    result = score(data)
+    assert len(result.ratings) == 29
+    assert (result.phase, result.entry_region) == ("undetermined", None)
+    assert result.plan.phases == () and result.plan.stabilisation is None
+    assert result.plan.missing_information == (
+        "sensory_integration", "self_regulation", "relational", "cognitive")
+    assert result.to_dict()["phase"] == "undetermined"
+
+
+def test_a_fully_rated_er_snapshot_with_nothing_compromised_is_still_maintain() -> None:
+    data = case(assessment(kind="er", functioning=all_items(4, 48)), birth="2021-01-01")
+    assert score(data).phase == "maintain"
+
+
+def test_progress_from_or_to_an_undetermined_assessment_is_unknown() -> None:
+    sparse = {"sleep": 1}  # every domain insufficient
+    data = case(
+        assessment(functioning=all_items(2)),                                   # regulate
+        assessment(id="A-2", kind="follow_up", date="2025-07-01", functioning=sparse),
+        assessment(id="A-3", kind="follow_up", date="2026-01-01", functioning=all_items(4)),
+    )
+    results = score_history(parse_case(data))
+    second, third = results[1], results[2]
+    assert second.phase == "undetermined"
+    assert second.change is not None
+    assert second.change.previous.phase_progress == "unknown"
+    assert (second.change.previous.phase_before, second.change.previous.phase_after) == (
+        "regulate", "undetermined")
+    assert second.plan.progress is not None and second.plan.progress.startswith("Progress cannot be judged")
+    assert third.phase == "maintain"
+    assert third.change is not None
+    assert third.change.previous.phase_progress == "unknown"   # from the undetermined A-2
+    assert third.change.baseline.phase_progress == "progressed"  # from A-1, regulate
+    assert third.plan.progress is not None
+    assert third.plan.progress.startswith("The previous assessment had too little rated")
+    assert third.to_dict()["change"]["previous"]["phase"] == {"before": "undetermined", "after": "maintain"}

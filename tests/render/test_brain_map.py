@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
+from rootmap.core.results import AssessmentResult, Change, Comparison
 from rootmap.instruments import Instrument
 from rootmap.render import brain_map_svg
 from rootmap.render import palette as pal
@@ -89,17 +91,45 @@ def test_an_unrated_item_is_grey_and_says_so(instrument: Instrument) -> None:
     assert "not rated" in "".join(cell.itertext())
 
 
-def test_a_follow_up_map_shows_the_change_per_cell(instrument: Instrument) -> None:
-    before = make_result()
+def _follow_up_with_items(items: dict[str, int]) -> AssessmentResult:
+    """A-2, whose stored change since A-1 holds these rating deltas (as the core lists them)."""
     ratings = dict(RATINGS_A1, sleep=3, fine_motor=4)
-    after = make_result(assessment_id="A-2", date="2025-07-16", ratings=ratings)
-    svg = brain_map_svg(instrument=instrument, result=after, previous=before)
+    after = make_result(assessment_id="A-2", kind="follow_up", date="2025-07-16", ratings=ratings)
+    since = Comparison(assessment_id="A-1", date="2025-01-15", headline={}, domains={}, items=items,
+                       entry_region_before="brainstem", entry_region_after="brainstem",
+                       phase_progress="same")
+    return replace(after, change=Change(previous=since, baseline=since))
+
+
+def test_a_follow_up_map_shows_the_change_per_cell(instrument: Instrument) -> None:
+    # A-1 rated sleep 1, fine motor 5, autonomic regulation 2; A-2 rates them 3, 4, 2.
+    after = _follow_up_with_items({"sleep": 2, "fine_motor": -1, "autonomic_regulation": 0})
+    svg = brain_map_svg(instrument=instrument, result=after)
     found = cells(svg)
     assert found["sleep"].get("data-delta") == "2"
     assert "▲+2" in "".join(found["sleep"].itertext())
     assert found["fine_motor"].get("data-delta") == "-1"
     assert found["autonomic_regulation"].get("data-delta") == "0"
     assert "A-1" in svg  # the legend names what the change is measured from
+    title = found["sleep"].find(f"{SVG}title")
+    assert title is not None and title.text is not None and "up 2 from 1 at A-1" in title.text
+
+
+def test_the_arrows_are_exactly_the_stored_comparison_and_nothing_else(instrument: Instrument) -> None:
+    # Only the items the comparison lists get an arrow, whatever else the ratings say.
+    after = _follow_up_with_items({"sleep": 2})
+    deltas = {i: c.get("data-delta") for i, c in cells(brain_map_svg(instrument=instrument, result=after)).items()
+              if c.get("data-delta") is not None}
+    assert deltas == {"sleep": "2"}
+
+
+def test_a_result_without_a_change_has_no_arrows(instrument: Instrument) -> None:
+    # An ER snapshot has no change since the previous assessment (clinical model, section 1),
+    # so its map shows none either.
+    er = make_result(assessment_id="A-2", kind="er", date="2025-07-16", change=None)
+    svg = brain_map_svg(instrument=instrument, result=er)
+    assert not any(c.get("data-delta") is not None for c in cells(svg).values())
+    assert "▲" not in svg and "▼" not in svg
 
 
 def test_the_legend_and_region_labels_name_every_band_and_region(instrument: Instrument) -> None:
@@ -131,9 +161,11 @@ def test_maps_of_different_assessments_never_share_ids(instrument: Instrument) -
 
 def test_the_map_of_every_example_assessment_is_well_formed(instrument: Instrument) -> None:
     for name in ("school-age-foster", "toddler-kinship", "adolescent-er"):
-        results = scored(name)
-        for previous, result in zip((None, *results), results, strict=False):
-            found = cells(brain_map_svg(instrument=instrument, result=result, previous=previous))
+        for result in scored(name):
+            found = cells(brain_map_svg(instrument=instrument, result=result))
             for item_id, rating in result.ratings.items():
                 if rating is not None:
                     assert found[item_id].get("data-rating") == str(rating)
+            arrows = {i: int(c.get("data-delta") or 0) for i, c in found.items() if c.get("data-delta")}
+            expected = dict(result.change.previous.items) if result.change else {}
+            assert arrows == expected

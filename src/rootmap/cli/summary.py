@@ -78,7 +78,13 @@ def print_case_summary(path: Path, case: CaseFile, result: AssessmentResult) -> 
     console.print("[bold]Needs:[/bold] " + (", ".join(items[i].label for i in result.needs) or "none rated 0-2"))
 
     entry = next((r.label for r in instrument.regions if r.id == result.entry_region), None)
-    console.print(f"[bold]Starting point:[/bold] {entry or 'no compromised region'} — phase {result.phase}")
+    if result.phase == "undetermined":
+        from rootmap.render._labels import undetermined_text
+
+        console.print("[bold]Starting point:[/bold] none — phase undetermined. "
+                      + undetermined_text(instrument, result))
+    else:
+        console.print(f"[bold]Starting point:[/bold] {entry or 'no compromised region'} — phase {result.phase}")
     for phase in result.plan.phases:
         plan = Table(title=f"Plan: {phase.phase} — {phase.dose}", title_justify="left", show_edge=False)
         for column in ("#", "activity", "score", "because of"):

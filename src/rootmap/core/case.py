@@ -146,6 +146,9 @@ class Assessment(_Strict):
     trigger: Trigger | None = None  # type: ignore[valid-type]
     informants: list[Informant] = Field(default_factory=list, max_length=MAX_ROWS)
     documents: list[Document] = Field(default_factory=list, max_length=MAX_ROWS)
+    # Why it was signed although too little was rated to say where to start (the phase
+    # `undetermined`, clinical model section 6): the clinician's confirmation, kept with it.
+    undetermined_reason: LongText | None = None
 
 
 class CaseFile(_Strict):

@@ -37,6 +37,7 @@ __all__ = ["KINDS", "build_plan"]
 
 KINDS: Final = ("full", "follow_up", "er")
 _MAINTAIN: Final = "maintain"
+_UNDETERMINED: Final = "undetermined"
 
 
 # ---------------------------------------------------------------------------------------
@@ -280,14 +281,34 @@ def _stabilisation(c: _Compiled, ratings: Mapping[str, int | None]) -> str:
     return m.stabilisation.format(items=items, hint=hint)
 
 
-def _progress(c: _Compiled, before: str | None, after: str | None, phase: Phase) -> str:
-    """How the entry point moved since the previous assessment (None: nothing compromised)."""
+def _progress(
+    c: _Compiled,
+    before: str | None,
+    after: str | None,
+    phase: Phase,
+    *,
+    before_undetermined: bool = False,
+    missing: tuple[str, ...] = (),
+) -> str:
+    """How the entry point moved since the previous assessment (None: nothing compromised).
+
+    When either side is undetermined there is no entry point to compare, and the line says
+    so rather than reading "no compromised region" as a move.
+    """
     if before is not None and before not in c.region_rank:
         raise ValueError(f"unknown previous entry region {before!r}")
+    m = c.messages
+    if phase == _UNDETERMINED:
+        previous = (c.phase_names[_UNDETERMINED] if before_undetermined
+                    else c.region_names[before or "none"])
+        domains = ", ".join(c.domain_names[d] for d in missing) or "every domain"
+        return m.progress_undetermined_now.format(before=previous, domains=domains)
+    if before_undetermined:
+        return m.progress_undetermined_before.format(after=c.region_names[after or "none"],
+                                                     phase=c.phase_names[phase])
     top = len(c.region_rank)  # nothing compromised ranks above the cortex
     rank_before = top if before is None else c.region_rank[before]
     rank_after = top if after is None else c.region_rank[after]
-    m = c.messages
     if rank_after > rank_before:
         phase_before = _MAINTAIN if before is None else c.phase_of_region[before]
         template = m.progress_up_phase if phase != phase_before else m.progress_up_region
@@ -306,19 +327,30 @@ def _progress(c: _Compiled, before: str | None, after: str | None, phase: Phase)
 # The engine
 
 
-def _entry_region(c: _Compiled, ratings: Mapping[str, int | None], domains: Mapping[str, DomainResult]) -> str | None:
+def _entry_region(
+    c: _Compiled, ratings: Mapping[str, int | None], domains: Mapping[str, DomainResult]
+) -> tuple[str | None, bool]:
+    """The first compromised region bottom-up, and whether the walk could judge that far.
+
+    Returns (region, True) at the first compromised region, (None, True) when every expected
+    region was judged and none is compromised, and (None, False) when a region that could
+    not be judged (too few items rated) comes before any compromised one: then nobody can
+    say where to start (clinical model, section 6: `undetermined`).
+    """
     for region, domain, items in c.regions:
         result = domains.get(domain)
-        # Insufficient and not-expected domains are not judged (clinical model, section 6).
+        if result is not None and result.status == "not_expected":
+            continue  # nothing is expected of this region yet at this age
+        # Insufficient, or missing from `domains`: not judged, so the walk cannot pass it.
         if result is None or result.status != "ok" or result.index is None:
-            continue
+            return None, False
         if result.index < c.index_below:
-            return region
+            return region, True
         for item in items:
             rating = ratings.get(item)
             if rating is not None and rating <= c.item_at_most:
-                return region
-    return None
+                return region, True
+    return None, True
 
 
 def build_plan(
@@ -332,22 +364,37 @@ def build_plan(
     relational_health: float | None,
     interests: Sequence[str],
     previous_entry_region: str | None = None,
+    previous_undetermined: bool = False,
 ) -> tuple[str | None, Phase, Plan]:
     """The entry region, the starting phase and the sequenced plan of one assessment.
 
     `ratings` holds the expected items only; `domains` is keyed by domain id. For a
     `follow_up`, `previous_entry_region` is the previous assessment's entry region (None
-    when nothing was compromised then).
+    when nothing was compromised then, or when it was undetermined:
+    `previous_undetermined=True` says which).
+
+    The phase is `undetermined`, with no entry region and an empty plan, when a domain too
+    sparsely rated to judge comes before any compromised region (section 6).
     """
     if kind not in KINDS:
         raise ValueError(f"kind {kind!r} has no plan; expected one of {KINDS}")
     c = _compiled(instrument, catalogue)
     missing = tuple(d for d in c.domain_ids if (r := domains.get(d)) is not None and r.status == "insufficient")
-    entry_region = _entry_region(c, ratings, domains)
-    phase: Phase = _MAINTAIN if entry_region is None else c.phase_of_region[entry_region]
+    entry_region, judged = _entry_region(c, ratings, domains)
+    phase: Phase = (
+        c.phase_of_region[entry_region] if entry_region is not None
+        else _MAINTAIN if judged
+        else _UNDETERMINED
+    )
     er = kind == "er"
-    stabilisation = _stabilisation(c, ratings) if er else None
-    progress = _progress(c, previous_entry_region, entry_region, phase) if kind == "follow_up" else None
+    # An undetermined snapshot has no plan, so no stabilisation line either: with almost
+    # nothing rated, "no rated item shows more than mild difficulty" would read as reassurance.
+    stabilisation = _stabilisation(c, ratings) if er and phase != _UNDETERMINED else None
+    progress = (
+        _progress(c, previous_entry_region, entry_region, phase,
+                  before_undetermined=previous_undetermined, missing=missing)
+        if kind == "follow_up" else None
+    )
     if entry_region is None:
         return (
             None,

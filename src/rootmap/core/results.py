@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Phase = Literal["regulate", "relate", "reason", "maintain"]
+# `undetermined`: too little rated to say where to start (clinical model, section 6).
+Phase = Literal["regulate", "relate", "reason", "maintain", "undetermined"]
 DomainStatus = Literal["ok", "insufficient", "not_expected"]
 ChangeLabel = Literal["improved", "declined", "stable"]
+# `unknown`: one side is undetermined, so there is no entry point to compare.
+PhaseProgress = Literal["progressed", "regressed", "same", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +109,10 @@ class Comparison:
     items: dict[str, int]  # rating deltas for items rated in both
     entry_region_before: str | None
     entry_region_after: str | None
-    phase_progress: Literal["progressed", "regressed", "same"]
+    phase_progress: PhaseProgress
+    # The phases compared: entry regions alone cannot tell `maintain` from `undetermined`.
+    phase_before: Phase | None = None
+    phase_after: Phase | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,6 +122,7 @@ class Comparison:
             "domains": {k: v.to_dict() for k, v in self.domains.items()},
             "items": dict(self.items),
             "entry_region": {"before": self.entry_region_before, "after": self.entry_region_after},
+            "phase": {"before": self.phase_before, "after": self.phase_after},
             "phase_progress": self.phase_progress,
         }
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from rootmap.core.ages import age_in_months
 from rootmap.core.case import Assessment, CaseFile, Event, ratings_of
@@ -27,6 +26,7 @@ from rootmap.core.results import (
     Comparison,
     Delta,
     DomainResult,
+    PhaseProgress,
 )
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.instruments.catalogue import load_catalogue
@@ -261,6 +261,7 @@ def _score_one(
         age_months=age, ratings=ratings, domains=domains, relational_health=relational,
         interests=case.interests,
         previous_entry_region=previous.entry_region if follow_up and previous else None,
+        previous_undetermined=bool(follow_up and previous and previous.phase == "undetermined"),
     )
     result = AssessmentResult(
         assessment_id=assessment.id,
@@ -350,13 +351,15 @@ def compare(instrument: Instrument, earlier: AssessmentResult, later: Assessment
     }
     rank_before = phase_rank(instrument, earlier.entry_region)
     rank_after = phase_rank(instrument, later.entry_region)
-    progress: Literal["progressed", "regressed", "same"] = (
-        "progressed" if rank_after > rank_before
-        else "regressed" if rank_after < rank_before
-        else "same"
-    )
+    progress: PhaseProgress
+    if "undetermined" in (earlier.phase, later.phase):
+        progress = "unknown"  # no entry point on one side: nothing to rank
+    else:
+        progress = ("progressed" if rank_after > rank_before
+                    else "regressed" if rank_after < rank_before
+                    else "same")
     return Comparison(
         assessment_id=earlier.assessment_id, date=earlier.date, headline=headline, domains=domains,
         items=items, entry_region_before=earlier.entry_region, entry_region_after=later.entry_region,
-        phase_progress=progress,
+        phase_progress=progress, phase_before=earlier.phase, phase_after=later.phase,
     )

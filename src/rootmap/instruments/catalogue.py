@@ -55,6 +55,8 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "progress_up_region": frozenset({"before", "after", "phase"}),
     "progress_down": frozenset({"before", "after", "phase"}),
     "progress_same": frozenset({"before", "after", "phase"}),
+    "progress_undetermined_now": frozenset({"before", "domains"}),
+    "progress_undetermined_before": frozenset({"after", "phase"}),
 }
 
 
@@ -135,7 +137,7 @@ class Rules(_Frozen):
 
 
 class Messages(_Frozen):
-    phases: dict[Literal["regulate", "relate", "reason", "maintain"], str]
+    phases: dict[Literal["regulate", "relate", "reason", "maintain", "undetermined"], str]
     regions: dict[Literal["brainstem", "diencephalon", "limbic", "cortex", "none"], str]
     domains: dict[str, str]
     status: dict[Literal["insufficient", "not_expected"], str]
@@ -151,6 +153,9 @@ class Messages(_Frozen):
     progress_up_region: str
     progress_down: str
     progress_same: str
+    # Follow-up progress when one side had too little rated to say where to start.
+    progress_undetermined_now: str
+    progress_undetermined_before: str
 
 
 def _template_problems(messages: Messages) -> list[str]:
@@ -195,7 +200,8 @@ class Catalogue(_Frozen):
             if rule_entry not in ids:
                 problems.append(f"rules.relational_health: unknown entry {rule_entry}")
         problems += _missing_keys("doses", self.doses, ("regulate", "relate", "reason"))
-        problems += _missing_keys("messages.phases", self.messages.phases, ("regulate", "relate", "reason", "maintain"))
+        problems += _missing_keys("messages.phases", self.messages.phases, ("regulate", "relate", "reason", "maintain",
+                                                                             "undetermined"))
         problems += _missing_keys("messages.regions", self.messages.regions, (*REGION_IDS, "none"))
         problems += _missing_keys("messages.status", self.messages.status, ("insufficient", "not_expected"))
         problems += _missing_keys("messages.stabilisation_hints", self.messages.stabilisation_hints, REGION_IDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rootmap.core.results import AssessmentResult
 from rootmap.instruments.model import Instrument
 from rootmap.render._format import humanise
 
@@ -36,18 +37,21 @@ FAMILY_ITEM: dict[str, str] = {
     "academic_skills": "School learning",
 }
 
-PHASE_LABEL = {"regulate": "Regulate", "relate": "Relate", "reason": "Reason", "maintain": "Maintain"}
+PHASE_LABEL = {"regulate": "Regulate", "relate": "Relate", "reason": "Reason", "maintain": "Maintain",
+               "undetermined": "Undetermined"}
 PHASE_CLINICIAN = {
     "regulate": "regulate (brainstem and diencephalon first)",
     "relate": "relate (limbic)",
     "reason": "reason (cortex)",
     "maintain": "maintain (no region compromised)",
+    "undetermined": "undetermined (too little rated to say where to start)",
 }
 PHASE_FAMILY = {
     "regulate": "First, help the body feel calm and safe. Calm comes before everything else.",
     "relate": "The body is calmer now. Next, we build safe and warm connections.",
     "reason": "Calm and connection are in place. Now we can build thinking and learning.",
     "maintain": "Things are going well. Keep doing what works.",
+    "undetermined": "We do not know enough yet to say where to start.",
 }
 DOSE_FAMILY = {
     "regulate": "Short and often: 5 to 15 minutes, a few times a day, in the same way each time.",
@@ -55,6 +59,37 @@ DOSE_FAMILY = {
     "reason": "Once a week, on days when your child feels calm.",
     "maintain": "Keep the good routines going.",
 }
+
+
+# Plain names of the four areas for families (also the brain map's family band labels).
+FAMILY_REGION = {
+    "brainstem": "Body basics: sleep, eating, calm",
+    "diencephalon": "Movement and settling",
+    "limbic": "Feelings and relationships",
+    "cortex": "Thinking, language and learning",
+}
+
+UNDETERMINED_LEAD = "Not enough has been rated yet to say where to start."
+UNDETERMINED_LEAD_FAMILY = "We do not know enough yet to say where to start."
+
+
+def short_domains(instrument: Instrument, result: AssessmentResult) -> list[str]:
+    """Domain ids too sparsely rated to judge, bottom-up (what an undetermined start lacks)."""
+    return [r.domain for r in instrument.regions
+            if (d := result.domains.get(r.domain)) is not None and d.status == "insufficient"]
+
+
+def undetermined_text(instrument: Instrument, result: AssessmentResult, *, family: bool = False) -> str:
+    """The plain sentence every page, report and export shows for an undetermined start."""
+    short = short_domains(instrument, result)
+    if family:
+        regions = {r.domain: r.id for r in instrument.regions}
+        areas = "; ".join(FAMILY_REGION[regions[d]].split(":")[0].lower() for d in short)
+        more = f" We need to learn more about: {areas}." if areas else ""
+        return f"{UNDETERMINED_LEAD_FAMILY}{more} Then we can plan the first steps together."
+    names = ", ".join(domain_label(instrument, d) for d in short)
+    more = f" Too few items are rated in: {names}." if names else ""
+    return f"{UNDETERMINED_LEAD}{more} Rate at least half of each domain's items to get an entry region and a plan."
 
 
 def item_label(instrument: Instrument, item_id: str, *, family: bool = False) -> str:

@@ -3,8 +3,11 @@
 Cortex at the top (widest), brainstem at the bottom, so the drawing reads as the brain
 organises: bottom-up. Each cell is coloured by its item's band, carries its label and
 rating as text, and has a `<title>` for screen readers. Items not expected at the
-client's age are hatched; items expected but not rated are grey. Given the previous
-assessment's result, each cell also shows the change in rating.
+client's age are hatched; items expected but not rated are grey. When the result carries
+a change since the previous assessment (a follow-up), each cell also shows the change in
+rating, taken from that stored comparison, so the map and the change table of the same
+result never disagree; a result without one (a full assessment, an ER snapshot) has no
+arrows.
 
 >>> svg = brain_map_svg(instrument=load_instrument("1"), result=result)  # doctest: +SKIP
 """
@@ -13,11 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rootmap.core.results import AssessmentResult
+from rootmap.core.results import AssessmentResult, Comparison
 from rootmap.instruments.model import Instrument
 from rootmap.render import palette as pal
 from rootmap.render._format import esc, long_date, num
-from rootmap.render._labels import item_label
+from rootmap.render._labels import FAMILY_REGION, item_label, undetermined_text
+
+__all__ = ["FAMILY_REGION", "brain_map_svg"]  # FAMILY_REGION: the web app imports it from here
 from rootmap.render._svg import f, fit_box, id_prefix, text_lines, text_width, wrap
 
 # Cells per row in each band, top band first. The bands narrow towards the brainstem,
@@ -52,12 +57,6 @@ _CLINICIAN_BAND = {
     "moderate": "moderate (2)",
     "severe": "severe (0–1)",
 }
-FAMILY_REGION = {
-    "brainstem": "Body basics: sleep, eating, calm",
-    "diencephalon": "Movement and settling",
-    "limbic": "Feelings and relationships",
-    "cortex": "Thinking, language and learning",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +68,13 @@ class _Cell:
     delta: int | None
 
 
+def _since(result: AssessmentResult) -> Comparison | None:
+    """What the map's arrows compare with: the result's own change since the previous one."""
+    return result.change.previous if result.change is not None else None
+
+
 def _cells(
-    instrument: Instrument, result: AssessmentResult, previous: AssessmentResult | None, family: bool
+    instrument: Instrument, result: AssessmentResult, previous: Comparison | None, family: bool
 ) -> dict[str, list[_Cell]]:
     by_region: dict[str, list[_Cell]] = {r: [] for r in _ROWS}
     for item in instrument.functioning_items:
@@ -82,11 +86,8 @@ def _cells(
             state = "unknown"
         else:
             state = instrument.item_bands[rating]
-        delta = None
-        if previous is not None and rating is not None:
-            before = previous.ratings.get(item.id)
-            if before is not None:
-                delta = rating - before
+        # The comparison lists items rated in both assessments only.
+        delta = previous.items.get(item.id) if previous is not None and rating is not None else None
         label = item_label(instrument, item.id, family=family)
         by_region[item.region].append(_Cell(item.id, label, state, rating, delta))
     return by_region
@@ -112,7 +113,7 @@ def _rating_text(instrument: Instrument, cell: _Cell, family: bool) -> str:
     return text
 
 
-def _cell_title(instrument: Instrument, cell: _Cell, previous: AssessmentResult | None) -> str:
+def _cell_title(instrument: Instrument, cell: _Cell, previous: Comparison | None) -> str:
     if cell.state == "not_expected":
         return f"{cell.label}: not expected yet at this age"
     if cell.rating is None:
@@ -120,8 +121,8 @@ def _cell_title(instrument: Instrument, cell: _Cell, previous: AssessmentResult 
     scale = instrument.functioning_scale.get(cell.rating, "")
     text = f"{cell.label}: rated {cell.rating} of 5 ({scale}), band {cell.state}"
     if previous is not None:
-        before = previous.ratings.get(cell.item_id)
-        if cell.delta is not None and before is not None:
+        if cell.delta is not None:
+            before = cell.rating - cell.delta
             if cell.delta == 0:
                 text += f"; unchanged since {previous.assessment_id}"
             else:
@@ -140,6 +141,8 @@ def _region_label(
     domain = result.domains.get(region.domain)
     if family:
         lines = [(FAMILY_REGION[region_id], 11.5, "bold"), (f"({region.label.lower()})", 9.5, "normal")]
+        if domain is not None and domain.status == "insufficient":
+            lines.append(("not known enough yet", 9.5, "normal"))
     else:
         lines = [(region.label, 11.5, "bold"), (region.domain_label, 10.0, "normal")]
         if domain is None or domain.status == "not_expected":
@@ -157,14 +160,15 @@ def brain_map_svg(
     *,
     instrument: Instrument,
     result: AssessmentResult,
-    previous: AssessmentResult | None = None,
     family: bool = False,
 ) -> str:
     """The brain map of one assessment as a standalone SVG document (UTF-8 text).
 
-    With `previous`, each cell also shows the change in its rating since then.
-    `family=True` uses plain words in the band labels and the legend.
+    When `result.change` is set, each cell also shows the change in its rating since the
+    previous assessment, as the change table does. `family=True` uses plain words in the
+    band labels and the legend. An undetermined start is said under the title.
     """
+    previous = _since(result)
     prefix = id_prefix(result.assessment_id, previous.assessment_id if previous else "")
     hatch = f"{prefix}-hatch"
     cells = _cells(instrument, result, previous, family)
@@ -228,11 +232,14 @@ def brain_map_svg(
     legend, legend_h = _legend(instrument, hatch, family, previous, bottom + 22)
     total_h = bottom + 22 + legend_h
     title = (f"Brain map, {result.assessment_id}, {long_date(result.date)}")
+    notice = undetermined_text(instrument, result, family=family) if result.phase == "undetermined" else ""
     desc = ("Cells are this assessment's current-functioning items, bottom-up from brainstem "
             "to cortex, coloured by band: typical, mild, moderate, severe; grey is not rated, "
             "hatched is not expected yet at this age.")
     if previous is not None:
         desc += f" Arrows show the change in rating since {previous.assessment_id}."
+    if notice:
+        desc += " " + notice
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="rm-brain-map" role="group" '
         f'viewBox="0 0 {_WIDTH} {f(total_h)}" width="{_WIDTH}" height="{f(total_h)}" '
@@ -246,13 +253,19 @@ def brain_map_svg(
         f"</pattern></defs>"
     )
     heading = text_lines([title], x=20, y=30, size=15, fill=pal.INK, anchor="start", weight="bold")
+    if notice:
+        # Said on the map itself, so a map shown alone never reads as a finished picture.
+        heading += ('<g class="rm-undetermined">'
+                    + text_lines([notice.split(".")[0] + "."], x=20, y=46, size=10.5, fill=pal.INK,
+                                 anchor="start", weight="bold")
+                    + "</g>")
     return head + heading + "".join(parts) + legend + "</svg>"
 
 
 def _cell_svg(
     instrument: Instrument,
     cell: _Cell,
-    previous: AssessmentResult | None,
+    previous: Comparison | None,
     family: bool,
     hatch: str,
     geometry: tuple[float, float, float, float, float, float],
@@ -298,7 +311,7 @@ def _legend(
     instrument: Instrument,
     hatch: str,
     family: bool,
-    previous: AssessmentResult | None,
+    previous: Comparison | None,
     top: float,
 ) -> tuple[str, float]:
     words = _FAMILY_BAND if family else _CLINICIAN_BAND

@@ -20,6 +20,7 @@ from rootmap.instruments.catalogue import Catalogue, load_catalogue
 from rootmap.render._format import age_text, esc, humanise, long_date, num, shorten, signed
 from rootmap.render._labels import (
     DOSE_FAMILY,
+    FAMILY_REGION,
     PHASE_CLINICIAN,
     PHASE_FAMILY,
     PHASE_LABEL,
@@ -27,9 +28,10 @@ from rootmap.render._labels import (
     item_label,
     period_label,
     region_label,
+    undetermined_text,
 )
 from rootmap.render._page import chip, colgroup, document, model_line
-from rootmap.render.brain_map import FAMILY_REGION, brain_map_svg
+from rootmap.render.brain_map import brain_map_svg
 from rootmap.render.charts import domains_over_time_svg, risk_chart_svg
 
 Audience = Literal["clinician", "family"]
@@ -162,8 +164,13 @@ def _summary(ctx: _Context) -> str:
     rows.append(("Relational health (0–100)",
                  f"{num(r.relational_health)} {chip('relational', r.relational_band)}"))
     rows.append(("Resilience (0–100)", num(r.resilience)))
-    rows.append(("Entry region", esc(region_label(inst, r.entry_region))))
+    if r.phase == "undetermined":
+        rows.append(("Entry region", "none: " + esc(undetermined_text(inst, r))))
+    else:
+        rows.append(("Entry region", esc(region_label(inst, r.entry_region))))
     rows.append(("Phase", esc(PHASE_CLINICIAN.get(r.phase, r.phase))))
+    if ctx.assessment.undetermined_reason:
+        rows.append(("Signed although undetermined", _user(ctx.assessment.undetermined_reason)))
     strengths = ", ".join(esc(item_label(inst, i)) for i in r.strengths) or "none rated 5"
     needs = ", ".join(esc(item_label(inst, i)) for i in r.needs) or "none rated 0–2"
     rows.append(("Strengths (rated 5)", strengths))
@@ -207,7 +214,7 @@ def _functioning(ctx: _Context) -> str:
         rows.append(row + "</tr>")
     out = ["<h2>Current functioning</h2>"]
     out.append('<div class="rm-figure">'
-               + brain_map_svg(instrument=inst, result=r, previous=ctx.previous) + "</div>")
+               + brain_map_svg(instrument=inst, result=r) + "</div>")
     widths = (20, 20, 10, 14, 18, 18) if change else (30, 30, 15, 25)
     out.append(f"<table class='rm-keep'>{colgroup(*widths)}{head}</tr>{''.join(rows)}</table>")
     out.append(_item_table(ctx))
@@ -216,7 +223,8 @@ def _functioning(ctx: _Context) -> str:
 
 def _item_table(ctx: _Context) -> str:
     r, inst = ctx.result, ctx.instrument
-    prev = ctx.previous
+    # The same comparison as the change table and the map's arrows: none without a change.
+    prev = r.change.previous if r.change is not None else None
     rows = []
     for region in reversed(inst.regions):
         rows.append(f"<tr class='rm-group'><th colspan='{5 if prev else 4}'>{esc(region.label)} · "
@@ -238,11 +246,10 @@ def _item_table(ctx: _Context) -> str:
             cells = (f"<td>{esc(item.label)}</td><td class='rm-num'>{rating}</td><td>{band}</td>"
                      f"<td class='rm-small'>{esc(anchor)}</td>")
             if prev:
-                before = prev.ratings.get(item.id)
                 after = r.ratings.get(item.id)
-                moved = ("–" if before is None or after is None
-                         else f"{before} → {after}" + (f" ({signed(after - before, 0)})"
-                                                        if after != before else ""))
+                step = prev.items.get(item.id)
+                moved = ("–" if step is None or after is None
+                         else f"{after - step} → {after}" + (f" ({signed(step, 0)})" if step else ""))
                 cells += f"<td class='rm-num'>{esc(moved)}</td>"
             rows.append(f"<tr>{cells}</tr>")
     widths = (22, 10, 12, 42, 14) if prev else (24, 10, 12, 54)
@@ -335,6 +342,12 @@ def _plan(ctx: _Context) -> str:
         missing = ", ".join(esc(domain_label(inst, d)) for d in plan.missing_information)
         out.append(f'<p class="rm-note"><b>Missing information:</b> too few items rated to judge '
                    f"{missing}. Rate them to complete the plan.</p>")
+    if r.phase == "undetermined":
+        out.append(f'<p class="rm-note rm-undetermined"><b>{esc(undetermined_text(inst, r))}</b></p>')
+        if ctx.assessment.undetermined_reason:
+            out.append("<p>Finalised all the same, with this reason: "
+                       f"{_user(ctx.assessment.undetermined_reason)}</p>")
+        return "".join(out)
     if plan.abridged:
         out.append("<p class='rm-muted'>Abridged plan (ER snapshot): the first phase only, "
                    "at most three recommendations.</p>")
@@ -501,9 +514,8 @@ def _going_well(ctx: _Context, name: str) -> str:
     good = [item for item in inst.relational_items if (ratings.get(item.id) or 0) >= 3]
     for item in good:
         points.append(f"{esc(item.label)}: good.")
-    if ctx.previous is not None:
-        better = [i for i, v in r.ratings.items()
-                  if v is not None and (before := ctx.previous.ratings.get(i)) is not None and v > before]
+    if r.change is not None:
+        better = [i for i in inst.item_ids if r.change.previous.items.get(i, 0) > 0]
         if better:
             labels = [esc(item_label(inst, i, family=True).lower()) for i in better[:4]]
             points.append(f"Better than last time: {_plural_join(labels)}.")
@@ -517,7 +529,13 @@ def _going_well(ctx: _Context, name: str) -> str:
 
 def _this_week(ctx: _Context, name: str) -> str:
     r, plan = ctx.result, ctx.result.plan
-    out = ["<h2>Where we start</h2>", f"<p class='rm-lead'>{esc(PHASE_FAMILY.get(r.phase, ''))}</p>"]
+    out = ["<h2>Where we start</h2>"]
+    if r.phase == "undetermined":
+        out.append(f"<p class='rm-lead'>{esc(undetermined_text(ctx.instrument, r, family=True))}</p>")
+        out.append("<h2>Things to do this week</h2><p>Keep routines steady and familiar adults close. "
+                   "Tell us what you notice at home: it helps us fill in the picture.</p>")
+        return "".join(out)
+    out.append(f"<p class='rm-lead'>{esc(PHASE_FAMILY.get(r.phase, ''))}</p>")
     if plan.stabilisation:
         out.append("<p>Right now, the most important thing is a calm, steady routine and a "
                    "familiar adult close by.</p>")
@@ -592,7 +610,7 @@ def _family_body(ctx: _Context) -> str:
         "first. Light colours mean doing well. Darker colours mean harder. Every box also says "
         "it in words.</p>"
         '<div class="rm-figure rm-family-map">'
-        + brain_map_svg(instrument=ctx.instrument, result=r, previous=ctx.previous, family=True)
+        + brain_map_svg(instrument=ctx.instrument, result=r, family=True)
         + "</div>"
     )
     closing = ("<h2>Good to know</h2><ul>"

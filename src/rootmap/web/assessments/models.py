@@ -43,6 +43,14 @@ class Assessment(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
     )
     amendment_reason = models.TextField(blank=True)
+    # Signed although too little was rated to say where to start (phase `undetermined`):
+    # the clinician's reason, required to finalise such an assessment.
+    undetermined_reason = models.TextField(blank=True)
+    # Set when finalised: the case file (rootmap-case/1) exactly as scored, up to and
+    # including this assessment: client details, interests, events, informants, documents,
+    # instrument version. A signed assessment's pages and reports read only this, so later
+    # edits of the client never change what was signed.
+    snapshot = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["date", "id"]

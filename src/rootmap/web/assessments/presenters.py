@@ -10,20 +10,30 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
 from rootmap.core.ages import age_in_months
 from rootmap.core.results import AssessmentResult
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.web.assessments.models import Assessment
-from rootmap.web.assessments.scoring import current_assessments, result_from_json
+from rootmap.web.assessments.scoring import (
+    case_file_for_client,
+    current_assessments,
+    result_from_json,
+    signed_case,
+)
 from rootmap.web.assessments.services import ROW_FIELDS, items_expected, periods_reached
 
 try:  # plain words for families, shared with the PDF reports
-    from rootmap.render._labels import DOSE_FAMILY, FAMILY_ITEM, PHASE_FAMILY, PHASE_LABEL
+    from rootmap.render._labels import DOSE_FAMILY, FAMILY_ITEM, PHASE_FAMILY, PHASE_LABEL, undetermined_text
 except ImportError:  # pragma: no cover - the renderer ships with Rootmap
     FAMILY_ITEM, PHASE_FAMILY, DOSE_FAMILY = {}, {}, {}
-    PHASE_LABEL = {"regulate": "Regulate", "relate": "Relate", "reason": "Reason", "maintain": "Maintain"}
+    PHASE_LABEL = {"regulate": "Regulate", "relate": "Relate", "reason": "Reason", "maintain": "Maintain",
+                   "undetermined": "Undetermined"}
+
+    def undetermined_text(instrument: Any, result: Any, *, family: bool = False) -> str:
+        return "Not enough has been rated yet to say where to start."
 
 try:
     from rootmap.render.brain_map import FAMILY_REGION
@@ -240,28 +250,68 @@ class ResultsContext:
     previous: AssessmentResult | None
     superseded_by: Assessment | None
     assessments: list[Assessment]            # the stored assessments behind `history`
+    # The case file the pages read: the snapshot signed with the assessment, or (for one
+    # finalised before snapshots were kept) the client's live case file.
+    case: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def client_name(self) -> str:
+        client = self.case.get("client") or {}
+        return str(client.get("display_name") or client.get("id") or "")
+
+    @property
+    def case_assessment(self) -> dict[str, Any]:
+        """This assessment as the case file holds it (informants, documents, reason...)."""
+        return next((a for a in self.case.get("assessments", []) if a.get("id") == self.result.assessment_id), {})
 
 
 def results_context(assessment: Assessment) -> ResultsContext:
-    """The stored result of `assessment` and of the client's earlier assessments (one query)."""
+    """The stored result of `assessment` and of the client's earlier assessments (one query).
+
+    A signed assessment reads what it was signed with: its snapshot names the earlier
+    assessments it was scored beside (finalised rows never change), so a later amendment,
+    event or name change elsewhere cannot alter its pages and reports.
+    """
     instrument = load_instrument(assessment.instrument_version)
-    current = current_assessments(assessment.client)
+    snapshot = signed_case(assessment)
     history = []
     behind = []
-    for other in current:
-        if other.pk == assessment.pk:
-            break
-        if other.result and other.date <= assessment.date:
-            history.append(result_from_json(other.result))
-            behind.append(other)
+    superseded_by = None
+    if snapshot is not None:
+        earlier = [a["id"] for a in snapshot["assessments"] if a["id"] != assessment.reference]
+        # One query for the earlier rows it was signed beside and for a finalised amendment
+        # that has since taken its place (only one amendment may exist).
+        found = Assessment.objects.filter(
+            Q(reference__in=earlier) | Q(amends=assessment, status=Assessment.Status.FINAL),
+            client_id=assessment.client_id,
+        )
+        rows = {}
+        for row in found:
+            if row.amends_id == assessment.pk:
+                superseded_by = row
+            else:
+                rows[row.reference] = row
+        for reference in earlier:
+            other = rows.get(reference)
+            if other is not None and other.result:
+                history.append(result_from_json(other.result))
+                behind.append(other)
+    else:
+        current = current_assessments(assessment.client)
+        for other in current:
+            if other.pk == assessment.pk:
+                break
+            if other.result and other.date <= assessment.date:
+                history.append(result_from_json(other.result))
+                behind.append(other)
+        if all(a.pk != assessment.pk for a in current):
+            superseded_by = Assessment.objects.filter(amends=assessment).first()
     result = result_from_json(assessment.result or {})
     previous = history[-1] if history else None
     history.append(result)
     behind.append(assessment)
-    superseded_by = None
-    if all(a.pk != assessment.pk for a in current):
-        superseded_by = Assessment.objects.filter(amends=assessment).first()
-    return ResultsContext(instrument, result, history, previous, superseded_by, behind)
+    case = snapshot if snapshot is not None else case_file_for_client(assessment.client, assessments=behind)
+    return ResultsContext(instrument, result, history, previous, superseded_by, behind, case=case)
 
 
 def labelled_items(instrument: Instrument, ids: list[str] | tuple[str, ...], ratings: dict[str, Any],
@@ -390,8 +440,9 @@ def result_svgs(ctx: ResultsContext, *, family: bool = False) -> dict[str, str]:
     """The brain map and charts as inline SVG markup (the renderer escapes every text)."""
     from rootmap import render
 
+    # The map's arrows come from the result's own stored change, like the change table.
     svgs = {"brain_map": _inline(render.brain_map_svg(
-        instrument=ctx.instrument, result=ctx.result, previous=ctx.previous, family=family))}
+        instrument=ctx.instrument, result=ctx.result, family=family))}
     if ctx.result.kind != Assessment.Kind.ER and ctx.result.period_risk:
         svgs["risk"] = _inline(render.risk_chart_svg(instrument=ctx.instrument, result=ctx.result))
     if len(ctx.history) > 1:
@@ -421,7 +472,24 @@ def finalise_summary(assessment: Assessment) -> dict[str, Any]:
         "relational_total": len(instrument.relational_items),
         "relational_insufficient": rated_relational < instrument.relational.min_rated,
         "age": age,
+        "undetermined": would_be_undetermined(assessment),
     }
+
+
+def would_be_undetermined(assessment: Assessment) -> str:
+    """What the finalise page warns about: the core's word that nobody could say where to
+    start, as a sentence naming the short domains ("" when the start is known, or when the
+    draft does not validate yet; finalising then lists its problems)."""
+    from rootmap.core.case import CaseFileError
+    from rootmap.web.assessments.scoring import score_client_assessment
+
+    try:
+        result = score_client_assessment(assessment)
+    except (CaseFileError, ValueError, KeyError):
+        return ""
+    if result.phase != "undetermined":
+        return ""
+    return undetermined_text(load_instrument(result.instrument_version), result)
 
 
 class ReportUnavailable(Exception):
@@ -429,9 +497,9 @@ class ReportUnavailable(Exception):
 
 
 def report(assessment: Assessment, *, audience: str, fmt: str) -> bytes | str:
-    """The clinician or family report of a finalised assessment, from the stored results."""
+    """The clinician or family report of a finalised assessment, from the stored results
+    and the case file it was signed with."""
     from rootmap.core.case import CaseFileError, parse_case
-    from rootmap.web.assessments.scoring import case_file_for_client
 
     try:
         from rootmap import render
@@ -439,7 +507,7 @@ def report(assessment: Assessment, *, audience: str, fmt: str) -> bytes | str:
         raise ReportUnavailable("Reports cannot be made on this server: " + str(error)) from None
     ctx = results_context(assessment)
     try:
-        case = parse_case(case_file_for_client(assessment.client, assessments=ctx.assessments))
+        case = parse_case(ctx.case)
     except CaseFileError as error:
         raise ReportUnavailable(f"The case file does not validate any more: {error}") from None
     kwargs = {"case": case, "results": ctx.history, "assessment_id": assessment.reference,
@@ -456,12 +524,12 @@ FAMILY_NEEDS_SHOWN = 4
 
 def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[dict[str, Any]]:
     instrument, result = ctx.instrument, ctx.result
-    name = assessment.client.display_name
-    inputs = assessment.inputs or {}
+    name = ctx.client_name
+    inputs = ctx.case_assessment or assessment.inputs or {}
     steps: list[dict[str, Any]] = []
     informants = [i for i in inputs.get("informants") or [] if i.get("role") or i.get("name")]
     hours = sum(float(i.get("hours") or 0) for i in informants)
-    steps.append({"kind": "intro", "title": f"Getting to know {name}",
+    steps.append({"kind": "intro", "title": f"Getting to know {name}", "name": name,
                   "informants": informants, "hours": hours,
                   "documents": len([d for d in inputs.get("documents") or [] if d.get("title")]),
                   "date": assessment.date})
@@ -480,9 +548,14 @@ def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[dict
                               "items": [n for n in needs if n["region"] == r.id][:FAMILY_NEEDS_SHOWN],
                               "more": max(0, sum(1 for n in needs if n["region"] == r.id) - FAMILY_NEEDS_SHOWN)}
                              for r in instrument.regions if any(n["region"] == r.id for n in needs)]})
+    undetermined = result.phase == "undetermined"
     steps.append({"kind": "start", "title": "Where we start",
-                  "phase": result.phase, "phase_label": PHASE_LABEL.get(result.phase, result.phase),
-                  "text": PHASE_FAMILY.get(result.phase, ""), "dose": DOSE_FAMILY.get(result.phase, "")})
+                  "phase": result.phase,
+                  "phase_label": "Not known yet" if undetermined else PHASE_LABEL.get(result.phase, result.phase),
+                  # Family words: which areas we need to know more about before we can start.
+                  "text": undetermined_text(instrument, result, family=True) if undetermined
+                  else PHASE_FAMILY.get(result.phase, ""),
+                  "dose": "" if undetermined else DOSE_FAMILY.get(result.phase, "")})
     for phase in plan_view(instrument, result, family=True):
         steps.append({"kind": "phase", "title": f"{phase['label']}: what can help", "phase": phase})
     if result.change is not None:

@@ -12,6 +12,9 @@ results page can rebuild an `AssessmentResult` without scoring again.
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -64,6 +67,8 @@ def assessment_case_dict(assessment: Assessment) -> dict[str, Any]:
             data[key] = inputs[key]
     if assessment.kind != Assessment.Kind.ER:
         data.setdefault("history", {})
+    if assessment.undetermined_reason:
+        data["undetermined_reason"] = assessment.undetermined_reason
     return data
 
 
@@ -102,6 +107,31 @@ def case_file_for_client(
         "events": list(client.events or []),
         "assessments": [assessment_case_dict(a) for a in _ordered_with(current, extra_assessment)],
     }
+
+
+def frozen_case(case: dict[str, Any], reference: str) -> dict[str, Any]:
+    """The case file as signed: `case` cut after the assessment `reference` (what scored it).
+
+    A deep copy, so nothing that later edits the live dicts can reach the stored snapshot.
+    """
+    ids = [a["id"] for a in case["assessments"]]
+    kept = case["assessments"][: ids.index(reference) + 1]
+    return copy.deepcopy({**case, "assessments": kept})
+
+
+def signed_case(assessment: Assessment) -> dict[str, Any] | None:
+    """The case file a finalised assessment was signed with; None for a draft, and for
+    assessments finalised before snapshots were kept (their pages read the live client)."""
+    if assessment.status != Assessment.Status.FINAL or not assessment.snapshot:
+        return None
+    return assessment.snapshot
+
+
+def canonical_sha256(data: Any) -> str:
+    """SHA-256 of canonical JSON (sorted keys, no spaces, UTF-8): the same on every database,
+    so `rootmap audit` readers can check a stored result against its finalise entry."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def score_client_assessment(assessment: Assessment) -> AssessmentResult:

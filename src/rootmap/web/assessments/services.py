@@ -28,7 +28,13 @@ from django.utils import timezone
 from rootmap.core.ages import age_in_months
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.web.assessments.models import Assessment
-from rootmap.web.assessments.scoring import case_file_for_client, current_assessments, result_to_json
+from rootmap.web.assessments.scoring import (
+    canonical_sha256,
+    case_file_for_client,
+    current_assessments,
+    frozen_case,
+    result_to_json,
+)
 from rootmap.web.audit.services import audit_record
 from rootmap.web.clients.models import Client
 
@@ -87,6 +93,19 @@ class FinaliseRefused(AssessmentError):
         super().__init__("; ".join([*errors.values(), *problems]))
         self.errors = errors
         self.problems = problems
+
+
+class UndeterminedUnconfirmed(AssessmentError):
+    """Too little is rated to say where to start, and the clinician has not confirmed
+    signing it anyway with a reason (clinical model, section 6). Nothing was saved.
+
+    `field` is the finalise-page field to show the message beside.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 # --- Helpers ----------------------------------------------------------------------------
@@ -541,12 +560,47 @@ def _password_matches(user: Any, password: str, request: HttpRequest | None) -> 
     return password_matches(request=request, user=user, password=password, step="finalise")
 
 
+def _undetermined_reason(result: Any, confirmed: bool, reason: str) -> str:
+    """The cleaned reason for signing an undetermined assessment; refuse without one."""
+    from rootmap.render._labels import domain_label, short_domains
+
+    instrument = load_instrument(result.instrument_version)
+    short = ", ".join(domain_label(instrument, d) for d in short_domains(instrument, result))
+    why = (f"Not enough has been rated yet to say where to start (too few items rated in: {short}). "
+           if short else "Not enough has been rated yet to say where to start. ")
+    if not confirmed:
+        raise UndeterminedUnconfirmed(
+            "confirm_undetermined",
+            why + "Rate more items, or tick the box to confirm you are signing it as it is, "
+                  "and give a reason.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise UndeterminedUnconfirmed(
+            "undetermined_reason",
+            "Reason: say why this assessment is signed although too little is rated to say "
+            "where to start (it is kept with it and shown on its results and reports).")
+    if len(reason) > 2000:
+        raise UndeterminedUnconfirmed("undetermined_reason",
+                                      f"Reason: {len(reason)} characters is above the maximum 2000")
+    if _CONTROL.search(reason):
+        raise UndeterminedUnconfirmed("undetermined_reason",
+                                      "Reason: contains control characters; expected plain text")
+    return reason
+
+
 def assessment_finalise(
     *, assessment: Assessment, user: Any, password: str, request: HttpRequest | None = None,
+    confirm_undetermined: bool = False, undetermined_reason: str = "",
 ) -> Assessment:
     """Sign and lock a draft: re-check the password, validate the whole case, score, store.
 
-    Raises PasswordRejected, FinaliseRefused (with the problems), AssessmentLocked.
+    What the result and reports read (the case file as scored: client details, interests,
+    events, informants, documents, instrument version) is stored with it as `snapshot`,
+    and the SHA-256 of the stored result goes into the finalise audit entry. An assessment
+    whose phase is `undetermined` is signed only with `confirm_undetermined` and a reason.
+
+    Raises PasswordRejected, FinaliseRefused (with the problems), UndeterminedUnconfirmed,
+    AssessmentLocked.
     """
     from rootmap.core.case import CaseFileError, parse_case
     from rootmap.core.scoring import score_case
@@ -576,16 +630,29 @@ def assessment_finalise(
                     problems.append(str(problem))
             raise FinaliseRefused(errors, problems) from None
         result = score_case(case, assessment_id=locked.reference)
+        reason = ""
+        if result.phase == "undetermined":
+            reason = _undetermined_reason(result, confirm_undetermined, undetermined_reason)
+        locked.undetermined_reason = reason
         locked.result = result_to_json(result)
+        snapshot = frozen_case(case_dict, locked.reference)
+        if reason:
+            snapshot["assessments"][-1]["undetermined_reason"] = reason
+        locked.snapshot = snapshot
         locked.instrument_version = result.instrument_version
         locked.status = Assessment.Status.FINAL
         locked.finalised_by = user
         locked.finalised_at = timezone.now()
         locked.revision += 1
         locked.save()
-        audit_record(action="finalise", request=request, user=user, obj=locked,
-                     detail={"reference": locked.reference,
-                             "amends": locked.amends.reference if locked.amends_id else None})
+        detail = {"reference": locked.reference,
+                  "amends": locked.amends.reference if locked.amends_id else None,
+                  "phase": result.phase,
+                  "result_sha256": canonical_sha256(locked.result),
+                  "snapshot_sha256": canonical_sha256(snapshot)}
+        if reason:
+            detail["undetermined_reason"] = reason
+        audit_record(action="finalise", request=request, user=user, obj=locked, detail=detail)
     return locked
 
 

@@ -33,6 +33,7 @@ from rootmap.web.assessments.services import (
     FieldInvalid,
     FinaliseRefused,
     PasswordRejected,
+    UndeterminedUnconfirmed,
     assessment_amend,
     assessment_create,
     assessment_finalise,
@@ -217,10 +218,17 @@ def assessment_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
     errors: dict[str, str] = {}
     problems: list[str] = []
     password_error = ""
+    # Signing an assessment that cannot say where to start needs a tick and a reason.
+    confirm = {"checked": request.POST.get("confirm_undetermined") == "yes",
+               "reason": request.POST.get("undetermined_reason", ""), "field": "", "error": ""}
     if request.method == "POST":
         try:
             assessment = assessment_finalise(assessment=assessment, user=request.user,
-                                             password=request.POST.get("password", ""), request=request)
+                                             password=request.POST.get("password", ""), request=request,
+                                             confirm_undetermined=confirm["checked"],
+                                             undetermined_reason=confirm["reason"])
+        except UndeterminedUnconfirmed as error:
+            confirm.update(field=error.field, error=error.message)
         except PasswordRejected as error:
             if locked_out(request):
                 # Too many wrong passwords: the person at this session has not shown they
@@ -242,8 +250,9 @@ def assessment_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
         "assessment": assessment, "client": assessment.client, "summary": summary,
         "errors": errors, "problems": problems, "password_error": password_error,
         "error_links": [(presenters.html_id(f), m) for f, m in errors.items()],
+        "confirm": confirm,
         "nav": "clients",
-    }, status=422 if (errors or problems or password_error) else 200)
+    }, status=422 if (errors or problems or password_error or confirm["error"]) else 200)
 
 
 @login_required
@@ -290,14 +299,20 @@ def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = presenters.results_context(assessment)
     result, instrument = ctx.result, ctx.instrument
     audit_record(action="view", request=request, obj=assessment, detail={"page": "results"})
+    domains = presenters.domain_rows(instrument, result)
     change = None
     if result.change is not None:
         change = {"previous": presenters.change_rows(instrument, result.change.previous),
                   "baseline": presenters.change_rows(instrument, result.change.baseline)}
     return render(request, "assessments/results.html", {
         "assessment": assessment, "client": assessment.client, "result": result,
+        # As signed: the name in the snapshot, not today's (the page never changes after signing).
+        "client_name": ctx.client_name,
+        "undetermined_text": presenters.undetermined_text(instrument, result)
+        if result.phase == "undetermined" else "",
         "headline": presenters.headline(instrument, result),
-        "domains": presenters.domain_rows(instrument, result),
+        "domains": domains,
+        "missing_labels": [d["label"] for d in domains if d["status"] == "insufficient"],
         "strengths": presenters.labelled_items(instrument, result.strengths, result.ratings),
         "needs": presenters.labelled_items(instrument, result.needs, result.ratings),
         "plan": presenters.plan_view(instrument, result),
@@ -326,7 +341,8 @@ def assessment_present(request: HttpRequest, pk: int) -> HttpResponse:
     if step == 1:
         audit_record(action="view", request=request, obj=assessment, detail={"page": "presentation"})
     return render(request, "assessments/present.html", {
-        "assessment": assessment, "client": assessment.client, "steps": steps, "step": steps[step - 1],
+        "assessment": assessment, "client": assessment.client, "client_name": ctx.client_name,
+        "steps": steps, "step": steps[step - 1],
         "number": step, "total": len(steps),
         "previous_step": step - 1 if step > 1 else None, "next_step": step + 1 if step < len(steps) else None,
     })
@@ -349,7 +365,9 @@ def assessment_report(request: HttpRequest, pk: int, audience: str, fmt: str) ->
     audit_record(action="download", request=request, obj=assessment,
                  detail={"report": audience, "format": fmt})
     # Only safe characters in the header's file name, whatever an organisation's ids contain.
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"rootmap-{assessment.client.reference}-{assessment.reference}")
+    signed = (assessment.snapshot or {}).get("client") or {}
+    reference = signed.get("id") or assessment.client.reference
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"rootmap-{reference}-{assessment.reference}")
     name = f"{stem}-{audience}.{fmt}"
     if fmt == "pdf":
         response = HttpResponse(content, content_type="application/pdf")

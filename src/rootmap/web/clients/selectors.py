@@ -34,6 +34,7 @@ PHASES = {
     "relate": "Relate",
     "reason": "Reason",
     "maintain": "Maintain",
+    "undetermined": "Undetermined (too little rated)",
 }
 
 

@@ -34,6 +34,7 @@ from rootmap.web.assessments.scoring import (
     assessment_case_dict,
     case_file_for_client,
     current_assessments,
+    frozen_case,
     result_to_json,
 )
 from rootmap.web.audit.services import audit_record
@@ -420,9 +421,10 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any,
             )
             if user.role == User.Role.CLINICIAN:
                 client.clinicians.add(user)
+            signed: list[dict[str, Any]] = []  # the file's assessments so far, as each is signed
             for raw, parsed in zip(data.get("assessments", []), case.assessments, strict=True):
                 result = results[parsed.id]
-                Assessment.objects.create(
+                row = Assessment(
                     client=client,
                     reference=parsed.id,
                     kind=parsed.kind,
@@ -432,10 +434,16 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any,
                     # The file's own text, validated: an export gives back what came in.
                     inputs={k: raw[k] for k in INPUT_KEYS if k in raw},
                     result=result_to_json(result),
+                    undetermined_reason=parsed.undetermined_reason or "",
                     created_by=user,
                     finalised_by=user,
                     finalised_at=now,
                 )
+                # Frozen like any signed assessment: later edits of the client never reach it.
+                signed.append(assessment_case_dict(row))
+                row.snapshot = frozen_case(
+                    {**case_file_for_client(client, assessments=[]), "assessments": signed}, parsed.id)
+                row.save()
             entry_detail = {"assessments": len(case.assessments), **(detail or {})}
             if command_line is not None:
                 audit_record(action="import", obj=client, organisation_id=organisation.pk,

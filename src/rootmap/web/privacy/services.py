@@ -97,8 +97,10 @@ def _row(assessment: Assessment, key: bytes, first_date: Any) -> tuple[dict[str,
     inputs = assessment.inputs or {}
     result = assessment.result or {}
     age = age_in_months(client.birth_date, assessment.date)
+    # A signed assessment counts the events it was signed with, not ones added later.
+    signed_events = (assessment.snapshot or {}).get("events") if assessment.snapshot else None
     events_so_far = [
-        e for e in (client.events or [])
+        e for e in (client.events if signed_events is None else signed_events) or []
         if isinstance(e, dict) and isinstance(e.get("onset_months"), int) and e["onset_months"] <= age
     ]
     facts = Facts(
