@@ -86,12 +86,13 @@ def test_unknown_ratings_are_reported_never_guessed(sample) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.integers(-9, 251), st.one_of(st.none(), st.integers(-8, 252)), st.integers(1, 4))
 def test_an_event_overlaps_a_period_exactly_when_they_share_a_month(onset, end, severity) -> None:
-    if end is not None and end <= onset:
+    if end is not None and end < onset:
         end = onset + 1
     event = Event(category="neglect", onset_months=onset, end_months=end, severity=severity)
     for period in INSTRUMENT.periods:
         # months the event covers and months in the period, as sets: an independent statement of the rule
-        event_months = set(range(onset, (end if end is not None else 300)))
+        # (a one-off event, end == onset, covers its onset month)
+        event_months = {onset} if end == onset else set(range(onset, (end if end is not None else 300)))
         period_months = set(range(period.start, period.end))
         shares_a_month = bool(event_months & period_months)
         derived = derive_adversity(INSTRUMENT, [event], period.start, period.end)

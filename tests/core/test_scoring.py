@@ -67,6 +67,11 @@ def test_developmental_risk_follows_the_worked_examples(history, period_risk, ri
         ([("neglect", 11, 40, 2)], 2),
         ([("neglect", -9, 2, 4)], None),
         ([("neglect", 12, 40, 4)], None),
+        # a one-off event (end == onset) covers its onset month: at infancy's start it counts,
+        # at early childhood's start (12) it belongs there, not to infancy
+        ([("medical_trauma", 2, 2, 3)], 3),
+        ([("medical_trauma", 11, 11, 3)], 3),
+        ([("medical_trauma", 12, 12, 3)], None),
     ],
 )
 def test_event_derived_adversity_follows_the_overlap_rule(events, infancy_adversity) -> None:

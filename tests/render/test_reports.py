@@ -226,3 +226,20 @@ def test_the_household_report_shows_the_reserve_and_each_what_if() -> None:
     assert "Rootmap's own clinical model (version 1)" in text
     for caregiver in household.caregivers:
         assert caregiver.name in text
+
+
+def test_a_household_report_names_children_as_told_and_hides_ratings_not_shown() -> None:
+    from rootmap.render.household import ReportChild
+
+    household = example_household("foster-household")  # child 1 is client C-0102, rated 1 1 0 1 1 1
+    result = score_household(household)
+    shown = [ReportChild("A child, age 10", "age 10", ratings_shown=False),
+             ReportChild("Toddler", "1 year 8 months"), ReportChild("Birth child", "13 years 10 months")]
+    html = household_report_html(household=household, result=result, children=shown)
+    first_row = html.split("A child, age 10")[1].split("</tr>")[0]
+    assert "C-0102" not in html and "not shared: outside your caseload" in first_row
+    # No rating cell: only the age factor and a dash where the challenge would be.
+    assert first_row.count("<td class='rm-num'>") == 2 and first_row.endswith("<td class='rm-num'>–</td>")
+    assert f"{result.children[0].challenge:.1f}" not in first_row
+    assert f"{result.demand:.1f}" in html  # the hidden child still counts
+    assert "Toddler" in html and "1 year 8 months" in html

@@ -47,6 +47,7 @@ NOT_ALLOWED = "405"           # wrong method
 LOGIN = "login"               # sent to sign in
 TWO_FACTOR = "2fa"            # sent to the second sign-in step
 REDIRECT = "redirect"         # sent elsewhere, not to sign in
+SIGNED_OUT = "401"            # a background (autosave) request: told it is not signed in, no redirect
 
 ORG_MARKERS = ("Milo", "C-0102")            # the first organisation's client
 FOREIGN_MARKERS = ("Xanthe", "X-7731")      # the other organisation's client
@@ -168,6 +169,16 @@ def _household(w: World) -> dict[str, Any]:
     return {"pk": w.household.pk}
 
 
+def _first_event(w: World) -> dict[str, Any]:
+    return {"pk": w.client.pk, "position": 1}
+
+
+def _first_event_fingerprint(w: World) -> str:
+    from rootmap.web.clients.services import event_fingerprint
+
+    return event_fingerprint(w.client.events[0])
+
+
 FOREIGN_CLIENT = ("pk", lambda w: w.foreign_client.pk)
 FOREIGN_DRAFT = ("pk", lambda w: w.foreign_draft.pk)
 FOREIGN_FINAL = ("pk", lambda w: w.foreign_final.pk)
@@ -180,8 +191,11 @@ MATRIX: list[Row] = [
     Row("login", "GET", signed_in_redirect),
     Row("login", "POST", signed_in_redirect, data=lambda w: {"username": "nobody", "password": "x"}),
     Row("two-factor-verify", "GET", {**signed_in(REDIRECT), "unverified": OK}),
+    Row("two-factor-verify", "POST", {**signed_in(REDIRECT), "unverified": DONE},
+        data=lambda w: {"code": "000000"}),
     Row("two-factor-setup", "GET", signed_in(REDIRECT),
         note="an enrolled user is sent to the code step, never to a second enrolment"),
+    Row("two-factor-setup", "POST", signed_in(REDIRECT), data=lambda w: {"code": "000000"}),
     Row("logout", "GET", everyone(NOT_ALLOWED)),
     Row("logout", "POST", everyone(LOGIN)),  # signed out, back to the sign-in page
     # Caseload and clients.
@@ -196,6 +210,14 @@ MATRIX: list[Row] = [
     Row("client-edit", "POST", client_scoped(DONE), _client, FOREIGN_CLIENT),
     Row("client-events", "GET", client_scoped(), _client, FOREIGN_CLIENT),
     Row("client-events", "POST", client_scoped(DONE), _client, FOREIGN_CLIENT),
+    Row("client-event-edit", "GET", client_scoped(), _first_event, FOREIGN_CLIENT),
+    Row("client-event-edit", "POST", client_scoped(DONE), _first_event, FOREIGN_CLIENT),
+    Row("client-event-remove", "GET", client_scoped(), _first_event, FOREIGN_CLIENT),
+    Row("client-event-remove", "POST", client_scoped(DONE), _first_event, FOREIGN_CLIENT,
+        note="without confirm=yes: the confirmation page"),
+    Row("client-event-remove", "POST", client_scoped(DONE), _first_event, FOREIGN_CLIENT,
+        data=lambda w: {"confirm": "yes", "fingerprint": _first_event_fingerprint(w)},
+        note="confirmed: the event is removed"),
     Row("client-export", "GET", client_scoped(), _client, FOREIGN_CLIENT),
     # Assessments.
     Row("assessment-new", "GET", client_scoped(),
@@ -207,10 +229,13 @@ MATRIX: list[Row] = [
     Row("assessment-edit", "GET", client_scoped(), _draft, FOREIGN_DRAFT),
     Row("assessment-edit", "POST", client_scoped(DONE), _draft, FOREIGN_DRAFT),
     Row("assessment-field", "GET", {**client_scoped(NOT_ALLOWED), "colleague": NOT_ALLOWED,
-                                    "outsider": NOT_ALLOWED}, _draft),
-    Row("assessment-field", "POST", client_scoped(DONE), _draft, FOREIGN_DRAFT,
+                                    "outsider": NOT_ALLOWED, "anonymous": SIGNED_OUT,
+                                    "unverified": SIGNED_OUT}, _draft),
+    Row("assessment-field", "POST", {**client_scoped(DONE), "anonymous": SIGNED_OUT, "unverified": SIGNED_OUT},
+        _draft, FOREIGN_DRAFT,
         data=lambda w: {"_field": "functioning.sleep", "functioning.sleep": "2",
-                        "revision": w.draft.revision}),
+                        "revision": w.draft.revision},
+        note="autosave: a script cannot tell a redirect to the sign-in page from a save"),
     Row("assessment-finalise", "GET", client_scoped(), _draft, FOREIGN_DRAFT),
     Row("assessment-finalise", "POST", client_scoped(DONE), _draft, FOREIGN_DRAFT,
         data=lambda w: {"password": "wrong"}),
@@ -237,11 +262,22 @@ MATRIX: list[Row] = [
     Row("household-add-other", "POST", org_wide(DONE), _household, FOREIGN_HOUSEHOLD,
         data=lambda w: {"age_months": "30"}),
     Row("household-what-if", "POST", org_wide(DONE), _household, FOREIGN_HOUSEHOLD),
+    Row("household-share", "GET", {**org_wide(NOT_ALLOWED), "outsider": NOT_ALLOWED}, _household),
+    Row("household-share", "POST", {**org_wide(DONE), "clinician": NOT_FOUND, "colleague": NOT_FOUND},
+        _household, FOREIGN_HOUSEHOLD, data=lambda w: {"share": w.client.pk},
+        note="sharing a child's ratings beyond their caseload is a supervisor's or admin's decision"),
     Row("household-report", "GET", org_wide(), _household, FOREIGN_HOUSEHOLD),
     # Administration.
     Row("audit-log", "GET", admins()),
     Row("research-export", "GET", admins()),
     Row("research-export", "POST", admins()),
+    # People and the reset of an authenticator: administrators, their own organisation only.
+    Row("people-list", "GET", admins()),
+    Row("authenticator-reset", "GET", {**admins(), "outsider": NOT_FOUND},
+        lambda w: {"pk": w.users["colleague"].pk}, ("pk", lambda w: w.users["outsider"].pk)),
+    Row("authenticator-reset", "POST", {**admins(DONE), "outsider": NOT_FOUND},
+        lambda w: {"pk": w.users["colleague"].pk}, ("pk", lambda w: w.users["outsider"].pk),
+        data=lambda w: {"password": "not the password"}),
 ]
 
 
@@ -314,6 +350,9 @@ def test_each_actor_gets_exactly_what_they_should(row: Row) -> None:
         outcome = _outcome(response)
         if not _matches(outcome, row.expect[actor]):
             failures.append(f"{actor}: expected {row.expect[actor]}, got {outcome}")
+        # Nothing the application answers may be kept by a browser or proxy cache.
+        if "no-store" not in response.get("Cache-Control", ""):
+            failures.append(f"{actor}: Cache-Control is {response.get('Cache-Control')!r}, not no-store")
         text = _text(response)
         leaked = FOREIGN_MARKERS if actor != "outsider" else ORG_MARKERS
         for marker in leaked:
@@ -343,8 +382,41 @@ def test_guessed_ids_reveal_nothing(row: Row) -> None:
             assert response.status_code == 404, (
                 f"{actor} {row.method} {url} ({label} id): {response.status_code}, not 404")
         anonymous = _request(HttpClient(), row, url, world)
-        assert _outcome(anonymous) == LOGIN
+        assert _outcome(anonymous) == row.expect["anonymous"]
     del model
+
+
+METHODS = ("GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+URL_NAMES = sorted({row.name for row in MATRIX})
+
+
+@pytest.mark.django_db
+@override_settings(ROOTMAP_REQUIRE_2FA=True)
+@pytest.mark.parametrize("name", URL_NAMES)
+def test_methods_a_url_does_not_handle_are_405_and_audit_nothing(name: str) -> None:
+    """Every method without a row is refused before any view runs (or, for a visitor not
+    signed in, sent to sign in): no page, and not one audit entry."""
+    from rootmap.web.audit.models import AuditEntry
+
+    world = build_matrix_world()
+    rows = [row for row in MATRIX if row.name == name]
+    url = reverse(name, kwargs=rows[0].kwargs(world))
+    handled = {row.method for row in rows}
+    failures = []
+    for method in METHODS:
+        if method in handled:
+            continue
+        for actor in ("anonymous", "admin", "clinician"):
+            browser = _browser_for(world, actor)  # its force_login is audited: count after
+            before = AuditEntry.objects.count()
+            response = browser.generic(method, url)
+            outcome = _outcome(response)
+            allowed = {"405", LOGIN} if actor == "anonymous" and method in ("GET", "POST") else {"405"}
+            if outcome not in allowed:
+                failures.append(f"{actor} {method}: expected 405, got {outcome}")
+            if AuditEntry.objects.count() != before:
+                failures.append(f"{actor} {method}: wrote an audit entry")
+    assert not failures, f"{url}:\n" + "\n".join(failures)
 
 
 def _all_url_names(patterns, prefix: str = "") -> list[tuple[str | None, str]]:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client as HttpClient
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -219,7 +220,7 @@ def test_the_autosave_endpoint_reports_a_conflict_and_keeps_the_revision(
     assert "Saved" in ok.text and f'value="{a.revision + 1}"' in ok.text
     stale = web.post(url, {"functioning.sleep": "3", "revision": a.revision},
                      headers={"HX-Request": "true", "HX-Trigger-Name": "functioning.sleep"})
-    assert stale.status_code == 200  # htmx swaps only 2xx answers
+    assert stale.status_code == 409  # autosave.js shows the fragment of a conflict too
     assert "Not saved" in stale.text and 'name="revision"' not in stale.text
     assert Assessment.objects.get(pk=a.pk).inputs["functioning"]["sleep"] == 2
 
@@ -233,6 +234,37 @@ def test_the_autosave_endpoint_shows_the_error_beside_the_field(
     assert response.status_code == 422
     assert 'id="status-functioning-sleep"' in response.text
     assert "Sleep: 9 is above the maximum 5" in response.text
+
+
+def test_an_autosave_from_an_ended_session_is_told_so_not_sent_to_the_sign_in_page(
+    client: Client, clinician: User
+) -> None:
+    # The browser follows a redirect to the sign-in page and gets a 200 page, which a
+    # script cannot tell from a save: the answer is a 401 that names the reason.
+    a = assessment_create(client=client, kind="full", date=FIRST, user=clinician)
+    response = HttpClient().post(reverse("assessment-field", args=[a.pk]),
+                                 {"_field": "functioning.sleep", "functioning.sleep": "2",
+                                  "revision": a.revision}, headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.json() == {"error": "signed-out", "sign_in": reverse("login"),
+                               "message": "Not saved: you are signed out. Sign in again to save."}
+    assert "no-store" in response["Cache-Control"]
+    assert Assessment.objects.get(pk=a.pk).inputs["functioning"] == {}
+
+
+@override_settings(ROOTMAP_REQUIRE_2FA=True)
+def test_an_autosave_before_the_second_sign_in_step_is_told_so(client: Client, clinician: User) -> None:
+    a = assessment_create(client=client, kind="full", date=FIRST, user=clinician)
+    http = HttpClient()
+    http.force_login(clinician)  # the password only: no verified second factor in this session
+    response = http.post(reverse("assessment-field", args=[a.pk]),
+                         {"_field": "functioning.sleep", "functioning.sleep": "2", "revision": a.revision})
+    assert response.status_code == 401 and response.json()["error"] == "second-factor"
+    assert Assessment.objects.get(pk=a.pk).inputs["functioning"] == {}
+    # Every other page still goes to the second step.
+    page = http.get(reverse("assessment-edit", args=[a.pk]))
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("two-factor-setup"))  # no authenticator enrolled yet
 
 
 def test_the_form_without_javascript_saves_everything_or_nothing(

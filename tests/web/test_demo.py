@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -98,6 +99,6 @@ def test_a_bad_port_is_refused_with_a_clear_message(tmp_path, port):
 
 def test_rootmap_manage_runs_django_commands(tmp_path):
     result = _rootmap("manage", "showmigrations", "caregiving", cwd=tmp_path, database=tmp_path / "m.sqlite3",
-                      ROOTMAP_SECRET_KEY="k" * 20 + "0123456789abcdefghijklmnopqrstuvwxyz")
+                      ROOTMAP_SECRET_KEY=secrets.token_urlsafe(64))
     assert result.returncode == 0, result.stderr
     assert "0002_household_inputs" in result.stdout

@@ -32,7 +32,7 @@ def household(org, clinician):
     h = services.household_create(organisation=org, user=clinician, name="Dana and Rob", reference="H-1")
     h.inputs = copy.deepcopy({
         "caregivers": [{"name": "Dana", "role": "foster"}], **RESOURCES,
-        "children": [{"client_id": None, "name": "Toddler", "age_months": 20, "challenge": CHALLENGE}],
+        "children": [{"client_pk": None, "name": "Toddler", "age_months": 20, "challenge": CHALLENGE}],
     })
     h.save()
     return h
@@ -48,7 +48,7 @@ def _form(household, **extra):
         for item, value in inputs[group].items():
             data[f"{group}-{item}"] = "" if value is None else str(value)
     for n, child in enumerate(inputs["children"]):
-        if not child["client_id"]:
+        if child["client_pk"] is None:
             data[f"child-{n}-age_months"] = str(child["age_months"])
             data[f"child-{n}-name"] = child["name"]
         for item, value in child["challenge"].items():
@@ -90,7 +90,7 @@ def test_a_client_child_gets_a_challenge_pre_filled_from_their_latest_assessment
     household.refresh_from_db()
     child = household.inputs["children"][-1]
     latest = milo.assessments.get(reference="A-3")
-    assert child["client_id"] == "C-0102" and child["prefilled_from"] == "A-3"
+    assert child["client_pk"] == milo.pk and child["prefilled_from"] == "A-3"
     expected = prefill_challenge(result_from_json(latest.result))
     assert {k: v for k, v in child["challenge"].items()} == expected
     page = client.get(reverse("household-detail", args=[household.pk])).content.decode()
@@ -223,3 +223,221 @@ def test_the_household_list_runs_the_same_queries_for_3_and_30_households(client
     for n in range(3, 30):
         add(n)
     assert count() == few
+
+
+# --- Issue 9: children are linked by the client's id, never by its editable reference ----
+
+def _pdf_text(content: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_a_reference_renamed_and_given_to_another_client_keeps_the_first_child_and_ratings(
+    client, clinician, org, household
+):
+    milo = case_file_import(organisation=org, user=clinician, data=example("school-age-foster.json"))
+    services.household_child_add_client(household=household, user=clinician, client=milo)
+    household.refresh_from_db()
+    milo_ratings = dict(household.inputs["children"][-1]["challenge"])
+    services.estimate_save(household=household, user=clinician, on=dt.date(2026, 2, 2))
+
+    milo.reference = "C-0102-OLD"
+    milo.save()
+    usurper = make_client(org, "C-0102", name="Quentin", clinicians=(clinician,),
+                          birth_date=dt.date(2024, 1, 5))
+
+    client.force_login(clinician)
+    page = client.get(reverse("household-detail", args=[household.pk])).content.decode()
+    assert "Milo" in page and "C-0102-OLD" in page
+    assert "Quentin" not in page.split('id="add-client"')[0]  # only offered as a child to add
+    household.refresh_from_db()
+    assert household.inputs["children"][-1]["challenge"] == milo_ratings
+    file = services.household_file(household, on=dt.date(2026, 12, 1))
+    milo_age = 12 * (2026 - 2015) + (12 - 11) - 1  # born 8 November 2015, on 1 December 2026
+    assert file["children"][-1] == {"age_months": milo_age, "client_id": "C-0102-OLD",
+                                    "challenge": milo_ratings}
+    text = _pdf_text(client.get(reverse("household-report", args=[household.pk])).content)
+    assert "Milo (C-0102-OLD)" in " ".join(text.split()), text
+    assert "Quentin" not in text
+    assert usurper.pk not in Estimate.objects.get(household=household).child_clients
+
+
+def test_a_client_already_in_the_household_is_refused_even_after_a_rename(clinician, org, household):
+    milo = make_client(org, "C-1", name="Milo", clinicians=(clinician,))
+    services.household_child_add_client(household=household, user=clinician, client=milo)
+    milo.reference = "C-2"
+    milo.save()
+    with pytest.raises(services.HouseholdInputError, match="already in this household"):
+        services.household_child_add_client(household=household, user=clinician, client=milo)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_turns_references_into_client_ids():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("caregiving", "0002_household_inputs")]
+    after = [("caregiving", "0003_households_link_children_by_id")]
+    executor = MigrationExecutor(connection)
+    others = [n for n in executor.loader.graph.leaf_nodes() if n[0] != "caregiving"]
+    executor.migrate(before)
+    try:
+        apps = executor.loader.project_state([*before, *others]).apps
+        Organisation = apps.get_model("accounts", "Organisation")
+        Client = apps.get_model("clients", "Client")
+        User = apps.get_model("accounts", "User")
+        Household = apps.get_model("caregiving", "Household")
+        Estimate = apps.get_model("caregiving", "Estimate")
+        org = Organisation.objects.create(name="Riverside")
+        other = Organisation.objects.create(name="Hillside")
+        milo = Client.objects.create(organisation=org, reference="C-1", display_name="Milo",
+                                     birth_date=dt.date(2016, 1, 1))
+        Client.objects.create(organisation=other, reference="C-1", display_name="Other org's C-1",
+                              birth_date=dt.date(2017, 1, 1))
+        user = User.objects.create(username="u", organisation=org)
+        child = {"client_id": "C-1", "name": "Milo", "age_months": None, "challenge": CHALLENGE}
+        gone = {"client_id": "C-404", "name": "", "age_months": None, "challenge": CHALLENGE}
+        plain = {"client_id": None, "name": "Toddler", "age_months": 20, "challenge": CHALLENGE}
+        h = Household.objects.create(organisation=org, reference="H-1", name="H",
+                                     inputs={"children": [child, gone, plain]})
+        file = {"children": [{"client_id": "C-1", "age_months": 100, "challenge": CHALLENGE},
+                             {"client_id": None, "age_months": 20, "challenge": CHALLENGE}]}
+        e = Estimate.objects.create(household=h, date=dt.date(2025, 1, 1), inputs=file, created_by=user)
+
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        apps = executor.loader.project_state([*after, *others]).apps
+        children = apps.get_model("caregiving", "Household").objects.get(pk=h.pk).inputs["children"]
+        assert [c["client_pk"] for c in children] == [milo.pk, None, None]
+        assert "client_id" not in children[0] and children[0]["challenge"] == CHALLENGE
+        assert children[1]["name"] == "formerly C-404"  # kept, unlinked, never guessed
+        assert children[2]["name"] == "Toddler" and children[2]["age_months"] == 20
+        assert apps.get_model("caregiving", "Estimate").objects.get(pk=e.pk).child_clients == [milo.pk, None]
+    finally:
+        MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+# --- Issue 9: every write commits with its audit entry, in its service ------------------
+
+def _writes(household, clinician, supervisor, milo):
+    """Each caregiving write, as a call (and the user it is made by)."""
+    return {
+        "household_create": lambda: services.household_create(
+            organisation=household.organisation, user=clinician, name="New", reference="H-new"),
+        "household_update": lambda: services.household_update(
+            household=household, user=clinician, on=dt.date(2026, 1, 1),
+            inputs={**services.household_inputs(household), "caregivers": [{"name": "Kim", "role": "foster"}]}),
+        "child_add_client": lambda: services.household_child_add_client(
+            household=household, user=clinician, client=milo),
+        "child_add_other": lambda: services.household_child_add_other(
+            household=household, user=clinician, age_months=40),
+        "estimate_save": lambda: services.estimate_save(household=household, user=clinician,
+                                                        on=dt.date(2026, 1, 1)),
+        "report_download": lambda: services.household_report_download(
+            household=household, user=clinician, estimate=Estimate.objects.get(household=household)),
+    }
+
+
+def _state(household):
+    from rootmap.web.audit.models import AuditEntry
+
+    return (Household.objects.order_by("id").values_list("id", "inputs")[::1],
+            Estimate.objects.count(), AuditEntry.objects.count())
+
+
+@pytest.mark.parametrize("write", ["household_create", "household_update", "child_add_client",
+                                   "child_add_other", "estimate_save", "report_download"])
+def test_each_write_commits_with_its_audit_entry_or_not_at_all(write, clinician, supervisor, org,
+                                                               household, monkeypatch):
+    from rootmap.web.audit import services as audit
+    from rootmap.web.audit.models import AuditEntry
+
+    milo = make_client(org, "C-1", name="Milo", clinicians=(clinician,))
+    Estimate.objects.create(household=household, date=dt.date(2025, 1, 1), created_by=clinician,
+                            inputs=services.household_file(household, on=dt.date(2025, 1, 1)),
+                            child_clients=[None])
+    calls = _writes(household, clinician, supervisor, milo)
+    before = _state(household)
+
+    def written_then_failing(**kwargs):
+        audit.audit_record(**kwargs)  # the entry is written ...
+        raise RuntimeError("the disk filled up")  # ... then the transaction fails
+
+    monkeypatch.setattr(services, "audit_record", written_then_failing)
+    with pytest.raises(RuntimeError):
+        calls[write]()
+    assert _state(household) == before, "a failed write left a change or an audit entry"
+
+    monkeypatch.undo()
+    newest = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    calls[write]()
+    entries = list(AuditEntry.objects.filter(id__gt=newest))
+    assert len(entries) == 1 and entries[0].actor == clinician
+    assert entries[0].client_id == (milo.pk if write == "child_add_client" else None)
+
+
+def test_a_write_from_a_stale_copy_of_the_household_loses_no_other_child(clinician, household):
+    copies = [Household.objects.get(pk=household.pk) for _ in range(3)]  # three pages open at once
+    for n, copy_ in enumerate(copies):
+        services.household_child_add_other(household=copy_, user=clinician, age_months=30 + n)
+    household.refresh_from_db()
+    assert [c["age_months"] for c in household.inputs["children"]] == [20, 30, 31, 32]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_to_one_household_keep_every_child_and_one_entry_each():
+    import threading
+
+    from django.db import connection, connections
+
+    from rootmap.web.accounts.models import Organisation, User
+    from rootmap.web.audit.models import AuditEntry
+    from rootmap.web.audit.services import audit_verify
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need a server database (SQLite serialises writes itself)")
+    org = Organisation.objects.create(name="Riverside")
+    user = User.objects.create_user(username="cleo", password="x" * 12, organisation=org, role="clinician")
+    household = services.household_create(organisation=org, user=user, name="H", reference="H-1")
+    start = threading.Barrier(8)
+    errors = []
+
+    def write(n):
+        try:
+            stale = Household.objects.get(pk=household.pk)
+            start.wait()
+            services.household_child_add_other(household=stale, user=user, age_months=n)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    household.refresh_from_db()
+    assert sorted(c["age_months"] for c in household.inputs["children"]) == list(range(8))
+    assert AuditEntry.objects.filter(object_type="household", action="change").count() == 8
+    assert audit_verify().ok
+
+
+def test_a_saved_change_names_the_client_children_it_changed_or_removed(clinician, org, household):
+    from rootmap.web.audit.models import AuditEntry
+
+    milo = make_client(org, "C-1", name="Milo", clinicians=(clinician,))
+    ava = make_client(org, "C-2", name="Ava", clinicians=(clinician,))
+    for child in (milo, ava):
+        services.household_child_add_client(household=household, user=clinician, client=child)
+    inputs = services.household_inputs(household)
+    inputs["children"][1]["challenge"]["behavioural"] = 3
+    del inputs["children"][2]
+    services.household_update(household=household, user=clinician, inputs=inputs, on=dt.date(2026, 1, 1))
+    entry = AuditEntry.objects.latest("id")
+    assert entry.action == "change" and entry.detail == {"clients_changed": [milo.pk],
+                                                          "clients_removed": [ava.pk]}

@@ -1,11 +1,13 @@
 """Privacy: the de-identified research export keeps ratings, scores and ages, and nothing
-that names or dates a child; every export is audited."""
+that names or dates a child; every export is audited. The tests here run it with k=1 (no
+generalisation) to check what a row holds; test_privacy_k_anonymity.py checks k."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
+import json
+import zipfile
 
 import pytest
 from django.test import override_settings
@@ -16,12 +18,7 @@ from rootmap.core.ages import age_in_months
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.audit.models import AuditEntry
 from rootmap.web.clients.services import case_file_import
-from rootmap.web.privacy.services import (
-    MAX_SHIFT_DAYS,
-    date_shift_days,
-    pseudonym,
-    research_export_write,
-)
+from rootmap.web.privacy.services import pseudonym, research_export_write
 from tests.web.security_fixtures import build_world, example
 
 pytestmark = pytest.mark.django_db
@@ -39,9 +36,9 @@ def world():
     return world
 
 
-def _rows(**kwargs) -> list[dict[str, str]]:
+def _rows(k=1, **kwargs) -> list[dict[str, str]]:
     stream = io.StringIO()
-    research_export_write(stream=stream, **kwargs)
+    research_export_write(stream=stream, k=k, **kwargs)
     return list(csv.DictReader(io.StringIO(stream.getvalue())))
 
 
@@ -75,9 +72,7 @@ def test_it_writes_one_row_per_finalised_assessment_with_ratings_and_scores(worl
 
 def test_it_keeps_no_name_reference_birth_date_or_free_text(world):
     rows = _rows(organisation_id=world.org.pk)
-    # Shifted dates may fall, by chance, on some real date: they are checked on their own.
-    exported = "\n".join(",".join(v for k, v in row.items() if k != "date_shifted") for row in rows)
-    exported += ",".join(rows[0])
+    exported = "\n".join(",".join(row.values()) for row in rows) + ",".join(rows[0])
     for data in (example("school-age-foster.json"), example("toddler-kinship.json")):
         for fragment in _free_text(data):
             assert fragment not in exported, fragment
@@ -85,16 +80,27 @@ def test_it_keeps_no_name_reference_birth_date_or_free_text(world):
         assert secret not in exported
 
 
-def test_it_shifts_every_date_of_a_client_by_the_same_amount_and_keeps_ages(world):
-    rows = [r for r in _rows(organisation_id=world.org.pk)
-            if r["client"] == pseudonym("client", world.milo.pk)]
-    assessments = list(Assessment.objects.filter(client=world.milo, status="final").order_by("date", "id"))
-    assert len(rows) == len(assessments) >= 2
-    shift = dt.timedelta(days=date_shift_days(world.milo.pk))
-    assert 0 < abs(shift.days) <= MAX_SHIFT_DAYS
-    for row, assessment in zip(rows, assessments, strict=True):
-        assert dt.date.fromisoformat(row["date_shifted"]) == assessment.date + shift
-        assert int(row["age_months"]) == age_in_months(world.milo.birth_date, assessment.date)
+def test_it_holds_no_date_only_days_since_the_first_assessment_and_ages_in_years(world):
+    import re
+
+    rows = _rows(organisation_id=None)
+    assert not any(re.search(r"\d{4}-\d{2}-\d{2}", value) for row in rows for value in row.values())
+    assert not {"date", "date_shifted", "birth_date"} & set(rows[0])
+    for client in (world.milo, world.toddler, world.foreign_er):
+        mine = [r for r in rows if r["client"] == pseudonym("client", client.pk)]
+        assessments = list(Assessment.objects.filter(client=client, status="final").order_by("date", "id"))
+        assert len(mine) == len(assessments) >= 1
+        first = assessments[0].date
+        for row, assessment in zip(mine, assessments, strict=True):
+            assert int(row["days_since_first_assessment"]) == (assessment.date - first).days
+            months = age_in_months(client.birth_date, assessment.date)
+            assert int(row["age_years"]) == months // 12
+            # Months only under three years.
+            assert row["age_months"] == (str(months) if months < 36 else "")
+    toddler = [r for r in rows if r["client"] == pseudonym("client", world.toddler.pk)]
+    assert any(r["age_months"] for r in toddler)  # the example toddler is under three
+    assert any(int(r["days_since_first_assessment"]) > 0
+               for r in rows if r["client"] == pseudonym("client", world.milo.pk))
 
 
 def test_pseudonyms_are_stable_keyed_and_distinct(world):
@@ -104,9 +110,6 @@ def test_pseudonyms_are_stable_keyed_and_distinct(world):
     with override_settings(ROOTMAP_PSEUDONYM_KEY="another key entirely, for another study"):
         rekeyed = _rows(organisation_id=world.org.pk)
     assert not {r["client"] for r in rekeyed} & {r["client"] for r in first}
-    shifts = {date_shift_days(pk) for pk in range(1, 200)}
-    assert 0 not in shifts and min(shifts) >= -MAX_SHIFT_DAYS and max(shifts) <= MAX_SHIFT_DAYS
-    assert len(shifts) > 50  # spread out, not one offset for everyone
 
 
 def test_an_organisations_export_holds_only_its_own_clients(world):
@@ -117,13 +120,23 @@ def test_an_organisations_export_holds_only_its_own_clients(world):
 
 
 def test_the_command_writes_the_file_and_audits_the_export(world, tmp_path, capsys):
+    import socket
+
     target = tmp_path / "research.csv"
-    assert rootmap(["export", "--deidentified", "-o", str(target)]) == 0
+    assert rootmap(["export", "--deidentified", "--k", "1", "-o", str(target)]) == 0
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
     assert len(rows) == Assessment.objects.filter(status="final").count()
     assert f"Wrote {len(rows)} de-identified" in capsys.readouterr().out
+    metadata = json.loads((tmp_path / "research.metadata.json").read_text())
+    assert metadata["k"] == 1 and metadata["rows"] == len(rows) and metadata["rows_suppressed"] == 0
+    assert (target.stat().st_mode & 0o777) == 0o600
+    assert ((tmp_path / "research.metadata.json").stat().st_mode & 0o777) == 0o600
     entry = AuditEntry.objects.filter(action="export").latest("id")
     assert entry.detail["via"] == "command line" and entry.detail["rows"] == len(rows)
+    assert entry.detail["k"] == 1
+    # Who ran it: the operating-system user and the host.
+    assert entry.detail["host"] == socket.gethostname() and entry.detail["os_user"]
+    assert entry.actor_name == f"{entry.detail['os_user']}@{socket.gethostname()}"
 
 
 def test_the_command_explains_bad_arguments(world, tmp_path, capsys):
@@ -134,18 +147,31 @@ def test_the_command_explains_bad_arguments(world, tmp_path, capsys):
     assert "no organisation 99999" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         rootmap(["export", "-o", str(tmp_path / "x.csv")])  # --deidentified is required
+    capsys.readouterr()
+    for bad in ("0", "-3", "five"):
+        with pytest.raises(SystemExit):
+            rootmap(["export", "--deidentified", "--k", bad, "-o", str(tmp_path / "x.csv")])
+        err = capsys.readouterr().err
+        assert "--k" in err and "a whole number of at least 1" in err and "Traceback" not in err
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_an_admin_downloads_the_export_with_a_button_and_it_is_audited(world, client):
     client.force_login(world.admin)
-    page = client.get(reverse("research-export"))
-    assert page.status_code == 200 and "Download the CSV" in page.content.decode()
-    response = client.post(reverse("research-export"))
+    with override_settings(ROOTMAP_EXPORT_K=1):
+        page = client.get(reverse("research-export"))
+        assert page.status_code == 200 and "Download the export" in page.content.decode()
+        response = client.post(reverse("research-export"))
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert response["Content-Type"] == "application/zip"
+    assert "attachment" in response["Content-Disposition"] and "no-store" in response["Cache-Control"]
+    bundle = zipfile.ZipFile(io.BytesIO(response.content))
+    [csv_name] = [n for n in bundle.namelist() if n.endswith(".csv")]
+    [meta_name] = [n for n in bundle.namelist() if n.endswith(".metadata.json")]
+    rows = list(csv.DictReader(io.StringIO(bundle.read(csv_name).decode())))
     assert len(rows) == Assessment.objects.filter(status="final", client__organisation=world.org).count()
+    metadata = json.loads(bundle.read(meta_name))
+    assert metadata["k"] == 1 and metadata["rows"] == len(rows)
     entry = AuditEntry.objects.filter(action="export").latest("id")
     assert entry.actor == world.admin and entry.detail["rows"] == len(rows)
 

@@ -269,7 +269,8 @@ def test_a_success_before_the_limit_resets_the_count(world, client):
     assert client.post(reverse("login"), {"username": "cleo", "password": PASSWORD}).status_code == 302
 
 
-@override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3, BEHIND_PROXY=True)
+@override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3, BEHIND_PROXY=True,
+                   TRUSTED_PROXIES=["10.0.0.0/8"])
 def test_behind_the_proxy_lockout_and_audit_use_the_address_the_proxy_saw(world):
     from django.test import Client
 

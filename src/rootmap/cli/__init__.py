@@ -18,7 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("score", "score case files or household files and print the results"),
     "schema": ("schema", "print the JSON Schema of the case file (or the household file)"),
     "report": ("report", "write a clinician report, family summary or household report (PDF or HTML)"),
-    "audit": ("audit", "verify the audit log: report the first altered or deleted entry"),
+    "audit": ("audit", "verify the audit log (report the first altered or deleted entry) or checkpoint its head"),
     "export": ("export", "write the de-identified research export (CSV) of finalised assessments"),
     "backup": ("backup", "write the whole database to a verified, compressed backup file"),
     "restore": ("restore", "restore a backup file into an empty database and verify it"),

@@ -43,13 +43,29 @@ def serve(host: str, port: int) -> int:
 
     print(f"Rootmap is serving on http://{host}:{port}/ (Ctrl+C stops it)", flush=True)
     try:
-        waitress_serve(application, host=host, port=port, threads=8, ident="Rootmap")
+        waitress_serve(application, host=host, port=port, threads=8, ident="Rootmap",
+                       **proxy_options())
     except OSError as error:
         print(f"rootmap: cannot serve on {host}:{port}: {error.strerror or error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # pragma: no cover - interactive
         return 0
     return 0
+
+
+def proxy_options() -> dict[str, object]:
+    """Waitress removes every X-Forwarded-* header unless told otherwise, which behind a TLS
+    proxy made each https request look like http (a redirect loop) and every client look
+    like the proxy. Behind a proxy, waitress passes them on and Rootmap decides whom to
+    believe (rootmap.web.transport: only ROOTMAP_TRUSTED_PROXIES, which may name several
+    addresses or networks where waitress takes one)."""
+    from django.conf import settings
+
+    if not getattr(settings, "BEHIND_PROXY", False):
+        return {}
+    print("Behind a reverse proxy: X-Forwarded-For, -Proto and -Host are believed only from "
+          + ", ".join(settings.TRUSTED_PROXIES), flush=True)
+    return {"clear_untrusted_proxy_headers": False}
 
 
 def port_number(text: str) -> int:

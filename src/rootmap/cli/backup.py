@@ -1,7 +1,9 @@
 """`rootmap backup FILE`: the whole database in one verified, compressed file.
 
 The file holds every client's data and the sign-in secrets: keep it encrypted and
-access-controlled. The backup is recorded in the audit log as an export.
+access-controlled. It is signed with the backup key (ROOTMAP_BACKUP_KEY, else derived
+from the secret key): keep that key, a restore refuses a file it did not sign. The backup
+is recorded in the audit log as an export, with the operating-system user and host.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ def run(args: argparse.Namespace) -> int:
     setup_django(args)
     from django.db import DatabaseError
 
+    from rootmap.web.audit.services import command_line_actor
     from rootmap.web.backups import BackupError, backup_write
 
     try:
-        manifest = backup_write(path=Path(args.file))
+        manifest = backup_write(path=Path(args.file), command_line=command_line_actor())
     except BackupError as error:
         print(f"rootmap backup: {error}", file=sys.stderr)
         return 1
@@ -33,5 +36,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"rootmap backup: {database_problem(error)}", file=sys.stderr)
         return 2
     print(f"Backed up {manifest['rows']} rows of {sum(1 for v in manifest['counts'].values() if v)} "
-          f"tables to {args.file} (SHA-256 {manifest['sha256'][:16]}..., verified).")
+          f"tables to {args.file} (signed with the backup key, SHA-256 {manifest['sha256'][:16]}..., "
+          "verified).")
     return 0

@@ -38,11 +38,12 @@ def run(args: argparse.Namespace) -> int:
 
     from django.db import DatabaseError
 
+    from rootmap.web.audit.services import command_line_actor
     from rootmap.web.demo import demo_load
 
     try:
         migrate()
-        summary = demo_load(password=args.password)
+        summary = demo_load(password=args.password, command_line=command_line_actor())
     except DatabaseError as error:
         print(f"rootmap demo: the database cannot be used: {error}", file=sys.stderr)
         return 2

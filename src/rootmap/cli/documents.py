@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from rootmap.core.case import CaseFile, Household, parse_document
+from rootmap.core.limits import MAX_FILE_BYTES, read_document_json
 from rootmap.core.problems import CaseFileError, Problem
 
 
@@ -30,17 +30,17 @@ def expand(paths: list[str]) -> Iterator[Path]:
 
 def load(path: Path) -> Loaded:
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_FILE_BYTES:  # refused before it is read into memory
+            raise CaseFileError([Problem("$", f"the file is {path.stat().st_size / 1024 / 1024:.1f} MB; "
+                                              f"a case file may be at most {MAX_FILE_BYTES // 1024 // 1024} MB")])
+        raw = path.read_bytes()
     except FileNotFoundError:
         return Loaded(path, None, [Problem("$", "no such file")])
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         return Loaded(path, None, [Problem("$", f"cannot be read ({error.__class__.__name__}: {error})")])
+    except CaseFileError as error:
+        return Loaded(path, None, error.problems)
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno} column {error.colno}"
-        return Loaded(path, None, [Problem("$", f"is not valid JSON: {error.msg} at {where}")])
-    try:
-        return Loaded(path, parse_document(data), [])
+        return Loaded(path, parse_document(read_document_json(raw)), [])
     except CaseFileError as error:
         return Loaded(path, None, error.problems)

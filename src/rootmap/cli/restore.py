@@ -1,7 +1,11 @@
 """`rootmap restore FILE`: load a backup into an empty, migrated database and verify it.
 
 Refuses a database that already holds data unless --force (which replaces everything).
-All or nothing: if the restored rows do not match the backup's manifest, nothing stays.
+Refuses a file not signed with this installation's backup key (edited, or made with
+another key). All or nothing: if the restored rows do not match the backup's manifest, or
+the audit log it restored does not verify, nothing stays. The restore is recorded in the
+audit log with the operating-system user and host, and says when it wound the log back
+behind its latest checkpoint.
 """
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ def run(args: argparse.Namespace) -> int:
     setup_django(args)
     from django.db import DatabaseError
 
+    from rootmap.web.audit.services import command_line_actor
     from rootmap.web.backups import BackupError, backup_restore
 
     try:
-        manifest = backup_restore(path=Path(args.file), force=args.force)
+        manifest = backup_restore(path=Path(args.file), force=args.force,
+                                  command_line=command_line_actor())
     except BackupError as error:
         print(f"rootmap restore: {error}", file=sys.stderr)
         return 1
@@ -35,5 +41,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"rootmap restore: {database_problem(error)}", file=sys.stderr)
         return 2
     print(f"Restored {manifest['rows']} rows from {args.file} (backup of {manifest['created_at']}); "
-          "row counts and SHA-256 verified.")
+          "signature, row counts, SHA-256 and audit log verified.")
+    before = manifest["restore"]["log_entries_before"]
+    if before is not None:
+        print(f"Warning: the audit checkpoints recorded {before} entries, the backup held "
+              f"{manifest['restore']['audit_entries'] - 1}: the entries made after this backup "
+              "are gone. This restore is recorded in the audit log and its checkpoints.",
+              file=sys.stderr)
     return 0

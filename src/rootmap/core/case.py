@@ -18,9 +18,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
 from rootmap.core.ages import age_in_months
+from rootmap.core.limits import text_problem
 from rootmap.core.problems import CaseFileError, Problem, problems_from_validation_error, show
 from rootmap.instruments import CURRENT_VERSION, load_instrument
 
@@ -41,9 +42,23 @@ _INSTRUMENT = load_instrument(CURRENT_VERSION)
 
 Rating05 = Annotated[int, Field(ge=0, le=5, strict=True)]
 Rating04 = Annotated[int, Field(ge=0, le=4, strict=True)]
-ShortText = Annotated[str, StringConstraints(max_length=200)]
-LongText = Annotated[str, StringConstraints(max_length=5000)]
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+def _plain_text(text: str) -> str:
+    """Refuse what no keyboard types and the databases will not store (NUL, lone surrogates)."""
+    problem = text_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+PlainText = AfterValidator(_plain_text)
+ShortText = Annotated[str, StringConstraints(max_length=200), PlainText]
+LongText = Annotated[str, StringConstraints(max_length=5000), PlainText]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64), PlainText]
+# Counts that keep every report quick (README, "Limits"); the web forms allow the same.
+MAX_EVENTS = 200
+MAX_ROWS = 50  # informants, documents
 
 
 class _Strict(BaseModel):
@@ -129,8 +144,8 @@ class Assessment(_Strict):
     functioning: Functioning = Field(default_factory=Functioning)  # type: ignore[valid-type]
     relational: Relational = Field(default_factory=Relational)  # type: ignore[valid-type]
     trigger: Trigger | None = None  # type: ignore[valid-type]
-    informants: list[Informant] = Field(default_factory=list, max_length=100)
-    documents: list[Document] = Field(default_factory=list, max_length=500)
+    informants: list[Informant] = Field(default_factory=list, max_length=MAX_ROWS)
+    documents: list[Document] = Field(default_factory=list, max_length=MAX_ROWS)
     # Why it was signed although too little was rated to say where to start (the phase
     # `undetermined`, clinical model section 6): the clinician's confirmation, kept with it.
     undetermined_reason: LongText | None = None
@@ -141,10 +156,10 @@ class CaseFile(_Strict):
 
     format: Literal["rootmap-case/1"]
     client: Client
-    interests: list[Annotated[str, StringConstraints(min_length=1, max_length=60)]] = Field(
+    interests: list[Annotated[str, StringConstraints(min_length=1, max_length=60), PlainText]] = Field(
         default_factory=list, max_length=50
     )
-    events: list[Event] = Field(default_factory=list, max_length=500)
+    events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS)
     assessments: list[Assessment] = Field(default_factory=list, max_length=200)
 
 
@@ -241,10 +256,12 @@ def _age_problems(case: CaseFile) -> list[Problem]:
         else:
             problems.extend(_assessment_problems(here, assessment, age))
     for n, event in enumerate(case.events):
-        if event.end_months is not None and event.end_months <= event.onset_months:
+        # A one-off event ends in its onset month (end == onset); only an end before it is wrong.
+        if event.end_months is not None and event.end_months < event.onset_months:
             problems.append(Problem(
                 f"events[{n}].end_months",
-                f"{event.end_months} must be after onset_months {event.onset_months} (or null when ongoing)",
+                f"{event.end_months} must not be before onset_months {event.onset_months} "
+                "(equal for a one-off event, null when ongoing)",
                 event.end_months))
     return problems
 

@@ -38,7 +38,8 @@ def json_path(loc: Sequence[int | str]) -> str:
             path += f"[{part}]"
         else:
             path += f".{part}" if path else str(part)
-    return path or "$"
+    # A key may hold a lone surrogate (from a JSON escape), which cannot be printed as UTF-8.
+    return path.encode("utf-8", "backslashreplace").decode("utf-8") or "$"
 
 
 def show(value: Any, limit: int = 60) -> str:
@@ -47,7 +48,10 @@ def show(value: Any, limit: int = 60) -> str:
         text = json.dumps(value, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         text = repr(value)
-    text = text.replace("\n", " ")
+    except RecursionError:  # nested deeper than the encoder goes; only its kind can be shown
+        text = f"a {type(value).__name__} nested too deeply to show"
+    # A lone surrogate (from a JSON "\\ud800" escape) cannot be printed or sent as UTF-8.
+    text = text.replace("\n", " ").encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -71,6 +75,10 @@ def _message(error: ErrorDetails) -> str:
         return f"{value} is not text"
     if kind == "string_too_long":
         return f"is longer than the maximum of {ctx.get('max_length')} characters"
+    if kind == "too_long":
+        return f"has {ctx.get('actual_length')} entries; at most {ctx.get('max_length')} are allowed"
+    if kind == "string_unicode":
+        return "contains a lone UTF-16 surrogate (not a character); expected plain text"
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "literal_error":

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from rootmap.core.ages import age_in_months
 from rootmap.core.case import Assessment, CaseFile, Event, ratings_of
+from rootmap.core.events import overlaps
 from rootmap.core.plan import build_plan
 from rootmap.core.results import (
     AssessmentResult,
@@ -52,7 +53,7 @@ def derive_adversity(instrument: Instrument, events: Sequence[Event], start: int
     """Adversity from the events that overlap a period, or None when none overlap."""
     overlapping = [
         e for e in events
-        if e.onset_months <= end - 1 and (e.end_months is None or e.end_months > start)
+        if overlaps(onset=e.onset_months, end=e.end_months, start=start, stop=end)
     ]
     if not overlapping:
         return None

@@ -26,6 +26,20 @@ class WhatIf:
     result: HouseholdResult
 
 
+@dataclass(frozen=True, slots=True)
+class ReportChild:
+    """How the report names one child, for a reader who may not see every child.
+
+    The web application passes one per child (decision 0011): a child outside the reader's
+    caseload is "A child, age N" with its ratings hidden unless a supervisor shared them.
+    Its challenge still counts in the demand, so the estimate stays true.
+    """
+
+    label: str
+    age: str
+    ratings_shown: bool = True
+
+
 def suggested_what_ifs(household: Household) -> list[WhatIf]:
     """The report's default scenarios: each of the two lowest-rated resources raised one step."""
     from rootmap.core.caregiving import what_if
@@ -69,25 +83,40 @@ def _resource_table(title: str, items: Sequence[RatedItem], ratings: dict[str, i
             f"{''.join(rows)}</table>")
 
 
-def _children(instrument: Instrument, household: Household, result: HouseholdResult) -> str:
+def _children(instrument: Instrument, household: Household, result: HouseholdResult,
+              shown: Sequence[ReportChild] | None = None) -> str:
     head = "".join(f"<th class='rm-num'>{esc(i.label)}</th>" for i in instrument.challenge_items)
     rows = []
+    hidden = 0
     for n, (child, scored) in enumerate(zip(household.children, result.children, strict=False), 1):
         ratings = ratings_of(child.challenge)
-        cells = "".join(
-            f"<td class='rm-num'>{'–' if ratings.get(i.id) is None else ratings[i.id]}</td>"
-            for i in instrument.challenge_items
-        )
-        who = f"Child {n}" + (f" ({_user(child.client_id)})" if child.client_id else "")
-        rows.append(f"<tr><td>{who}</td><td>{esc(age_text(child.age_months))}</td>{cells}"
-                    f"<td class='rm-num'>{scored.age_factor:g}</td>"
-                    f"<td class='rm-num'><b>{num(scored.challenge)}</b></td></tr>")
+        how = shown[n - 1] if shown is not None and n - 1 < len(shown) else None
+        if how is not None and not how.ratings_shown:
+            hidden += 1
+            cells = (f"<td colspan='{len(instrument.challenge_items)}' class='rm-muted'>"
+                     "not shared: outside your caseload</td>")
+            total = "<td class='rm-num'>–</td>"
+        else:
+            cells = "".join(
+                f"<td class='rm-num'>{'–' if ratings.get(i.id) is None else ratings[i.id]}</td>"
+                for i in instrument.challenge_items
+            )
+            total = f"<td class='rm-num'><b>{num(scored.challenge)}</b></td>"
+        if how is not None:
+            who, age = _user(how.label), esc(how.age)
+        else:
+            who = f"Child {n}" + (f" ({_user(child.client_id)})" if child.client_id else "")
+            age = esc(age_text(child.age_months))
+        rows.append(f"<tr><td>{who}</td><td>{age}</td>{cells}"
+                    f"<td class='rm-num'>{scored.age_factor:g}</td>{total}</tr>")
     if not rows:
         return "<p>No children in the household's care.</p>"
+    note = ("<p class='rm-small rm-muted'>A child outside your caseload is not named; their "
+            "challenge counts in the demand, so the estimate stays true.</p>") if hidden else ""
     return ("<table class='rm-small rm-dense'>" + colgroup(13, 11, 9, 9, 9, 9, 9, 9, 10, 12)
             + "<tr><th>Child</th><th>Age</th>" + head
             + "<th class='rm-num'>Age factor</th><th class='rm-num'>Challenge</th></tr>"
-            + "".join(rows) + "</table>")
+            + "".join(rows) + "</table>" + note)
 
 
 def _what_if_table(result: HouseholdResult, what_ifs: Sequence[WhatIf]) -> str:
@@ -128,8 +157,13 @@ def household_report_html(
     household: Household,
     result: HouseholdResult,
     what_ifs: Sequence[WhatIf | tuple[str, HouseholdResult]] = (),
+    children: Sequence[ReportChild] | None = None,
 ) -> str:
-    """The caregiver estimator report of a household as a complete HTML document."""
+    """The caregiver estimator report of a household as a complete HTML document.
+
+    `children`, one per child in order, names the children for a reader who may not see
+    them all; without it a child is "Child N" and its `client_id`.
+    """
     instrument = load_instrument(result.instrument_version)
     scenarios = [w if isinstance(w, WhatIf) else WhatIf(w[0], w[1]) for w in what_ifs]
     params = instrument.caregiver
@@ -166,7 +200,7 @@ def household_report_html(
                         ratings_of(household.external), params.scale, result.external),
         "<h2>Demand: the children in care</h2>",
         "<p class='rm-small rm-muted'>Challenge items 0 none … 4 extreme.</p>",
-        _children(instrument, household, result),
+        _children(instrument, household, result, children),
         f"<p>Demand = {params.demand_share:g} × the sum of the children's challenges = "
         f"<b>{num(result.demand)}</b>.</p>",
         "<h2>What if</h2>",
@@ -187,8 +221,10 @@ def household_report_pdf(
     household: Household,
     result: HouseholdResult,
     what_ifs: Sequence[WhatIf | tuple[str, HouseholdResult]] = (),
+    children: Sequence[ReportChild] | None = None,
 ) -> bytes:
     """The same report as PDF bytes."""
     from rootmap.render.pdf import html_to_pdf
 
-    return html_to_pdf(household_report_html(household=household, result=result, what_ifs=what_ifs))
+    return html_to_pdf(household_report_html(household=household, result=result, what_ifs=what_ifs,
+                                             children=children))

@@ -43,6 +43,11 @@ _HEADLINES = (
     ("resilience", "Resilience"),
 )
 _KIND = {"full": "full assessment", "follow_up": "follow-up", "er": "ER snapshot"}
+# Typed text in tables is shortened: WeasyPrint's table layout grows much faster than the
+# text, and 200 events with 5000-character notes (what a case file may hold) took
+# minutes and a gigabyte to lay out. The record keeps the whole text.
+NOTE_CHARS = 160
+CELL_CHARS = 80
 _DELIVERER_FAMILY = {
     "caregiver": "you, at home",
     "teacher": "school staff",
@@ -294,12 +299,15 @@ def _history(ctx: _Context) -> str:
             rows.append(
                 f"<tr><td>{esc(inst.event_categories.get(e.category, e.category))}</td>"
                 f"<td class='rm-num'>{esc(span)}</td><td class='rm-num'>{e.severity}</td>"
-                f"<td>{_user(e.note)}</td><td>{_user(e.source)}</td></tr>"
+                f"<td>{_user(e.note, NOTE_CHARS)}</td><td>{_user(e.source, CELL_CHARS)}</td></tr>"
             )
         out.append("<h3>Adverse events counted at this assessment</h3>"
                    f"<table>{colgroup(18, 12, 12, 40, 18)}<thead><tr><th>Category</th><th class='rm-num'>Months</th>"
                    "<th class='rm-num'>Severity</th><th>Note</th><th>Source</th></tr></thead>"
                    f"{''.join(rows)}</table>")
+        if any(len(e.note) > NOTE_CHARS for e in events):
+            out.append(f"<p class='rm-small rm-muted'>Notes longer than {NOTE_CHARS} characters are shortened "
+                       "here (…); the full text is in the client's record and case file.</p>")
     return "".join(out)
 
 
@@ -436,7 +444,7 @@ def _sources(ctx: _Context) -> str:
     out = ["<h2>Informants and documents reviewed</h2>"]
     if a.informants:
         rows = "".join(
-            f"<tr><td>{_user(i.role)}</td><td>{_user(i.name)}</td>"
+            f"<tr><td>{_user(i.role, CELL_CHARS)}</td><td>{_user(i.name, CELL_CHARS)}</td>"
             f"<td class='rm-num'>{'–' if i.hours is None else f'{i.hours:g}'}</td></tr>"
             for i in a.informants
         )
@@ -449,7 +457,7 @@ def _sources(ctx: _Context) -> str:
         out.append("<p>No informants recorded.</p>")
     if a.documents:
         rows = "".join(
-            f"<tr><td>{_user(d.title)}</td><td>{_user(d.source)}</td>"
+            f"<tr><td>{_user(d.title, CELL_CHARS)}</td><td>{_user(d.source, CELL_CHARS)}</td>"
             f"<td>{esc(long_date(d.date.isoformat())) if d.date else '–'}</td></tr>"
             for d in a.documents
         )

@@ -1,15 +1,22 @@
 """Whole-database backup and restore, verified, on SQLite and PostgreSQL alike.
 
 A backup is gzip-compressed JSON: a manifest (format, time, applied migrations, row
-count per model, SHA-256 of the records) and the records, every row of every model
-except what `migrate` recreates (content types, permissions) and sessions. Values keep
-their full precision (Django's own JSON dump rounds times to milliseconds, which would
-break the audit chain).
+count per model, SHA-256 of the records, and an HMAC-SHA256 under the backup key over the
+manifest and the records) and the records, every row of every model except what
+`migrate` recreates (content types, permissions) and sessions. Values keep their full
+precision (Django's own JSON dump rounds times to milliseconds, which would break the
+audit chain). The SHA-256 tells damage; only the HMAC shows that nobody edited the file
+and summed it again: that needs the backup key (rootmap.web.keys.backup_key).
+
+The backup and its audit entry are one transaction: the file holds its own entry, and
+there is no entry for a backup that failed.
 
 A restore goes into an empty, migrated database (or, with `force`, replaces what is
-there), all in one transaction: it checks the file against its manifest first, loads
-every row, then dumps the database again and compares counts and checksum with the
-manifest; any difference rolls everything back.
+there), all in one transaction: it checks the file's HMAC and manifest first, loads
+every row, dumps the database again and compares counts and checksum with the manifest,
+verifies the audit chain it restored, and records itself in that chain; any failure rolls
+everything back. After it commits, a "restore" checkpoint anchors the restored chain
+(rootmap.web.audit.checkpoints), saying how far the log was wound back if it was.
 
 >>> manifest = backup_write(path=Path("rootmap.backup.json.gz"))
 >>> manifest = backup_restore(path=Path("rootmap.backup.json.gz"))
@@ -21,6 +28,7 @@ import datetime as dt
 import decimal
 import gzip
 import hashlib
+import hmac
 import json
 import os
 import tempfile
@@ -35,7 +43,11 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-FORMAT = "rootmap-backup/1"
+from rootmap.web.keys import backup_key
+
+FORMAT = "rootmap-backup/2"
+UNKEYED_FORMATS = {"rootmap-backup/1"}  # before backups carried an HMAC
+SIGNATURE = "hmac_sha256"
 # Recreated by `migrate` (referred to by natural key instead) or not worth keeping.
 NOT_BACKED_UP = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
 
@@ -95,8 +107,18 @@ def _dump(using: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
     return records, counts
 
 
-def _checksum(records: list[dict[str, Any]]) -> str:
-    return hashlib.sha256(_canonical(records).encode("utf-8")).hexdigest()
+def _checksum(records: list[dict[str, Any]] | bytes) -> str:
+    content = records if isinstance(records, bytes) else _canonical(records).encode("utf-8")
+    return hashlib.sha256(content).hexdigest()
+
+
+def _signature(manifest: dict[str, Any], records: bytes) -> str:
+    """HMAC-SHA256 under the backup key over the manifest (less this field) and the records."""
+    unsigned = {k: v for k, v in manifest.items() if k != SIGNATURE}
+    mac = hmac.new(backup_key(), b"rootmap-backup:" + _canonical(unsigned).encode("utf-8") + b"\n",
+                   hashlib.sha256)
+    mac.update(records)
+    return mac.hexdigest()
 
 
 def _applied_migrations(using: str) -> dict[str, list[str]]:
@@ -117,36 +139,53 @@ def backup_dump(*, using: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         records, counts = _dump(using)
         migrations = _applied_migrations(using)
-    manifest = {
+    content = _canonical(records).encode("utf-8")
+    manifest: dict[str, Any] = {
         "format": FORMAT,
         "created_at": timezone.now().isoformat(),
         "database": connection.vendor,
         "migrations": migrations,
         "counts": counts,
         "rows": len(records),
-        "sha256": _checksum(records),
+        "sha256": _checksum(content),
     }
+    manifest[SIGNATURE] = _signature(manifest, content)
     return {"manifest": manifest, "records": records}
 
 
 def backup_write(*, path: Path, using: str = DEFAULT_DB_ALIAS, request: Any = None,
-                 user: Any = None) -> dict[str, Any]:
-    """Write a backup file (recorded in the audit log first, so the file holds the entry),
-    then read it back and check it against its manifest."""
+                 user: Any = None, command_line: Any = None) -> dict[str, Any]:
+    """Write a backup file, recorded in the audit log in the same transaction (so the file
+    holds the entry, and a failed backup leaves none), then read it back and check it.
+    `command_line` (audit.services.CommandLineActor) names who ran `rootmap backup`."""
+    from rootmap.web.audit.models import AuditHead
     from rootmap.web.audit.services import audit_record
 
     if not path.parent.is_dir():
         raise BackupError(f"the folder {path.parent} does not exist")
-    audit_record(action="export", request=request, user=user,
-                 detail={"export": "whole-database backup", "file": path.name})
-    backup = backup_dump(using=using)
+    connection = connections[using]
+    outermost = not connection.in_atomic_block
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".rootmap-backup-")
+    raw = os.fdopen(fd, "wb")
     try:
-        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb") as stream:
-            stream.write(_canonical(backup).encode("utf-8"))
+        with transaction.atomic(using=using):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    if outermost:  # one consistent snapshot of every table
+                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    # Before the snapshot is taken: appenders wait for the backup to commit,
+                    # so the head this transaction moves is the head of its snapshot.
+                    cursor.execute(f"LOCK TABLE {connection.ops.quote_name(AuditHead._meta.db_table)} "
+                                   "IN EXCLUSIVE MODE")
+            audit_record(action="export", request=request, user=user, command_line=command_line,
+                         detail={"export": "whole-database backup", "file": path.name})
+            backup = backup_dump(using=using)
+            with raw, gzip.GzipFile(fileobj=raw, mode="wb") as stream:
+                stream.write(_canonical(backup).encode("utf-8"))
         os.chmod(temporary, 0o600)  # it holds every client's data and the sign-in secrets
         os.replace(temporary, path)
     except BaseException:
+        raw.close()
         Path(temporary).unlink(missing_ok=True)
         raise
     backup_read(path=path)  # raises if what is on disk does not match
@@ -164,12 +203,25 @@ def backup_read(*, path: Path) -> dict[str, Any]:
         backup = json.loads(text)
     except (OSError, EOFError, ValueError):
         raise BackupError(f"{path} is not a Rootmap backup (not gzip-compressed JSON)") from None
+    if isinstance(backup, dict) and isinstance(backup.get("manifest"), dict) \
+            and backup["manifest"].get("format") in UNKEYED_FORMATS:
+        raise BackupError(
+            f"{path} was made by an earlier Rootmap, without a backup key "
+            f"({backup['manifest']['format']}): nothing shows it was not edited, so it is not "
+            "restored; restore it with the Rootmap that made it")
     if not isinstance(backup, dict) or not isinstance(backup.get("manifest"), dict) \
             or backup["manifest"].get("format") != FORMAT or not isinstance(backup.get("records"), list):
         raise BackupError(f"{path} is not a Rootmap backup (format {FORMAT} expected)")
     manifest, records = backup["manifest"], backup["records"]
-    if _checksum(records) != manifest.get("sha256"):
+    content = _canonical(records).encode("utf-8")
+    if _checksum(content) != manifest.get("sha256"):
         raise BackupError(f"{path} is damaged: its records do not match the checksum in its manifest")
+    signature = manifest.get(SIGNATURE)
+    if not isinstance(signature, str) or not hmac.compare_digest(_signature(manifest, content), signature):
+        raise BackupError(
+            f"{path} does not carry a valid signature under this installation's backup key: it "
+            "was edited after it was made (even if its checksum was summed again), or made with "
+            "another ROOTMAP_BACKUP_KEY; nothing was restored")
     counts: dict[str, int] = {}
     for record in records:
         if not isinstance(record, dict) or not isinstance(record.get("model"), str):
@@ -200,9 +252,13 @@ def _delete_everything(using: str) -> None:
 
 
 def backup_restore(*, path: Path, using: str = DEFAULT_DB_ALIAS, force: bool = False,
-                   ) -> dict[str, Any]:
-    """Restore a backup into this database and verify it; all or nothing."""
-    from rootmap.web.audit.services import audit_record
+                   command_line: Any = None) -> dict[str, Any]:
+    """Restore a backup into this database and verify it; all or nothing.
+
+    Returns the backup's manifest with a "restore" part: the audit entries restored and,
+    when the checkpoint file shows the log was longer before, how long it was."""
+    from rootmap.web.audit import checkpoints
+    from rootmap.web.audit.services import audit_record, audit_verify
     from rootmap.web.integrity import triggers
 
     backup = backup_read(path=path)
@@ -224,30 +280,58 @@ def backup_restore(*, path: Path, using: str = DEFAULT_DB_ALIAS, force: bool = F
             f"the database is not empty ({', '.join(not_empty[:5])} have rows): restore into a "
             "new, migrated database, or pass --force to replace everything in it"
         )
+    anchored = checkpoints.checkpoints_read()
+    longest = max((c.state.length for c in anchored.active), default=None) if anchored else None
     models_by_label = {m._meta.label_lower: m for m in _models()}
-    with transaction.atomic(using=using), triggers.suspended(using):
-        if not_empty:
-            _delete_everything(using)
-        deferred = []
-        for obj in serializers.deserialize("python", backup["records"], using=using,
-                                           handle_forward_references=True):
-            obj.save(using=using)
-            if obj.deferred_fields:
-                deferred.append(obj)
-        for obj in deferred:  # rows that named a row not loaded yet when they were
-            obj.save_deferred_fields(using=using)
-        connection = connections[using]
-        reset = connection.ops.sequence_reset_sql(no_style(), list(models_by_label.values()))
-        with connection.cursor() as cursor:
-            for statement in reset:
-                cursor.execute(statement)
-        records, counts = _dump(using)
-        nonzero = {k: v for k, v in counts.items() if v}
-        if nonzero != {k: v for k, v in manifest["counts"].items() if v} \
-                or _checksum(records) != manifest["sha256"]:
-            raise BackupError("the restored database does not match the backup (counts or "
-                              "checksum differ); nothing was restored")
-    audit_record(action="restore", detail={"file": path.name, "rows": manifest["rows"],
-                                           "backup_made": manifest["created_at"],
-                                           "sha256": manifest["sha256"]})
-    return manifest
+    with transaction.atomic(using=using):
+        with triggers.suspended(using):
+            if not_empty:
+                _delete_everything(using)
+            deferred = []
+            for obj in serializers.deserialize("python", backup["records"], using=using,
+                                               handle_forward_references=True):
+                obj.save(using=using)
+                if obj.deferred_fields:
+                    deferred.append(obj)
+            for obj in deferred:  # rows that named a row not loaded yet when they were
+                obj.save_deferred_fields(using=using)
+            connection = connections[using]
+            reset = connection.ops.sequence_reset_sql(no_style(), list(models_by_label.values()))
+            with connection.cursor() as cursor:
+                for statement in reset:
+                    cursor.execute(statement)
+            records, counts = _dump(using)
+            nonzero = {k: v for k, v in counts.items() if v}
+            if nonzero != {k: v for k, v in manifest["counts"].items() if v} \
+                    or _checksum(records) != manifest["sha256"]:
+                raise BackupError("the restored database does not match the backup (counts or "
+                                  "checksum differ); nothing was restored")
+        chain = audit_verify(against_checkpoints=False)
+        if not chain.ok:
+            raise BackupError(f"the audit log in the backup does not verify ({chain.problem}); "
+                              "nothing was restored")
+        # The checkpoints recorded a longer log than the backup holds: entries made after the
+        # backup are gone. Allowed (that is what restoring an old backup means), but said.
+        wound_back = longest if longest is not None and longest > chain.checked else None
+        detail = {"file": path.name, "rows": manifest["rows"], "backup_made": manifest["created_at"],
+                  "sha256": manifest["sha256"]}
+        if wound_back is not None:
+            detail["log_entries_before_restore"] = wound_back
+        entry = audit_record(action="restore", command_line=command_line, detail=detail)
+        state = checkpoints.CheckpointState(chain.checked + 1, entry.pk, entry.entry_hash)
+        # A new line of checkpoints starts with the restored chain.
+        transaction.on_commit(lambda: _restore_checkpoint(state, wound_back), using=using)
+    return {**manifest, "restore": {"audit_entries": chain.checked + 1,
+                                    "log_entries_before": wound_back}}
+
+
+def _restore_checkpoint(state: Any, wound_back_from: int | None) -> None:
+    from rootmap.web.audit import checkpoints
+
+    if checkpoints.checkpoint_path() is None:
+        return
+    try:
+        checkpoints.checkpoint_write(state=state, reason=checkpoints.REASON_RESTORE,
+                                     wound_back_from=wound_back_from)
+    except checkpoints.CheckpointError as error:
+        checkpoints.logger.error("restore checkpoint not written: %s", error)

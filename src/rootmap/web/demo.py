@@ -74,18 +74,22 @@ def _household_inputs(data: dict[str, Any], clients: dict[str, Client]) -> dict[
     children = []
     for n, child in enumerate(data.get("children", [])):
         client = clients.get(child.get("client_id") or "")
+        # Linked by primary key: a reference can change hands (decision 0011).
         children.append({
-            "client_id": child.get("client_id"),
-            "name": client.display_name if client else ("Toddler in respite care" if n == 1 else "Birth child"),
+            "client_pk": client.pk if client else None,
+            "name": "" if client else ("Toddler in respite care" if n == 1 else "Birth child"),
             "age_months": None if client else child["age_months"],
             "challenge": dict(child.get("challenge", {})),
+            "challenge_shared": False,
         })
     return {"caregivers": data.get("caregivers", []), "internal": data.get("internal", {}),
             "external": data.get("external", {}), "children": children}
 
 
-def demo_load(*, password: str | None = None) -> DemoSummary:
-    """Create (or complete) the demo organisation. Returns what was done and the password."""
+def demo_load(*, password: str | None = None, command_line: Any = None) -> DemoSummary:
+    """Create (or complete) the demo organisation. Returns what was done and the password.
+    Each client imported is an `import` entry of the audit log, with `command_line`
+    (audit.services.CommandLineActor) naming who ran `rootmap demo`."""
     import datetime as dt
 
     from rootmap.web.caregiving.services import estimate_save
@@ -104,7 +108,9 @@ def demo_load(*, password: str | None = None) -> DemoSummary:
             if Client.objects.filter(organisation=organisation, reference=data["client"]["id"]).exists():
                 continue
             author = users["clinician2" if name == SECOND_CLINICIANS_CLIENT else "clinician"]
-            client = case_file_import(organisation=organisation, user=author, data=data)
+            client = case_file_import(organisation=organisation, user=author, data=data,
+                                      command_line=command_line,
+                                      detail={"import": "demo case file", "file": name})
             summary.clients_added.append(client.display_name)
 
         household_data = files[HOUSEHOLD_FILE]

@@ -1,9 +1,9 @@
-"""Secret keys for the audit chain and the research pseudonyms.
+"""Secret keys for the audit chain, the research pseudonyms and the backups' signature.
 
 Each has its own environment variable; without one, a key is derived from the secret
 key for that purpose alone, so that one key never serves two ends. Rotating the secret
-key then changes the derived keys: set ROOTMAP_AUDIT_KEY and ROOTMAP_PSEUDONYM_KEY
-explicitly in production (docs/decisions/0006-security-controls.md).
+key then changes the derived keys: set ROOTMAP_AUDIT_KEY, ROOTMAP_PSEUDONYM_KEY and
+ROOTMAP_BACKUP_KEY explicitly in production (docs/decisions/0006-security-controls.md).
 """
 
 from __future__ import annotations
@@ -26,3 +26,8 @@ def audit_key() -> bytes:
 def pseudonym_key() -> bytes:
     explicit = getattr(settings, "ROOTMAP_PSEUDONYM_KEY", "")
     return explicit.encode() if explicit else _derived("rootmap-research-pseudonyms")
+
+
+def backup_key() -> bytes:
+    explicit = getattr(settings, "ROOTMAP_BACKUP_KEY", "")
+    return explicit.encode() if explicit else _derived("rootmap-backup-signature")

@@ -5,19 +5,33 @@ test suite (ROOTMAP_TESTING). Production demands a real secret key and turns on 
 transport protection; `manage.py check --deploy` prints no warning with these settings.
 
 DATABASE_URL            sqlite:///path or postgresql://... (default: rootmap.sqlite3 in the working folder)
-ROOTMAP_SECRET_KEY      required in production: at least 50 characters
+ROOTMAP_SECRET_KEY      required in production: a random string of at least 50 characters
+                        (demo and development: random per database, kept beside it)
 ROOTMAP_DEBUG           development mode
 ROOTMAP_DEMO            demo mode: shown on every page, two-factor sign-in not required
 ROOTMAP_ALLOWED_HOSTS   comma-separated host names
 ROOTMAP_CSRF_TRUSTED_ORIGINS  comma-separated https origins, when a proxy changes the host
+                        (default: https:// and each of ROOTMAP_ALLOWED_HOSTS)
 ROOTMAP_REQUIRE_2FA     TOTP second factor for every user (default: on, except in demo mode and tests)
-ROOTMAP_BEHIND_PROXY    trust X-Forwarded-Proto/-For from a TLS-terminating reverse proxy
+ROOTMAP_BEHIND_PROXY    trust X-Forwarded-For/-Proto/-Host from a TLS-terminating reverse proxy
+ROOTMAP_TRUSTED_PROXIES the proxy's addresses or networks (default 127.0.0.1,::1); the
+                        headers are removed from requests coming from anywhere else
+ROOTMAP_ALLOW_INSECURE  a reason: start production despite weak settings (logged)
 ROOTMAP_SSL_REDIRECT    redirect http to https in production (default on)
 ROOTMAP_HSTS_SECONDS    Strict-Transport-Security max-age in production (default one year)
 ROOTMAP_HSTS_PRELOAD    ask browsers to preload HSTS for the host (default on)
-ROOTMAP_AUDIT_KEY       key of the audit log's HMAC chain (default: derived from the secret key)
-ROOTMAP_PSEUDONYM_KEY   key of the de-identified export's pseudonyms and date shifts
+ROOTMAP_AUDIT_KEY       key of the audit log's HMAC chain (default: derived from the secret key;
+                        if set, at least 32 random characters in production)
+ROOTMAP_PSEUDONYM_KEY   key of the de-identified export's pseudonyms
                         (default: derived from the secret key)
+ROOTMAP_BACKUP_KEY      key of the backups' HMAC signature (default: derived from the secret key)
+ROOTMAP_AUDIT_CHECKPOINT_FILE  where signed checkpoints of the audit chain's head are appended
+                        (default: beside an SQLite database file, else in ROOTMAP_DATA_DIR or
+                        ~/.local/share/rootmap; "off" keeps none)
+ROOTMAP_AUDIT_CHECKPOINT_EVERY    checkpoint after every N audit entries (default 100; 0: never)
+ROOTMAP_AUDIT_CHECKPOINT_MINUTES  and on the first entry after N minutes (default 60; 0: never)
+ROOTMAP_EXPORT_K        the research export's k: each combination of quasi-identifiers is
+                        shared by at least k clients (default 5)
 ROOTMAP_LOCKOUT_FAILURES  failed sign-ins before a lockout (default 5)
 ROOTMAP_LOCKOUT_MINUTES   how long a lockout lasts (default 30)
 """
@@ -39,15 +53,22 @@ DEMO_MODE = env_bool("ROOTMAP_DEMO", False)
 TESTING = env_bool("ROOTMAP_TESTING", False)
 PRODUCTION = not (DEBUG or DEMO_MODE or TESTING)
 
-SECRET_KEY = env_str(
-    "ROOTMAP_SECRET_KEY",
-    None if PRODUCTION else "insecure-development-key-never-use-in-production",
-)
-if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
-    # Fail loudly rather than sign sessions with a guessable key.
+# Production: required (and checked with the other keys below). The test suite: a fixed
+# key, its databases are thrown away. Demo and development: a random key per database,
+# made on first use and kept beside it (rootmap.web.demo_keys), set after DATABASES below.
+SECRET_KEY = env_str("ROOTMAP_SECRET_KEY", None if PRODUCTION else "")
+if PRODUCTION and len(SECRET_KEY) < 50:
+    # Never overridable: Django would sign sessions with a guessable key, or none.
     raise RuntimeError("ROOTMAP_SECRET_KEY must be a random string of at least 50 characters")
+if TESTING and not SECRET_KEY:
+    SECRET_KEY = "test-suite-key-for-throwaway-databases-only-0123456789"
 ALLOWED_HOSTS = env_list("ROOTMAP_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
-CSRF_TRUSTED_ORIGINS = env_list("ROOTMAP_CSRF_TRUSTED_ORIGINS", [])  # e.g. https://rootmap.example.org
+# Origins a form may be posted from when the proxy's host differs from the one Django sees;
+# by default the https origins of ROOTMAP_ALLOWED_HOSTS.
+CSRF_TRUSTED_ORIGINS = env_list("ROOTMAP_CSRF_TRUSTED_ORIGINS", [
+    "https://" + ("*" + host if host.startswith(".") else host)
+    for host in ALLOWED_HOSTS if host != "*"
+])
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -68,9 +89,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* only from a trusted proxy, before anything reads them.
+    "rootmap.web.transport.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The application answers GET and POST only; anything else is 405 before any view.
+    "rootmap.web.transport.OnlyGetAndPostMiddleware",
+    # Every page and download of the application: Cache-Control: no-store.
+    "rootmap.web.transport.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Refuses (400, naming the field) text no database stores the same: not UTF-8, NUL...
+    "rootmap.web.validation.RequestTextGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -116,6 +145,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's default test database, said explicitly: pytest-django recognises an
     # in-memory SQLite test database by this name once the engine is not Django's own.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = ":memory:"
+    # A small team on the embedded database: writers queue (BEGIN IMMEDIATE takes the write
+    # lock at the start of a transaction, so none fails half-way when upgrading from a read)
+    # and wait up to 20 s for the lock instead of answering "database is locked". The engine
+    # turns on WAL, so pages are read while a write commits. See docs/decisions/0010.
+    _sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite_options.setdefault("timeout", 20)
+
+if not SECRET_KEY and not PRODUCTION:
+    from rootmap.web.demo_keys import demo_secret_key
+
+    SECRET_KEY = demo_secret_key(DATABASES["default"], Path.cwd())
 
 # --- Sign-in -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -166,7 +207,13 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 # --- Transport and browser protections ----------------------------------------------------
 BEHIND_PROXY = env_bool("ROOTMAP_BEHIND_PROXY", False)
+# Only connections from these addresses (or networks) may set X-Forwarded-*; from anywhere
+# else the headers are removed first (rootmap.web.transport.TrustedProxyMiddleware).
+TRUSTED_PROXIES = env_list("ROOTMAP_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 if BEHIND_PROXY:
+    from rootmap.web.transport import parse_proxies
+
+    parse_proxies(TRUSTED_PROXIES)  # a bad address stops start-up, named
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
@@ -203,6 +250,35 @@ CONTENT_SECURITY_POLICY = {
 # --- Keys derived for audit and privacy (see rootmap.web.keys) ------------------------------
 ROOTMAP_AUDIT_KEY = env_str("ROOTMAP_AUDIT_KEY", "")
 ROOTMAP_PSEUDONYM_KEY = env_str("ROOTMAP_PSEUDONYM_KEY", "")
+ROOTMAP_BACKUP_KEY = env_str("ROOTMAP_BACKUP_KEY", "")
+
+# --- The audit chain's head, anchored outside the database (rootmap.web.audit.checkpoints) --
+ROOTMAP_AUDIT_CHECKPOINT_FILE = env_str("ROOTMAP_AUDIT_CHECKPOINT_FILE", "")  # "": the default place
+ROOTMAP_AUDIT_CHECKPOINT_EVERY = env_int("ROOTMAP_AUDIT_CHECKPOINT_EVERY", 100)
+ROOTMAP_AUDIT_CHECKPOINT_MINUTES = env_int("ROOTMAP_AUDIT_CHECKPOINT_MINUTES", 60)
+
+# --- De-identified research export --------------------------------------------------------
+ROOTMAP_EXPORT_K = env_int("ROOTMAP_EXPORT_K", 5)
+
+# --- Production refuses weak settings (rootmap.web.weak_settings) ----------------------------
+# ROOTMAP_ALLOW_INSECURE=<reason> lets a deliberate exception start, logged on every start.
+ALLOW_INSECURE = env_str("ROOTMAP_ALLOW_INSECURE", "").strip()
+INSECURE_SETTINGS: list[str] = []
+if PRODUCTION:
+    from rootmap.web.weak_settings import production_problems, refusal
+
+    INSECURE_SETTINGS = production_problems(
+        secret_key=SECRET_KEY, audit_key=ROOTMAP_AUDIT_KEY, pseudonym_key=ROOTMAP_PSEUDONYM_KEY,
+        require_2fa=ROOTMAP_REQUIRE_2FA, lockout=AXES_ENABLED,
+        backup_key=ROOTMAP_BACKUP_KEY)
+    if INSECURE_SETTINGS and not ALLOW_INSECURE:
+        raise RuntimeError(refusal(INSECURE_SETTINGS))
+    if INSECURE_SETTINGS:
+        import logging
+
+        logging.getLogger("rootmap.security").warning(
+            "Rootmap runs with weak settings, allowed by ROOTMAP_ALLOW_INSECURE=%r: %s",
+            ALLOW_INSECURE, "; ".join(INSECURE_SETTINGS))
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -216,3 +292,14 @@ STATIC_ROOT = Path(env_str("ROOTMAP_STATIC_ROOT")) if env_str("ROOTMAP_STATIC_RO
 STATICFILES_DIRS = [BASE_DIR / "static"]  # rootmap/web/static: the app's own css and htmx
 WHITENOISE_USE_FINDERS = True  # serve straight from the package, no collectstatic needed
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A server error's traceback goes to standard error (waitress's log) outside development
+# too, where Django would otherwise only mail it to ADMINS (none are set): an operator sees
+# why a request failed, and the load benchmark counts "database is locked" there.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"production": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "filters": ["production"]}},
+    "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR"}},
+}

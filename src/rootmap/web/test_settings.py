@@ -8,6 +8,11 @@ from rootmap.web.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing in tests only
 
+# No checkpoint file unless a test names one: the suite's databases are flushed between
+# tests, and one file shared by them would record chains that no longer exist.
+ROOTMAP_AUDIT_CHECKPOINT_FILE = os.environ.get("ROOTMAP_AUDIT_CHECKPOINT_FILE", "off")
+ROOTMAP_AUDIT_CHECKPOINT_MINUTES = 0
+
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     import tempfile
     from pathlib import Path

@@ -195,6 +195,8 @@ def test_a_clinician_assesses_a_child_follows_up_and_weighs_a_placement(
     complete_and_finalise(page, screenshot_dir, functioning=better, history=False, label="10-follow-up")
     follow_up = Assessment.objects.get(kind="follow_up")
     assert follow_up.status == "final" and follow_up.inputs["history"] == {"childhood": {"adversity": 1}}
+    # Every rating typed reached the database before signing (nothing lost to a save in flight).
+    assert follow_up.inputs["functioning"] == better
     assert page.get_by_role("heading", name=re.compile("Since the previous assessment")).is_visible()
     assert page.locator("#change-h ~ *").get_by_text("Improved").first.is_visible()
     check_page(page, screenshot_dir, "11-follow-up-results")

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 
+from rootmap.web.accounts.signed_out import is_background_endpoint, signed_out_answer
+
 # URL names an unverified user may still reach.
 OPEN_BEFORE_SECOND_FACTOR = frozenset({"two-factor-verify", "two-factor-setup", "logout", "login"})
 
@@ -38,10 +40,13 @@ class SecondFactorRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if needs_second_factor(request):
             try:
-                name = resolve(request.path_info).url_name
+                match = resolve(request.path_info)
+                name, view = match.url_name, match.func
             except Resolver404:
-                name = None
+                name, view = None, None
             if name not in OPEN_BEFORE_SECOND_FACTOR:
+                if is_background_endpoint(view):
+                    return signed_out_answer("second-factor")
                 return HttpResponseRedirect(second_factor_url(request.user, request.get_full_path()))
         return self.get_response(request)
 

@@ -14,13 +14,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rootmap.web.accounts.forms import CodeForm, SignInForm
 from rootmap.web.accounts.middleware import needs_second_factor, second_factor_url
-from rootmap.web.accounts.services import totp_device_confirm, totp_device_pending
+from rootmap.web.accounts.services import EnrolmentClosed, totp_device_confirm, totp_device_pending
 from rootmap.web.audit.services import audit_record
 
 TOO_MANY = ("Too many wrong codes in a row: wait a little (each wrong code doubles the wait), "
@@ -39,6 +40,7 @@ def _next_url(request: HttpRequest) -> str:
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
+@require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         if needs_second_factor(request):
@@ -64,6 +66,7 @@ def _finish_second_factor(request: HttpRequest, device: TOTPDevice) -> HttpRespo
 @sensitive_post_parameters("code")
 @login_required
 @never_cache
+@require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified():
         return HttpResponseRedirect(_next_url(request))
@@ -88,19 +91,25 @@ def verify(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("code")
 @login_required
 @never_cache
+@require_http_methods(["GET", "POST"])
 def setup(request: HttpRequest) -> HttpResponse:
     if user_has_device(request.user):
         # Replacing an enrolled authenticator is an administrator's job, not a way in.
         return HttpResponseRedirect(second_factor_url(request.user, _next_url(request))
                                     if not request.user.is_verified() else _next_url(request))
-    device = totp_device_pending(user=request.user)
+    # This session's own secret: another session with the same password sees another.
+    device = totp_device_pending(user=request.user, session=request.session)
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         allowed, _data = device.verify_is_allowed()
         if not allowed:
             form.add_error("code", TOO_MANY)
         elif device.verify_token(form.cleaned_data["code"]):
-            totp_device_confirm(device=device, request=request)
+            try:
+                totp_device_confirm(device=device, request=request)
+            except EnrolmentClosed:
+                # Another session enrolled first: this key is void; sign in with that one.
+                return HttpResponseRedirect(second_factor_url(request.user, _next_url(request)))
             return _finish_second_factor(request, device)
         else:
             form.add_error("code", "That code is not right. Check that the app shows Rootmap "

@@ -47,6 +47,7 @@ ROW_LABELS = {"informants": "informant", "documents": "document"}
 MAX_ROWS = 50
 MAX_TEXT = 200
 MAX_HOURS = 200
+MAX_INTERESTS = 50
 
 
 # --- Errors: each carries a message fit to show the clinician as it is. ---------------
@@ -322,6 +323,8 @@ def clean_field(assessment: Assessment, field: str, raw: Any) -> _Change:
         if too_long:
             raise FieldInvalid(field, f"Interests: {too_long[0][:20]!r}... is longer than 60 characters; "
                                       "separate interests with commas")
+        if len(set(interests)) > MAX_INTERESTS:  # the case file's limit: its export must stay valid
+            raise FieldInvalid(field, f"Interests: {len(set(interests))} given; at most {MAX_INTERESTS}")
         return _Change("interests", (), list(dict.fromkeys(interests)))
 
     if field == "trigger":
@@ -574,6 +577,17 @@ def _undetermined_reason(result: Any, confirmed: bool, reason: str) -> str:
     return reason
 
 
+def _password_matches(user: Any, password: str, request: HttpRequest | None) -> bool:
+    """Through django-axes' lockout whenever a person's request is at hand (every web
+    page), so that guesses here count with those at sign-in. Without a request (code and
+    tests calling the service) there is no address to lock and only the hash is checked."""
+    if request is None:
+        return bool(password) and user.check_password(password)
+    from rootmap.web.accounts.passwords import password_matches
+
+    return password_matches(request=request, user=user, password=password, step="finalise")
+
+
 def assessment_finalise(
     *, assessment: Assessment, user: Any, password: str, request: HttpRequest | None = None,
     confirm_undetermined: bool = False, undetermined_reason: str = "",
@@ -591,7 +605,7 @@ def assessment_finalise(
     from rootmap.core.case import CaseFileError, parse_case
     from rootmap.core.scoring import score_case
 
-    if not password or not user.check_password(password):
+    if not _password_matches(user, password, request):
         audit_record(action="finalise_refused", request=request, user=user, obj=assessment,
                      detail={"reason": "password"})
         raise PasswordRejected("That password is not right. Finalising is your signature: "

@@ -11,15 +11,18 @@ import re
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rootmap.instruments import load_instrument
 from rootmap.web.access import assessment_for, client_for
+from rootmap.web.accounts.passwords import locked_out
+from rootmap.web.accounts.signed_out import answers_401_when_signed_out
 from rootmap.web.assessments import presenters
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.services import (
@@ -169,10 +172,15 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("assessment-edit", pk=assessment.pk)
 
 
-@login_required
+@answers_401_when_signed_out
 @require_POST
 def assessment_field(request: HttpRequest, pk: int) -> HttpResponse:
-    """Autosave one field (htmx). Answers with the field's status and the new revision."""
+    """Autosave one field (htmx). Answers with the field's status and the new revision.
+
+    The status code says what happened (200 saved, 422 refused, 409 conflict, 401 signed
+    out): autosave.js shows the fragments of 409 and 422 too, and never takes a failure
+    for a save.
+    """
     assessment = assessment_for(request.user, pk)
     field = request.POST.get("_field") or request.headers.get("HX-Trigger-Name") or ""
     if not field or field in NOT_FIELDS:
@@ -189,8 +197,7 @@ def assessment_field(request: HttpRequest, pk: int) -> HttpResponse:
         status, message = "error", error.message
     except (AssessmentConflict, AssessmentLocked) as error:
         status, message = "conflict", str(error)
-    htmx = request.headers.get("HX-Request") == "true"
-    code = 200 if htmx or status == "ok" else (409 if status == "conflict" else 422)
+    code = {"ok": 200, "conflict": 409, "error": 422}[status]
     return render(request, "assessments/_field_status.html", {
         "field_id": presenters.html_id(field), "status": status, "message": message,
         "revision": new_revision,
@@ -223,6 +230,11 @@ def assessment_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
         except UndeterminedUnconfirmed as error:
             confirm.update(field=error.field, error=error.message)
         except PasswordRejected as error:
+            if locked_out(request):
+                # Too many wrong passwords: the person at this session has not shown they
+                # know it. Signed out; django-axes' middleware answers with the lockout page.
+                auth_logout(request)
+                return HttpResponse(status=429)
             password_error = str(error)
         except FinaliseRefused as error:
             errors, problems = error.errors, error.problems
@@ -279,6 +291,7 @@ def _final_or_redirect(request: HttpRequest, assessment: Assessment) -> HttpResp
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = assessment_for(request.user, pk)
     if (response := _final_or_redirect(request, assessment)) is not None:
@@ -314,6 +327,7 @@ def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def assessment_present(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = assessment_for(request.user, pk)
     if (response := _final_or_redirect(request, assessment)) is not None:
@@ -335,6 +349,7 @@ def assessment_present(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def assessment_report(request: HttpRequest, pk: int, audience: str, fmt: str) -> HttpResponse:
     assessment = assessment_for(request.user, pk)
     if audience not in ("clinician", "family") or fmt not in ("pdf", "html"):

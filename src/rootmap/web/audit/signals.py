@@ -26,6 +26,9 @@ def on_sign_in_failed(sender: Any, credentials: dict[str, Any], request: Any = N
     audit_record(
         action="sign_in_failed", request=request, user=None,
         organisation_id=known.organisation_id if known else None,
-        detail={"username": username, "step": "password",
+        # "password" at sign-in; another page that re-asks the password names itself
+        # (rootmap.web.accounts.passwords), e.g. "finalise".
+        detail={"username": username,
+                "step": getattr(request, "rootmap_password_step", None) or "password",
                 "locked_out": bool(getattr(request, "axes_locked_out", False))},
     )

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from rootmap.web.access import can_administer
 from rootmap.web.audit.forms import AuditFilterForm
@@ -18,6 +19,7 @@ PAGE_SIZE = 50
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def audit_log(request: HttpRequest) -> HttpResponse:
     if not can_administer(request.user):
         raise Http404("No such page")  # as for any record outside one's scope

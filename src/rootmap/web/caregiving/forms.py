@@ -7,7 +7,7 @@ core does the validating.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django import forms
@@ -34,8 +34,13 @@ def _rating(value: str | None) -> Any:
     return int(text) if text.lstrip("-").isdigit() else text
 
 
-def inputs_from_post(post: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
-    """The household's inputs as typed. Children keep who they are from `current`."""
+def inputs_from_post(post: Mapping[str, Any], current: Mapping[str, Any],
+                     locked: Collection[int] = ()) -> dict[str, Any]:
+    """The household's inputs as typed. Children keep who they are from `current`.
+
+    A child in `locked` (by place) is one the person posting may not see: the page shows
+    no fields for it, so it is kept exactly as stored, never cleared or removed.
+    """
     inputs = empty_inputs()
     raw_count = str(post.get("caregiver-count", "0") or "0")
     count = min(int(raw_count), MAX_CAREGIVER_ROWS) if raw_count.isdigit() and len(raw_count) < 4 else 0
@@ -48,18 +53,24 @@ def inputs_from_post(post: Mapping[str, Any], current: Mapping[str, Any]) -> dic
         for item in inputs[group]:
             inputs[group][item] = _rating(post.get(f"{group}-{item}"))
     for n, child in enumerate(current.get("children", [])):
+        if n in locked:
+            inputs["children"].append(dict(child))
+            continue
         if post.get(f"child-{n}-remove"):
             continue
         challenge = {item: _rating(post.get(f"child-{n}-{item}")) for item in empty_challenge()}
         age = child.get("age_months")
-        if not child.get("client_id"):
+        name = child.get("name") or ""
+        if child.get("client_pk") is None:
             age = _rating(post.get(f"child-{n}-age_months"))
+            name = (post.get(f"child-{n}-name") or name).strip()[:120]
         inputs["children"].append({
-            "client_id": child.get("client_id"),
-            "name": (post.get(f"child-{n}-name") or child.get("name") or "").strip()[:120],
+            "client_pk": child.get("client_pk"),
+            "name": name,
             "age_months": age,
             "challenge": challenge,
             "prefilled_from": child.get("prefilled_from"),
+            "challenge_shared": bool(child.get("challenge_shared")),
         })
     return inputs
 

@@ -11,8 +11,10 @@ class Household(models.Model):
     reference = models.CharField(max_length=40)
     name = models.CharField(max_length=120)
     # The household as it stands now, being edited: caregivers, internal and external
-    # resources, children (the household file's fields; a child who is a client is named
-    # by its reference and its age follows its birth date). Estimates are dated copies.
+    # resources, children (the household file's fields). A child who is a client is linked
+    # by the client's primary key (`client_pk`), never by its reference, which can be edited
+    # and given to another client; its name and age follow the client record. A child's
+    # `challenge_shared` is set by a supervisor (decision 0011). Estimates are dated copies.
     inputs = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -33,6 +35,10 @@ class Estimate(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="estimates")
     date = models.DateField()
     inputs = models.JSONField(default=dict)
+    # The client primary key of each child of `inputs["children"]`, in order (None for a
+    # child who is not a client). The file's `client_id` is the reference as it was that
+    # day; who the child is, and who may see them, follows this link (decision 0011).
+    child_clients = models.JSONField(default=list, blank=True)
     result = models.JSONField(null=True, blank=True)
     instrument_version = models.CharField(max_length=10, default="1")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("households/<int:pk>/preview/", views.household_preview, name="household-preview"),
     path("households/<int:pk>/children/client/", views.household_add_client, name="household-add-client"),
     path("households/<int:pk>/children/other/", views.household_add_other, name="household-add-other"),
+    path("households/<int:pk>/children/share/", views.household_share, name="household-share"),
     path("households/<int:pk>/what-if/", views.household_what_if, name="household-what-if"),
     path("households/<int:pk>/report.pdf", views.household_report, name="household-report"),
 ]

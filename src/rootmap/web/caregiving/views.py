@@ -1,7 +1,9 @@
 """Pages for caregiving households and the caregiver challenge estimator.
 
-Thin: inputs are read by `caregiving.forms`, written and scored by `caregiving.services`.
-The what-if and preview endpoints answer htmx requests with a fragment and save nothing.
+Thin: inputs are read by `caregiving.forms`, written, scored and audited by
+`caregiving.services`; what each viewer may see of the children is
+`caregiving.selectors` (the caseload rule, decision 0011). The what-if and preview
+endpoints answer htmx requests with a fragment and save nothing.
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rootmap.web.access import as_pk, client_for, household_for, households_visible_to
+from rootmap.web.access import as_pk, client_for, clients_visible_to, household_for, households_visible_to
 from rootmap.web.accounts.models import User
-from rootmap.web.audit.services import audit_record
-from rootmap.web.caregiving import services
+from rootmap.web.caregiving import selectors, services
 from rootmap.web.caregiving.forms import (
     AddOtherChildForm,
     HouseholdForm,
@@ -39,6 +40,7 @@ def _user(request: HttpRequest) -> User:
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def household_list(request: HttpRequest) -> HttpResponse:
     latest = Estimate.objects.filter(household=OuterRef("pk")).order_by("-date", "-id")
     households = households_visible_to(_user(request)).annotate(
@@ -66,12 +68,11 @@ def household_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and user.organisation is not None:
         try:
             household = services.household_create(organisation=user.organisation, user=user,
-                                                   **form.cleaned_data)
+                                                   request=request, **form.cleaned_data)
         except services.HouseholdInputError as error:
             for p in error.problems:
                 form.add_error(p.path if p.path in form.fields else None, p.message)
         else:
-            audit_record(action="create", request=request, obj=household)
             messages.success(request, f"{household.name} was added. Now add the caregivers and children.")
             return redirect("household-detail", pk=household.pk)
     return render(request, "caregiving/household_form.html", {"nav": "households", "form": form})
@@ -83,39 +84,45 @@ def _instrument() -> Any:
     return load_instrument("1")
 
 
-def _estimate_context(household: Household, inputs: dict[str, Any], clients: dict[str, Any]) -> dict[str, Any]:
-    """The live estimate of the inputs as they stand (nothing saved), or its problems."""
+def _estimate_context(household: Household, inputs: dict[str, Any], clients: dict[int, Any],
+                      children: list[selectors.HouseholdChild]) -> dict[str, Any]:
+    """The live estimate of the inputs as they stand (nothing saved), or its problems.
+
+    Every child counts, seen or not; a problem with an unseen child is named without
+    its values.
+    """
     try:
         result = services.score_file(services.household_file(household, on=timezone.localdate(),
                                                           inputs=inputs, clients=clients))
     except services.HouseholdInputError as error:
-        return {"result": None, "estimate_problems": error.problems}
+        return {"result": None, "estimate_problems": selectors.redacted_problems(error.problems, children)}
     return {"result": result, "badge": RESERVE_BADGE.get(result.reserve_band or "", ""),
             "estimate_problems": []}
 
 
+def _locked_children(user: User, household: Household) -> set[int]:
+    """Places of the stored children this user may not see: their rows are kept as stored."""
+    stored = services.household_inputs(household)
+    return {c.n for c in selectors.household_children(user=user, household=household, inputs=stored,
+                                                      on=timezone.localdate()) if not c.editable}
+
+
 def _detail_context(request: HttpRequest, household: Household, *, inputs: dict[str, Any] | None = None,
                     problems: list[Any] | None = None) -> dict[str, Any]:
-    from rootmap.core.ages import age_in_months
-
     user = _user(request)
     inputs = services.household_inputs(household) if inputs is None else inputs
-    clients = services.clients_by_reference(household.organisation_id, inputs)
+    clients = services.clients_of(household.organisation_id, inputs)
     today = timezone.localdate()
     instrument = _instrument()
-    children = []
-    for n, child in enumerate(inputs["children"]):
-        client = clients.get(child.get("client_id") or "")
-        age = age_in_months(client.birth_date, today) if client else child.get("age_months")
-        children.append({"n": n, "child": child, "client": client, "age": age,
-                         "challenge": [(item, child["challenge"].get(item.id)) for item in instrument.challenge_items]})
-    in_household = {c.get("client_id") for c in inputs["children"] if c.get("client_id")}
-    from rootmap.web.access import clients_visible_to
-
+    seen = selectors.household_children(user=user, household=household, inputs=inputs, on=today)
+    children = [{"n": c.n, "view": c, "child": inputs["children"][c.n],
+                 "challenge": [(item, (c.challenge or {}).get(item.id)) for item in instrument.challenge_items]}
+                for c in seen]
+    in_household = [c.client_pk for c in seen if c.client_pk is not None]
     candidates = (clients_visible_to(user).filter(pk__in=current_final_assessments().values("client_id"))
-                  .exclude(reference__in=in_household).order_by("display_name"))
+                  .exclude(pk__in=in_household).order_by("display_name"))
     others = clients_visible_to(user).exclude(pk__in=current_final_assessments().values("client_id")) \
-        .exclude(reference__in=in_household).order_by("display_name")
+        .exclude(pk__in=in_household).order_by("display_name")
     estimates = list(household.estimates.select_related("created_by").order_by("-date", "-id"))
     for e in estimates:
         e.badge = RESERVE_BADGE.get((e.result or {}).get("reserve_band") or "", "")
@@ -132,23 +139,29 @@ def _detail_context(request: HttpRequest, household: Household, *, inputs: dict[
         "scale_descending": sorted(instrument.caregiver.scale.items(), reverse=True),
         "challenge_scale": instrument.caregiver.challenge_scale,
         "children": children,
+        "child_views": seen,
+        "may_share": selectors.may_share(user),
         "candidates": list(candidates) + list(others),
         "assessed_ids": {c.pk for c in candidates},
         "add_other_form": AddOtherChildForm(),
         "estimates": estimates,
-        "problems": problems or [],
+        "problems": selectors.redacted_problems(problems or [], seen),
         "today": today,
         "report_available": bool(estimates),
     }
-    context.update(_estimate_context(household, inputs, clients))
+    context.update(_estimate_context(household, inputs, clients, seen))
     return context
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    household = household_for(_user(request), pk)
-    audit_record(action="view", request=request, obj=household)
-    return render(request, "caregiving/household_detail.html", _detail_context(request, household))
+    user = _user(request)
+    household = household_for(user, pk)
+    context = _detail_context(request, household)
+    services.household_view_record(household=household, user=user, view="page", request=request,
+                                   shown=[(c.client_pk, c.exposure) for c in context["child_views"]])
+    return render(request, "caregiving/household_detail.html", context)
 
 
 @login_required
@@ -157,23 +170,21 @@ def household_save(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the household as typed; with `estimate`, also store a dated estimate."""
     user = _user(request)
     household = household_for(user, pk)
-    inputs = inputs_from_post(request.POST, services.household_inputs(household))
+    inputs = inputs_from_post(request.POST, services.household_inputs(household),
+                              locked=_locked_children(user, household))
     today = timezone.localdate()
     try:
-        services.household_update(household=household, user=user, inputs=inputs, on=today)
+        services.household_update(household=household, user=user, inputs=inputs, on=today, request=request)
     except services.HouseholdInputError as error:
         context = _detail_context(request, household, inputs=inputs, problems=error.problems)
         return render(request, "caregiving/household_detail.html", context)
-    audit_record(action="change", request=request, obj=household)
     if "estimate" in request.POST:
         try:
-            estimate = services.estimate_save(household=household, user=user, on=today)
+            services.estimate_save(household=household, user=user, on=today, request=request)
         except services.HouseholdInputError as error:
             context = _detail_context(request, household, problems=error.problems)
             messages.info(request, "The household was saved, but no estimate could be made yet.")
             return render(request, "caregiving/household_detail.html", context)
-        audit_record(action="create", request=request, obj=estimate,
-                     detail={"household": household.pk, "reserve": estimate.result.get("reserve")})
         messages.success(request, "The household was saved and today's estimate stored.")
     else:
         messages.success(request, "The household was saved.")
@@ -184,11 +195,14 @@ def household_save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def household_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The estimate of the form as typed (htmx), saving nothing."""
-    household = household_for(_user(request), pk)
-    inputs = inputs_from_post(request.POST, services.household_inputs(household))
-    clients = services.clients_by_reference(household.organisation_id, inputs)
+    user = _user(request)
+    household = household_for(user, pk)
+    inputs = inputs_from_post(request.POST, services.household_inputs(household),
+                              locked=_locked_children(user, household))
+    clients = services.clients_of(household.organisation_id, inputs)
+    seen = selectors.household_children(user=user, household=household, inputs=inputs)
     return render(request, "caregiving/_estimate_panel.html",
-                  {"household": household, **_estimate_context(household, inputs, clients)})
+                  {"household": household, **_estimate_context(household, inputs, clients, seen)})
 
 
 def _save_typed(request: HttpRequest, household: Household) -> HttpResponse | None:
@@ -198,16 +212,17 @@ def _save_typed(request: HttpRequest, household: Household) -> HttpResponse | No
     """
     if "caregiver-count" not in request.POST:
         return None
-    inputs = inputs_from_post(request.POST, services.household_inputs(household))
+    user = _user(request)
+    inputs = inputs_from_post(request.POST, services.household_inputs(household),
+                              locked=_locked_children(user, household))
     if inputs == services.household_inputs(household):
         return None
     try:
-        services.household_update(household=household, user=_user(request), inputs=inputs,
-                                  on=timezone.localdate())
+        services.household_update(household=household, user=user, inputs=inputs,
+                                  on=timezone.localdate(), request=request)
     except services.HouseholdInputError as error:
         context = _detail_context(request, household, inputs=inputs, problems=error.problems)
         return render(request, "caregiving/household_detail.html", context)
-    audit_record(action="change", request=request, obj=household)
     return None
 
 
@@ -227,12 +242,11 @@ def household_add_client(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose a client to add.")
         return redirect("household-detail", pk=household.pk)
     try:
-        child = services.household_child_add_client(household=household, user=user, client=client)
+        child = services.household_child_add_client(household=household, user=user, client=client,
+                                                    request=request)
     except services.HouseholdInputError as error:
         messages.error(request, "; ".join(p.message for p in error.problems))
     else:
-        audit_record(action="change", request=request, obj=household, client_id=client.pk,
-                     detail={"added_child": client.reference})
         if child.get("prefilled_from"):
             messages.success(request, f"{client.display_name} was added; the challenge is pre-filled from "
                                       f"assessment {child['prefilled_from']}. Please confirm or change it.")
@@ -256,8 +270,7 @@ def household_add_other(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Give the child's age in years (0 to 25) and months (0 to 11).")
         return redirect("household-detail", pk=household.pk)
     services.household_child_add_other(household=household, user=user, age_months=form.age_months(),
-                                       name=form.cleaned_data.get("name", ""))
-    audit_record(action="change", request=request, obj=household, detail={"added_child": "other"})
+                                       name=form.cleaned_data.get("name", ""), request=request)
     messages.success(request, "The child was added; rate the challenge below.")
     return redirect("household-detail", pk=household.pk)
 
@@ -265,8 +278,13 @@ def household_add_other(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def household_what_if(request: HttpRequest, pk: int) -> HttpResponse:
-    """The reserve with a prospective child or raised resources (htmx). Saves nothing."""
-    household = household_for(_user(request), pk)
+    """The reserve with a prospective child or raised resources (htmx). Saves nothing.
+
+    Shows totals only (every child counts, none is named); audited with each client child
+    it counted, as the page is.
+    """
+    user = _user(request)
+    household = household_for(user, pk)
     child, raised = what_if_from_post(request.POST)
     context: dict[str, Any] = {"household": household}
     if child is None and not raised:
@@ -276,9 +294,15 @@ def household_what_if(request: HttpRequest, pk: int) -> HttpResponse:
             outcome = services.household_what_if(household=household, on=timezone.localdate(),
                                                  add_child=child, raise_resources=raised)
         except services.HouseholdInputError as error:
-            context["what_if_problems"] = [_what_if_problem(p, len(services.household_inputs(household)["children"]))
-                                           for p in error.problems]
+            inputs = services.household_inputs(household)
+            seen = selectors.household_children(user=user, household=household, inputs=inputs)
+            context["what_if_problems"] = [_what_if_problem(p, len(inputs["children"]))
+                                           for p in selectors.redacted_problems(error.problems, seen)]
         else:
+            seen = selectors.household_children(user=user, household=household,
+                                                inputs=services.household_inputs(household))
+            services.household_view_record(household=household, user=user, view="what_if", request=request,
+                                           shown=[(c.client_pk, c.exposure) for c in seen])
             labels = {item.id: item.label for item in [*_instrument().internal_items, *_instrument().external_items]}
             context.update({
                 "outcome": outcome,
@@ -301,24 +325,51 @@ def _what_if_problem(problem: Any, existing_children: int) -> str:
 
 
 @login_required
+@require_GET  # any other method is 405, before the view audits anything
 def household_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The caregiver estimator report (PDF) of the latest saved estimate, or of ?estimate=ID."""
-    from rootmap.core.caregiving import score_household
-    from rootmap.core.case import parse_household
-    from rootmap.render import household_report_pdf, suggested_what_ifs
-
-    household = household_for(_user(request), pk)
+    user = _user(request)
+    household = household_for(user, pk)
     estimates = household.estimates.order_by("-date", "-id")
     wanted = request.GET.get("estimate")
     estimate = estimates.filter(pk=as_pk(wanted)).first() if wanted else estimates.first()
     if estimate is None:
         raise Http404("No saved estimate")
-    parsed = parse_household(estimate.inputs)
-    pdf = household_report_pdf(household=parsed, result=score_household(parsed),
-                               what_ifs=suggested_what_ifs(parsed))
-    audit_record(action="download", request=request, obj=household,
-                 detail={"estimate": estimate.pk, "format": "pdf"})
+    pdf = services.household_report_download(household=household, estimate=estimate, user=user,
+                                             request=request)
     response = HttpResponse(pdf, content_type="application/pdf")
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in household.reference)
     response["Content-Disposition"] = f'attachment; filename="household-{safe}-{estimate.date}.pdf"'
     return response
+
+
+@login_required
+@require_POST
+def household_share(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor or admin shares (or stops sharing) a client child's challenge ratings.
+
+    Anyone else gets 404, as for any action that is not theirs (decision 0006).
+    """
+    user = _user(request)
+    household = household_for(user, pk)
+    if not selectors.may_share(user):
+        raise Http404("No such action")
+    shared = "share" in request.POST
+    client_pk = as_pk(request.POST.get("share") if shared else request.POST.get("unshare"))
+    unsaved = _save_typed(request, household)
+    if unsaved is not None:
+        return unsaved
+    if client_pk is None:
+        messages.error(request, "Choose a child whose challenge ratings to share.")
+        return redirect("household-detail", pk=household.pk)
+    try:
+        services.household_child_share(household=household, user=user, client_pk=client_pk,
+                                       shared=shared, request=request)
+    except services.HouseholdInputError as error:
+        messages.error(request, "; ".join(p.message for p in error.problems))
+    else:
+        messages.success(request, "The child's challenge ratings are now shown to colleagues who do not "
+                                  "have the child on their caseload (never their name or reference)."
+                         if shared else "The child's challenge ratings are hidden again from colleagues "
+                                        "who do not have the child on their caseload.")
+    return redirect("household-detail", pk=household.pk)

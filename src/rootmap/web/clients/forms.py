@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 from typing import Any
 
 from django import forms
 
+from rootmap.core.events import months_at_date, months_from_age, timing_problems
+from rootmap.core.limits import MAX_FILE_BYTES, read_document_json
+from rootmap.core.problems import CaseFileError
 from rootmap.web.access import as_pk
 from rootmap.web.accounts.models import User
 from rootmap.web.clients.selectors import clinicians_of
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES
 
 
 class ClinicianChoiceField(forms.ModelMultipleChoiceField):
@@ -74,13 +77,11 @@ class CaseFileUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("The file is larger than 5 MB; a case file is far smaller.")
         try:
-            return json.loads(upload.read().decode("utf-8"))
-        except UnicodeDecodeError:
-            raise forms.ValidationError("The file is not text (UTF-8); expected a JSON case file.") from None
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(
-                f"The file is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
-            ) from None
+            # The same limits as the command line: UTF-8, nesting, numbers (rootmap.core.limits).
+            return read_document_json(upload.read(), max_bytes=MAX_UPLOAD_BYTES)
+        except CaseFileError as error:
+            raise forms.ValidationError([f"The file {p.message}" if p.path == "$" else str(p)
+                                         for p in error.problems]) from None
 
 
 def _event_category_choices() -> list[tuple[str, str]]:
@@ -92,39 +93,140 @@ def _event_category_choices() -> list[tuple[str, str]]:
 _CATEGORY_CHOICES = [("", "Choose…"), *_event_category_choices()]
 
 
+class _AgeYears(forms.IntegerField):
+    def __init__(self, label: str) -> None:
+        super().__init__(label=label, required=False, min_value=0, max_value=20,
+                         widget=forms.NumberInput(attrs={"class": "input--short", "inputmode": "numeric"}))
+
+
+class _AgeMonths(forms.IntegerField):
+    def __init__(self, label: str) -> None:
+        super().__init__(label=label, required=False, min_value=-9, max_value=11,
+                         widget=forms.NumberInput(attrs={"class": "input--short", "inputmode": "numeric"}))
+
+
+class _When(forms.DateField):
+    def __init__(self, label: str) -> None:
+        super().__init__(label=label, required=False, input_formats=["%Y-%m-%d"],
+                         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+# What a clinician calls each part of a row, for messages that name the field.
+EVENT_FIELD_LABELS = {
+    "category": "Category", "severity": "Severity", "note": "Note", "source": "Source",
+    "onset_age_years": "Onset", "onset_age_months": "Onset", "onset_date": "Onset", "onset_months": "Onset",
+    "end_age_years": "End", "end_age_months": "End", "end_date": "End", "end_months": "End",
+}
+
+
 class EventForm(forms.Form):
-    category = forms.ChoiceField(label="Category", choices=())
-    onset_months = forms.IntegerField(
-        label="Onset (months of age)", min_value=-9, max_value=251,
-        help_text="-9 to 0 for before birth.",
-    )
-    end_months = forms.IntegerField(label="End (months)", required=False, min_value=-9, max_value=252,
-                                    help_text="Empty when ongoing.")
+    """One adverse event, its onset and end entered as an age (years and months) or a date.
+
+    Both become months of age from the client's birth date (rootmap.core.events); the
+    core's timing rules are checked against the client's age today. Severity has no
+    default: a forgotten choice is refused, never stored as "mild".
+    """
+
+    category = forms.ChoiceField(label="Category", choices=(),
+                                 error_messages={"required": "Choose the kind of event."})
+    onset_age_years = _AgeYears("Onset age: years")
+    onset_age_months = _AgeMonths("and months")
+    onset_date = _When("or onset date")
+    end_age_years = _AgeYears("End age: years")
+    end_age_months = _AgeMonths("and months")
+    end_date = _When("or end date")
     severity = forms.TypedChoiceField(
-        label="Severity", coerce=int,
-        choices=[(1, "1 mild"), (2, "2 moderate"), (3, "3 severe"), (4, "4 extreme")],
+        label="Severity", coerce=int, empty_value=None,
+        choices=[("", "Choose…"), (1, "1 mild"), (2, "2 moderate"), (3, "3 severe"), (4, "4 extreme")],
+        error_messages={"required": "Choose a severity, from 1 mild to 4 extreme."},
     )
     note = forms.CharField(label="Note", required=False, max_length=5000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+                           widget=forms.Textarea(attrs={"rows": 2}))
     source = forms.CharField(label="Source", required=False, max_length=200)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, birth_date: dt.date, today: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = _CATEGORY_CHOICES
+        self.birth_date = birth_date
+        self.current_age = months_at_date(birth_date=birth_date, on=today)
+        self.months: dict[str, int | None] = {"onset": None, "end": None}
+
+    def _months(self, part: str) -> tuple[int | None, str | None]:
+        """Months of age for "onset" or "end", and the field to put a problem beside."""
+        data = self.cleaned_data
+        years, months, on = data.get(f"{part}_age_years"), data.get(f"{part}_age_months"), data.get(f"{part}_date")
+        typed_age = years is not None or months is not None
+        if any(f"{part}_{name}" in self.errors for name in ("age_years", "age_months", "date")):
+            return None, None  # already refused, field by field
+        if on is not None and typed_age:
+            self.add_error(f"{part}_date", "Give the age or the date, not both.")
+            return None, None
+        if on is not None:
+            return months_at_date(birth_date=self.birth_date, on=on), f"{part}_date"
+        if not typed_age:
+            return None, f"{part}_age_years"
+        if (years or 0) > 0 and (months or 0) < 0:
+            self.add_error(f"{part}_age_months",
+                           "Before birth is 0 years and -9 to -1 months; after birth months are 0 to 11.")
+            return None, None
+        return months_from_age(years=years or 0, months=months or 0), f"{part}_age_years"
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        onset, onset_field = self._months("onset")
+        end, end_field = self._months("end")
+        if onset is None:
+            if onset_field is not None:
+                self.add_error(onset_field, "Give the onset: the age (years and months) or the date.")
+            return self.cleaned_data
+        for problem in timing_problems(onset=onset, end=end, current_age=self.current_age):
+            field = onset_field if problem.field == "onset_months" else end_field
+            self.add_error(field, problem.message[:1].upper() + problem.message[1:] + ".")
+        self.months = {"onset": onset, "end": end}
+        return self.cleaned_data
 
     def as_event(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
             "category": data["category"],
-            "onset_months": data["onset_months"],
-            "end_months": data.get("end_months"),
+            "onset_months": self.months["onset"],
+            "end_months": self.months["end"],
             "severity": data["severity"],
             "note": data.get("note", ""),
             "source": data.get("source", ""),
         }
 
 
-# absolute_max bounds the forms built from a forged TOTAL_FORMS as well (Django's default
-# allows 1,000 more than max_num, slow to build and render).
-EventFormSet = forms.formset_factory(EventForm, extra=1, can_delete=True, max_num=200,
-                                     absolute_max=200, validate_max=True)
+def event_initial(event: dict[str, Any]) -> dict[str, Any]:
+    """A stored event as the form shows it: ages in years and months."""
+    initial: dict[str, Any] = {key: event.get(key) for key in ("category", "severity", "note", "source")}
+    for part in ("onset", "end"):
+        months = event.get(f"{part}_months")
+        if isinstance(months, int):
+            years, rest = divmod(months, 12) if months >= 0 else (0, months)
+            initial[f"{part}_age_years"], initial[f"{part}_age_months"] = years, rest
+    return initial
+
+
+class EventRowsFormSet(forms.BaseFormSet):
+    """Rows for new events. Rows left empty are skipped; filled ones are checked in full."""
+
+    def filled_forms(self) -> list[EventForm]:
+        return [form for form in self.forms if form.has_changed()]
+
+    def total_form_count(self) -> int:
+        count = super().total_form_count()
+        shown = len(self.initial or []) + self.extra
+        if self.is_bound and count >= self.absolute_max > shown:
+            # A forged TOTAL_FORMS beyond the maximum: Django refuses the formset ("at most
+            # 30") and would still build and render the maximum of blank rows; the page
+            # shows the rows it offers instead.
+            return shown
+        return count
+
+
+# Several new events in one save. absolute_max bounds the forms built from a forged
+# TOTAL_FORMS as well (Django's default allows 1,000 more than max_num, slow to build).
+NEW_EVENT_ROWS = 3
+EventFormSet = forms.formset_factory(EventForm, formset=EventRowsFormSet, extra=NEW_EVENT_ROWS,
+                                     max_num=30, absolute_max=30, validate_max=True)

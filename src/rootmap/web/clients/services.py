@@ -1,7 +1,10 @@
 """Writes for clients: create, update, adverse events, case-file import and export.
 
-Every write runs in one transaction; bad input raises `ClientInputError` with the
-problems (JSON path or field, and what was expected), and nothing is saved.
+Every write runs in one transaction with its audit entry: the entry commits with the
+change or neither does. Bad input raises `ClientInputError` with the problems (JSON path
+or field, and what was expected), and nothing is saved. Event writes lock the client row
+(SELECT ... FOR UPDATE) and change only the events they name, so two saves at once
+cannot lose each other's events.
 
 >>> client = case_file_import(organisation=org, user=user, data=json.loads(text))
 >>> case_file_for(client)["assessments"][0]["id"]
@@ -11,12 +14,17 @@ problems (JSON path or field, and what was expected), and nothing is saved.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
+from rootmap.core.events import months_at_date, timing_problems
 from rootmap.core.problems import CaseFileError, Problem
 from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.assessments.models import Assessment
@@ -29,7 +37,9 @@ from rootmap.web.assessments.scoring import (
     frozen_case,
     result_to_json,
 )
+from rootmap.web.audit.services import audit_record
 from rootmap.web.clients.models import Client
+from rootmap.web.validation import stored_length_problems
 
 EVENT_FIELDS = ("category", "onset_months", "end_months", "severity", "note", "source")
 
@@ -92,6 +102,7 @@ def client_create(
     birth_date: dt.date,
     interests: Sequence[str] = (),
     clinicians: Iterable[User] = (),
+    request: HttpRequest | None = None,
 ) -> Client:
     """A new client. A clinician who creates one carries it (else they could not see it)."""
     chosen = _check_clinicians(organisation.pk, clinicians)
@@ -109,6 +120,7 @@ def client_create(
                 interests=list(interests),
             )
             client.clinicians.set(chosen)
+            audit_record(action="create", request=request, user=user, obj=client)
     except IntegrityError:  # a concurrent create took the reference first
         raise ClientInputError(
             [Problem("reference", f"{reference} is already used by another client")]
@@ -125,6 +137,7 @@ def client_update(
     birth_date: dt.date,
     interests: Sequence[str] = (),
     clinicians: Iterable[User] | None = None,
+    request: HttpRequest | None = None,
 ) -> Client:
     """Change a client's details; `clinicians=None` leaves the caseload assignment as it is.
 
@@ -150,6 +163,7 @@ def client_update(
         client.save()
         if chosen is not None:
             client.clinicians.set(chosen)
+        audit_record(action="change", request=request, user=user, obj=client, detail={"what": "details"})
     return client
 
 
@@ -157,17 +171,175 @@ def _clean_event(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {key: raw.get(key, "" if key in ("note", "source") else None) for key in EVENT_FIELDS}
 
 
-def client_events_update(*, client: Client, user: User, events: Sequence[Mapping[str, Any]]) -> Client:
-    """Replace the client's adverse events, validated by the scoring core.
+def event_fingerprint(event: Mapping[str, Any]) -> str:
+    """A short digest of an event's content: the version a page showed, checked before a change.
 
-    Finalised assessments keep the scores they were signed with (they never change); the
-    events count in drafts, new assessments and amendments.
+    Events are stored exactly in the case-file format (no id of their own), so an edit or a
+    removal names the event by its position and this digest; if someone changed or removed
+    it meanwhile, the digest no longer matches and nothing is changed.
+    """
+    canonical = json.dumps(_clean_event(event), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _locked_client(client: Client) -> Client:
+    """The client row, locked until the transaction ends, with the events as stored now."""
+    return Client.objects.select_for_update().get(pk=client.pk)
+
+
+def _timing_problems(birth_date: dt.date, events: Sequence[Mapping[str, Any]], *, first_row: int,
+                     today: dt.date) -> list[Problem]:
+    """The core's timing rules against the client's age today, naming `events[N].field`."""
+    current_age = months_at_date(birth_date=birth_date, on=today)
+    problems = []
+    for n, event in enumerate(events, start=first_row):
+        onset, end = event.get("onset_months"), event.get("end_months")
+        if not isinstance(onset, int) or not (end is None or isinstance(end, int)):
+            continue  # the case-file validation names wrong types
+        for problem in timing_problems(onset=onset, end=end, current_age=current_age):
+            problems.append(Problem(f"events[{n}].{problem.field}", problem.message,
+                                    onset if problem.field == "onset_months" else end))
+    return problems
+
+
+def _save_events(locked: Client, events: list[dict[str, Any]]) -> None:
+    """Validate the whole case with the new events (the scoring core's rules), then store them."""
+    _validate_case(_client_case(locked, events=events))
+    locked.events = events
+    locked.save(update_fields=["events", "updated_at"])
+
+
+class EventChangedError(ClientInputError):
+    """The event a page showed is no longer there as it was shown: nothing was changed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([Problem("events", message)])
+
+
+def _event_at(locked: Client, index: int, fingerprint: str) -> dict[str, Any]:
+    events = list(locked.events or [])
+    if not 0 <= index < len(events):
+        raise EventChangedError(f"event {index + 1} no longer exists: it was removed since the page was opened")
+    if event_fingerprint(events[index]) != fingerprint:
+        raise EventChangedError(f"event {index + 1} was changed by someone else since the page was opened")
+    return events[index]
+
+
+def _event_summary(event: Mapping[str, Any]) -> dict[str, Any]:
+    """What the audit log keeps of an event: its kind and timing, not the note's words."""
+    return {key: event.get(key) for key in ("category", "onset_months", "end_months", "severity")}
+
+
+def client_events_add(
+    *,
+    client: Client,
+    user: User,
+    events: Sequence[Mapping[str, Any]],
+    request: HttpRequest | None = None,
+    today: dt.date | None = None,
+) -> Client:
+    """Add events after the client's existing ones; the existing ones stay exactly as they are.
+
+    Problems name `events[N]` by the position in `events` (the rows as entered), not in
+    the client's whole list.
+    """
+    new = [_clean_event(e) for e in events]
+    if not new:
+        raise ClientInputError([Problem("events", "nothing to add: fill in at least one event")])
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = _locked_client(client)
+        existing = list(locked.events or [])
+        problems = _timing_problems(locked.birth_date, new, first_row=0, today=today)
+        if problems:
+            raise ClientInputError(problems)
+        try:
+            _save_events(locked, existing + new)
+        except ClientInputError as error:
+            raise ClientInputError(_shift_paths(error.problems, -len(existing))) from None
+        audit_record(action="change", request=request, user=user, obj=locked,
+                     detail={"what": "events", "added": len(new), "count": len(locked.events)})
+    client.events = locked.events
+    return client
+
+
+def client_event_edit(
+    *,
+    client: Client,
+    user: User,
+    index: int,
+    fingerprint: str,
+    event: Mapping[str, Any],
+    request: HttpRequest | None = None,
+    today: dt.date | None = None,
+) -> Client:
+    """Change the event at `index` (as last seen: `fingerprint`); every other event stays."""
+    changed = _clean_event(event)
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = _locked_client(client)
+        before = _event_at(locked, index, fingerprint)
+        problems = _timing_problems(locked.birth_date, [changed], first_row=index, today=today)
+        if problems:
+            raise ClientInputError(problems)
+        events = list(locked.events)
+        events[index] = changed
+        _save_events(locked, events)
+        audit_record(action="change", request=request, user=user, obj=locked, detail={
+            "what": "event", "position": index + 1,
+            "before": _event_summary(before), "after": _event_summary(changed),
+        })
+    client.events = locked.events
+    return client
+
+
+def client_event_remove(
+    *,
+    client: Client,
+    user: User,
+    index: int,
+    fingerprint: str,
+    request: HttpRequest | None = None,
+) -> dict[str, Any]:
+    """Remove the event at `index` (as last seen: `fingerprint`) and return it; the others stay."""
+    with transaction.atomic():
+        locked = _locked_client(client)
+        removed = _event_at(locked, index, fingerprint)
+        events = list(locked.events)
+        del events[index]
+        _save_events(locked, events)
+        audit_record(action="delete", request=request, user=user, obj=locked, detail={
+            "what": "event", "position": index + 1, "event": _event_summary(removed),
+            "count": len(events),
+        })
+    client.events = locked.events
+    return removed
+
+
+def _shift_paths(problems: Sequence[Problem], by: int) -> list[Problem]:
+    """Renumber `events[N]` paths by `by`, so they name the rows as entered."""
+    def shift(path: str) -> str:
+        return re.sub(r"^events\[(\d+)\]", lambda m: f"events[{int(m.group(1)) + by}]", path)
+
+    return [Problem(shift(p.path), p.message, p.value) for p in problems]
+
+
+def client_events_update(*, client: Client, user: User, events: Sequence[Mapping[str, Any]],
+                         request: HttpRequest | None = None) -> Client:
+    """Replace the whole list of events (a deliberate replacement, e.g. by a script).
+
+    The pages never use it: they add, edit or remove one event at a time, so that a save
+    cannot drop events the page did not show. Finalised assessments keep the scores they
+    were signed with (they never change); the events count in drafts, new assessments and
+    amendments.
     """
     cleaned = [_clean_event(e) for e in events]
-    _validate_case(_client_case(client, events=cleaned))
     with transaction.atomic():
-        client.events = cleaned
-        client.save(update_fields=["events", "updated_at"])
+        locked = _locked_client(client)
+        _save_events(locked, cleaned)
+        audit_record(action="change", request=request, user=user, obj=locked,
+                     detail={"what": "events", "replaced": True, "count": len(cleaned)})
+    client.events = locked.events
     return client
 
 
@@ -190,9 +362,23 @@ def case_file_for(client: Client, *, include_drafts: bool = False) -> dict[str, 
     return case
 
 
-def case_file_import(*, organisation: Organisation, user: User, data: Any) -> Client:
+def case_file_export(*, client: Client, user: User, request: HttpRequest | None = None) -> dict[str, Any]:
+    """The client's case file for download, recorded in the audit log (no entry, no file)."""
+    with transaction.atomic():
+        case = case_file_for(client)
+        audit_record(action="export", request=request, user=user, obj=client,
+                     detail={"format": CASE_FORMAT, "assessments": len(case["assessments"])})
+    return case
+
+
+def case_file_import(*, organisation: Organisation, user: User, data: Any,
+                     request: HttpRequest | None = None, command_line: Any = None,
+                     detail: Mapping[str, Any] | None = None) -> Client:
     """Create a client and its finalised, scored assessments from a case file.
 
+    `user` carries the client; from the command line the audit entry's actor is the
+    operating-system user and host (`command_line`, audit.services.CommandLineActor),
+    with `user` named in its detail.
     Raises ClientInputError listing every problem (JSON path first); nothing is saved then.
     """
     from rootmap.core.case import parse_case
@@ -202,6 +388,14 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any) -> Cl
         case = parse_case(data)
     except CaseFileError as error:
         raise ClientInputError(error.problems) from None
+    too_long = [
+        *stored_length_problems(Client, {"reference": ("client.id", case.client.id),
+                                         "display_name": ("client.display_name", case.client.display_name)}),
+        *(p for n, a in enumerate(case.assessments)
+          for p in stored_length_problems(Assessment, {"reference": (f"assessments[{n}].id", a.id)})),
+    ]
+    if too_long:  # SQLite would store them, PostgreSQL would refuse them: refused on both
+        raise ClientInputError(too_long)
     if _reference_taken(organisation.pk, case.client.id):
         raise ClientInputError([Problem(
             "client.id",
@@ -250,6 +444,12 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any) -> Cl
                 row.snapshot = frozen_case(
                     {**case_file_for_client(client, assessments=[]), "assessments": signed}, parsed.id)
                 row.save()
+            entry_detail = {"assessments": len(case.assessments), **(detail or {})}
+            if command_line is not None:
+                audit_record(action="import", obj=client, organisation_id=organisation.pk,
+                             command_line=command_line, detail={**entry_detail, "for_user": user.username})
+            else:
+                audit_record(action="import", request=request, user=user, obj=client, detail=entry_detail)
     except IntegrityError:
         raise ClientInputError([Problem("client.id", f"{case.client.id} is already a client")]) from None
     return client
@@ -258,9 +458,15 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any) -> Cl
 __all__ = [
     "CASE_FORMAT",
     "ClientInputError",
+    "EventChangedError",
+    "case_file_export",
     "case_file_for",
     "case_file_import",
     "client_create",
+    "client_event_edit",
+    "client_event_remove",
+    "client_events_add",
     "client_events_update",
     "client_update",
+    "event_fingerprint",
 ]

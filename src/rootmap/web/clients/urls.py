@@ -10,5 +10,8 @@ urlpatterns = [
     path("clients/<int:pk>/", views.client_detail, name="client-detail"),
     path("clients/<int:pk>/edit/", views.client_edit, name="client-edit"),
     path("clients/<int:pk>/events/", views.client_events, name="client-events"),
+    path("clients/<int:pk>/events/<int:position>/edit/", views.client_event_edit, name="client-event-edit"),
+    path("clients/<int:pk>/events/<int:position>/remove/", views.client_event_remove,
+         name="client-event-remove"),
     path("clients/<int:pk>/case-file.json", views.client_export, name="client-export"),
 ]

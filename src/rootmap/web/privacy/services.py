@@ -1,37 +1,51 @@
-"""De-identified research export: one CSV row per finalised assessment.
+"""De-identified research export: one CSV row per finalised assessment, k-anonymous.
 
-What is kept and what goes (docs/decisions/0006-security-controls.md):
+What is kept and what goes (docs/decisions/0006-security-controls.md, 0013):
 - ids become keyed pseudonyms, HMAC-SHA256 with the pseudonym key (rootmap.web.keys):
   stable across exports made with one key, not reversible and not guessable without it;
-- every date is shifted by the client's own offset (-180..+180 days, never 0, derived
-  from the key), so intervals between one client's assessments stay true;
-- ages in months (from the real dates) are kept, as are the kind, instrument version,
-  every rating and every score;
+- no calendar date: each assessment carries the days since its client's first finalised
+  assessment, so intervals stay true;
+- ages in whole years, and in months only under 3 years;
+- the quasi-identifiers (age, sex where recorded, trigger, event categories and count,
+  organisation) are generalised, then suppressed, until every combination in the file is
+  shared by at least k clients (rootmap.web.privacy.anonymity; k from ROOTMAP_EXPORT_K,
+  default 5); what was generalised and suppressed is said in the export's metadata,
+  written beside the CSV;
+- the kind, instrument version, every rating and every score are kept;
 - names, birth dates, references, interests, event notes and sources, informants,
-  documents and amendment reasons are dropped; events keep only category and timing
-  in months.
+  documents and amendment reasons are dropped.
 
->>> count = research_export_write(stream=f, user=admin, organisation_id=admin.organisation_id)
+>>> export = research_export_write(stream=f, user=admin, organisation_id=admin.organisation_id)
+>>> export.rows, export.metadata["rows_suppressed"]
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from rootmap.core.ages import age_in_months
 from rootmap.instruments import load_instrument
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.audit.services import audit_record
 from rootmap.web.keys import pseudonym_key
+from rootmap.web.privacy.anonymity import (
+    QUASI_COLUMNS,
+    STEPS,
+    WITHHELD,
+    Facts,
+    k_anonymise,
+    quasi_values,
+)
 
-MAX_SHIFT_DAYS = 180
+METADATA_FORMAT = "rootmap-research-export-metadata/1"
 
 
 def _mac(message: str, key: bytes) -> bytes:
@@ -39,24 +53,21 @@ def _mac(message: str, key: bytes) -> bytes:
 
 
 def pseudonym(kind: str, pk: int, *, key: bytes | None = None) -> str:
-    """`kind` is "client" or "assessment": the two never share a pseudonym."""
-    prefix = {"client": "C", "assessment": "A"}[kind]
+    """`kind` is "client", "assessment" or "organisation": no two share a pseudonym."""
+    prefix = {"client": "C", "assessment": "A", "organisation": "O"}[kind]
     return f"{prefix}-{_mac(f'{kind}:{pk}', key or pseudonym_key()).hex()[:16]}"
 
 
-def date_shift_days(client_pk: int, *, key: bytes | None = None) -> int:
-    """The client's offset in days, -180..-1 or 1..180."""
-    raw = int.from_bytes(_mac(f"date-shift:{client_pk}", key or pseudonym_key())[:8], "big")
-    offset = raw % (2 * MAX_SHIFT_DAYS) + 1  # 1..360
-    return offset if offset <= MAX_SHIFT_DAYS else MAX_SHIFT_DAYS - offset  # 1..180 or -1..-180
+def default_k() -> int:
+    return int(getattr(settings, "ROOTMAP_EXPORT_K", 5))
 
 
-def _columns() -> list[str]:
+def _columns(*, with_sex: bool) -> list[str]:
     instrument = load_instrument("1")
     columns = [
-        "client", "assessment", "amends", "kind", "instrument_version", "date_shifted",
-        "age_months", "trigger", "event_count", "event_categories",
-        "developmental_risk", "risk_band", "peak_period", "ace_count",
+        "client", "assessment", "amends", "organisation", "kind", "instrument_version",
+        "days_since_first_assessment", "age_years", "age_months", "sex", "trigger",
+        "event_count", "event_categories", "developmental_risk", "risk_band", "peak_period", "ace_count",
         "functioning_index", "relational_health", "relational_band", "resilience",
         "entry_region", "phase",
     ]
@@ -66,36 +77,48 @@ def _columns() -> list[str]:
         columns += [f"history_{period}_adversity", f"history_{period}_relational_health"]
     columns += [f"functioning_{item}" for item in instrument.item_ids]
     columns += [f"relational_{item}" for item in instrument.relational_item_ids]
-    return columns
+    # No client record holds a sex yet: the column appears once one does.
+    return columns if with_sex else [c for c in columns if c != "sex"]
 
 
 def _number(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _row(assessment: Assessment, key: bytes) -> dict[str, Any]:
+def _recorded_sex(client: Any) -> str:
+    """The client's recorded sex, when the record has one (no field holds it yet)."""
+    value = getattr(client, "sex", None)
+    return str(value).strip() if value not in (None, "") else ""
+
+
+def _row(assessment: Assessment, key: bytes, first_date: Any) -> tuple[dict[str, Any], Facts]:
+    """The row without its quasi-identifiers, and the facts they are made from."""
     client = assessment.client
-    shift = dt.timedelta(days=date_shift_days(client.pk, key=key))
     inputs = assessment.inputs or {}
     result = assessment.result or {}
+    age = age_in_months(client.birth_date, assessment.date)
     # A signed assessment counts the events it was signed with, not ones added later.
     signed_events = (assessment.snapshot or {}).get("events") if assessment.snapshot else None
     events_so_far = [
         e for e in (client.events if signed_events is None else signed_events) or []
-        if isinstance(e, dict) and isinstance(e.get("onset_months"), int)
-        and e["onset_months"] <= age_in_months(client.birth_date, assessment.date)
+        if isinstance(e, dict) and isinstance(e.get("onset_months"), int) and e["onset_months"] <= age
     ]
+    facts = Facts(
+        client=pseudonym("client", client.pk, key=key),
+        age_months=age,
+        sex=_recorded_sex(client),
+        trigger=str(inputs.get("trigger") or ""),
+        event_count=len(events_so_far),
+        event_categories=tuple(sorted({str(e.get("category", "")) for e in events_so_far})),
+        organisation=pseudonym("organisation", client.organisation_id, key=key),
+    )
     row: dict[str, Any] = {
-        "client": pseudonym("client", client.pk, key=key),
+        "client": facts.client,
         "assessment": pseudonym("assessment", assessment.pk, key=key),
         "amends": pseudonym("assessment", assessment.amends_id, key=key) if assessment.amends_id else "",
         "kind": assessment.kind,
         "instrument_version": assessment.instrument_version,
-        "date_shifted": (assessment.date + shift).isoformat(),
-        "age_months": age_in_months(client.birth_date, assessment.date),
-        "trigger": inputs.get("trigger") or "",
-        "event_count": len(events_so_far),
-        "event_categories": ";".join(sorted({str(e.get("category", "")) for e in events_so_far})),
+        "days_since_first_assessment": (assessment.date - first_date).days,
     }
     for name in ("developmental_risk", "risk_band", "peak_period", "ace_count",
                  "functioning_index", "relational_health", "relational_band", "resilience",
@@ -114,32 +137,81 @@ def _row(assessment: Assessment, key: bytes) -> dict[str, Any]:
         row[f"functioning_{item}"] = _number(rating)
     for item, rating in (inputs.get("relational") or {}).items():
         row[f"relational_{item}"] = _number(rating)
-    return row
+    return row, facts
 
 
-def research_rows(*, organisation_id: int | None = None) -> Iterator[dict[str, Any]]:
-    """Rows of every finalised assessment (of one organisation, or of all)."""
+@dataclass(frozen=True)
+class ResearchExport:
+    rows: int
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def research_rows(*, organisation_id: int | None = None, k: int | None = None,
+                  ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The k-anonymous rows of every finalised assessment (of one organisation, or of all)
+    and the metadata saying what was generalised and suppressed."""
+    k = default_k() if k is None else k
+    if k < 1:
+        raise ValueError("k must be a whole number of at least 1")
     key = pseudonym_key()
     assessments = Assessment.objects.filter(status=Assessment.Status.FINAL).select_related("client")
     if organisation_id is not None:
         assessments = assessments.filter(client__organisation_id=organisation_id)
+    rows: list[dict[str, Any]] = []
+    facts: list[Facts] = []
+    first_dates: dict[int, Any] = {}
     for assessment in assessments.order_by("client_id", "date", "id").iterator(chunk_size=500):
-        yield _row(assessment, key)
+        first = first_dates.setdefault(assessment.client_id, assessment.date)
+        row, row_facts = _row(assessment, key, first)
+        rows.append(row)
+        facts.append(row_facts)
+    anonymised = k_anonymise(facts, k=k)
+    kept: list[dict[str, Any]] = []
+    for row, row_facts, level in zip(rows, facts, anonymised.levels, strict=True):
+        if level is not None:
+            kept.append({**row, **quasi_values(row_facts, level)})
+    with_sex = any(f.sex for f in facts)
+    clients_in = {f.client for f in facts}
+    clients_out = {row["client"] for row in kept}
+    metadata = {
+        "format": METADATA_FORMAT,
+        "k": k,
+        "scope": "organisation" if organisation_id is not None else "all organisations",
+        "quasi_identifiers": [c for c in QUASI_COLUMNS if with_sex or c != "sex"],
+        "withheld_marker": WITHHELD,
+        "assessments_finalised": len(rows),
+        "rows": len(kept),
+        "clients": len(clients_out),
+        "rows_suppressed": anonymised.suppressed,
+        "clients_suppressed": len(clients_in - clients_out),
+        "generalised": [
+            {"step": step, "rows": anonymised.rows_at_or_above(number)}
+            for number, step in enumerate(STEPS, start=1) if anonymised.rows_at_or_above(number)
+        ],
+        "ages": "age_years in whole years (or a band); age_months only under 3 years",
+        "dates": "none; days_since_first_assessment counts from the client's first finalised "
+                 "assessment",
+    }
+    return kept, metadata
 
 
 def research_export_write(*, stream: TextIO, user: Any = None, request: Any = None,
-                          organisation_id: int | None = None, via: str = "web") -> int:
-    """Write the CSV to `stream` and record the export in the audit log; returns the rows."""
-    columns = _columns()
-    writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore", restval="",
-                            lineterminator="\n")
+                          organisation_id: int | None = None, via: str = "web",
+                          k: int | None = None, command_line: Any = None) -> ResearchExport:
+    """Write the CSV to `stream` and record the export in the audit log; returns the number
+    of rows and the metadata (what was generalised and suppressed) to write beside it.
+    `command_line` (audit.services.CommandLineActor) names who ran `rootmap export`."""
     with transaction.atomic():
+        rows, metadata = research_rows(organisation_id=organisation_id, k=k)
+        metadata["created_at"] = timezone.now().isoformat()
+        columns = _columns(with_sex="sex" in metadata["quasi_identifiers"])
+        writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore", restval="",
+                                lineterminator="\n")
         writer.writeheader()
-        count = 0
-        for row in research_rows(organisation_id=organisation_id):
-            writer.writerow(row)
-            count += 1
+        writer.writerows(rows)
         audit_record(action="export", request=request, user=user, organisation_id=organisation_id,
-                     detail={"export": "de-identified research CSV", "rows": count, "via": via,
-                             "scope": "organisation" if organisation_id is not None else "all"})
-    return count
+                     command_line=command_line,
+                     detail={"export": "de-identified research CSV", "rows": len(rows), "via": via,
+                             "scope": "organisation" if organisation_id is not None else "all",
+                             "k": metadata["k"], "rows_suppressed": metadata["rows_suppressed"]})
+    return ResearchExport(rows=len(rows), metadata=metadata)

@@ -1,8 +1,12 @@
-"""SQLite backend whose flush drops the integrity triggers before its DELETEs.
+"""SQLite backend: WAL journal on every file database, and a flush that lifts the triggers.
 
 Django flushes SQLite with row-by-row DELETEs (the test suite does so after every
 transactional test), which the triggers rightly refuse. The flush emits post_migrate
 afterwards, which puts the triggers back (rootmap.web.integrity.apps).
+
+Write-ahead logging lets readers go on while one writer commits (the default rollback
+journal blocks every reader during a write), which a team of clinicians autosaving needs;
+the settings add the busy timeout and BEGIN IMMEDIATE (docs/decisions/0010).
 """
 
 from django.db.backends.sqlite3 import base, operations
@@ -22,3 +26,11 @@ class DatabaseOperations(operations.DatabaseOperations):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+
+    def get_new_connection(self, conn_params):
+        conn = super().get_new_connection(conn_params)
+        if not self.is_in_memory_db():
+            # Persistent in the file; asking again on each connection is cheap and covers a
+            # database created before this setting existed.
+            conn.execute("PRAGMA journal_mode=WAL")
+        return conn
