@@ -322,8 +322,9 @@ def test_the_research_export_counts_the_events_an_assessment_was_signed_with(
     child.events = [EVENT, {"category": "bullying", "onset_months": 40, "end_months": None,
                             "severity": 2, "note": "", "source": "school"}]
     child.save()
-    [row] = [r for r in research_rows() if r["kind"] == done.kind]
-    assert (row["event_count"], row["event_categories"]) == (1, "neglect")
+    rows, _meta = research_rows(k=1)  # k=1: nothing generalised, so the count is shown as is
+    [row] = [r for r in rows if r["kind"] == done.kind]
+    assert str(row["event_count"]) == "1" and row["event_categories"] == "neglect"
 
 
 def test_an_assessment_signed_before_snapshots_were_kept_still_shows_its_pages(

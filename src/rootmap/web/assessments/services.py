@@ -549,17 +549,6 @@ def _field_for_problem(path: str, index: int) -> str | None:
     return rest
 
 
-def _password_matches(user: Any, password: str, request: HttpRequest | None) -> bool:
-    """Through django-axes' lockout whenever a person's request is at hand (every web
-    page), so that guesses here count with those at sign-in. Without a request (code and
-    tests calling the service) there is no address to lock and only the hash is checked."""
-    if request is None:
-        return bool(password) and user.check_password(password)
-    from rootmap.web.accounts.passwords import password_matches
-
-    return password_matches(request=request, user=user, password=password, step="finalise")
-
-
 def _undetermined_reason(result: Any, confirmed: bool, reason: str) -> str:
     """The cleaned reason for signing an undetermined assessment; refuse without one."""
     from rootmap.render._labels import domain_label, short_domains
@@ -586,6 +575,17 @@ def _undetermined_reason(result: Any, confirmed: bool, reason: str) -> str:
         raise UndeterminedUnconfirmed("undetermined_reason",
                                       "Reason: contains control characters; expected plain text")
     return reason
+
+
+def _password_matches(user: Any, password: str, request: HttpRequest | None) -> bool:
+    """Through django-axes' lockout whenever a person's request is at hand (every web
+    page), so that guesses here count with those at sign-in. Without a request (code and
+    tests calling the service) there is no address to lock and only the hash is checked."""
+    if request is None:
+        return bool(password) and user.check_password(password)
+    from rootmap.web.accounts.passwords import password_matches
+
+    return password_matches(request=request, user=user, password=password, step="finalise")
 
 
 def assessment_finalise(
