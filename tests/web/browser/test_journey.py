@@ -237,7 +237,9 @@ def household_what_if(page: Any, live_server: Any, folder: Path) -> None:
     page.fill("#whatif-years", "2")
     for item in CHALLENGE:
         page.select_option(f"#whatif-{item}", "2")
-    page.get_by_role("button", name="Show what-if").click()
+    page.wait_for_load_state("networkidle")
+    with page.expect_response(re.compile(r"/what-if/")):
+        page.get_by_role("button", name="Show what-if").click()
     page.wait_for_selector("#what-if-result table")
     result = page.inner_text("#what-if-result")
     assert "What if" in result and "Change in reserve" in result, (
