@@ -555,3 +555,9 @@ def test_a_later_follow_up_keeps_the_comparison_it_was_signed_with(client: Clien
                         password=PASSWORD)
     stored = Assessment.objects.get(pk=follow.pk)
     assert stored.result == follow.result and stored.inputs == follow.inputs
+
+
+def test_the_new_snapshot_page_keeps_er_in_capitals(web: HttpClient, client: Client, clinician: User) -> None:
+    page = web.get(reverse("assessment-new", args=[client.pk, "er"])).text
+    assert "<h1>New rapid (ER) snapshot</h1>" in page
+    assert "Start rapid (ER) snapshot" in page and "(er)" not in page

@@ -62,6 +62,11 @@ def _revision(request: HttpRequest) -> int | None:
         return None
 
 
+def _in_sentence(label: str) -> str:
+    """A kind's label after "New"/"Start": only its first letter lowered, so "(ER)" stays upper case."""
+    return label[:1].lower() + label[1:]
+
+
 # --- New ----------------------------------------------------------------------------------
 
 @login_required
@@ -97,7 +102,7 @@ def assessment_new(request: HttpRequest, client_id: int, kind: str) -> HttpRespo
             else:
                 return redirect("assessment-edit", pk=assessment.pk)
     return render(request, "assessments/new.html", {
-        "client": client, "kind": kind, "kind_label": Assessment.Kind(kind).label,
+        "client": client, "kind": kind, "kind_label": _in_sentence(Assessment.Kind(kind).label),
         "date": date_text, "trigger": trigger, "triggers": instrument.triggers.items(),
         "errors": errors, "client_url": _client_url(client), "nav": "clients",
     }, status=422 if errors else 200)
