@@ -561,3 +561,10 @@ def test_the_new_snapshot_page_keeps_er_in_capitals(web: HttpClient, client: Cli
     page = web.get(reverse("assessment-new", args=[client.pk, "er"])).text
     assert "<h1>New rapid (ER) snapshot</h1>" in page
     assert "Start rapid (ER) snapshot" in page and "(er)" not in page
+
+
+def test_the_finalise_page_of_a_snapshot_keeps_er_in_capitals(web: HttpClient, client: Client,
+                                                                clinician: User) -> None:
+    snapshot = assessment_create(client=client, kind="er", date=FIRST, user=clinician)
+    page = web.get(reverse("assessment-finalise", args=[snapshot.pk])).text
+    assert f"Finalise rapid (ER) snapshot {snapshot.reference}" in page and "(er)" not in page

@@ -24,6 +24,7 @@ from rootmap.web.access import assessment_for, client_for
 from rootmap.web.accounts.passwords import locked_out
 from rootmap.web.accounts.signed_out import answers_401_when_signed_out
 from rootmap.web.assessments import presenters
+from rootmap.web.assessments.templatetags.rootmap_assessments import in_sentence
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.services import (
     AssessmentConflict,
@@ -62,11 +63,6 @@ def _revision(request: HttpRequest) -> int | None:
         return None
 
 
-def _in_sentence(label: str) -> str:
-    """A kind's label after "New"/"Start": only its first letter lowered, so "(ER)" stays upper case."""
-    return label[:1].lower() + label[1:]
-
-
 # --- New ----------------------------------------------------------------------------------
 
 @login_required
@@ -102,7 +98,7 @@ def assessment_new(request: HttpRequest, client_id: int, kind: str) -> HttpRespo
             else:
                 return redirect("assessment-edit", pk=assessment.pk)
     return render(request, "assessments/new.html", {
-        "client": client, "kind": kind, "kind_label": _in_sentence(Assessment.Kind(kind).label),
+        "client": client, "kind": kind, "kind_label": in_sentence(Assessment.Kind(kind).label),
         "date": date_text, "trigger": trigger, "triggers": instrument.triggers.items(),
         "errors": errors, "client_url": _client_url(client), "nav": "clients",
     }, status=422 if errors else 200)

@@ -16,3 +16,9 @@ def tone(band: str | None) -> str:
 @register.filter
 def band_text(band: str | None) -> str:
     return (band or "").replace("_", " ").capitalize()
+
+
+@register.filter
+def in_sentence(label: str) -> str:
+    """A kind's label inside a sentence: only its first letter lowered, so "(ER)" stays upper case."""
+    return label[:1].lower() + label[1:]
