@@ -24,7 +24,6 @@ from rootmap.web.access import assessment_for, client_for
 from rootmap.web.accounts.passwords import locked_out
 from rootmap.web.accounts.signed_out import answers_401_when_signed_out
 from rootmap.web.assessments import presenters
-from rootmap.web.assessments.templatetags.rootmap_assessments import in_sentence
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.services import (
     AssessmentConflict,
@@ -43,6 +42,7 @@ from rootmap.web.assessments.services import (
     assessment_save_draft,
     assessment_save_field,
 )
+from rootmap.web.assessments.templatetags.rootmap_assessments import in_sentence
 from rootmap.web.audit.services import audit_record
 
 NOT_FIELDS = {"csrfmiddlewaretoken", "revision", "action", "_field"}
