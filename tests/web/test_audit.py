@@ -256,3 +256,11 @@ def test_concurrent_writers_keep_one_unbroken_chain():
     assert not errors
     report = audit_verify()
     assert report.ok and report.checked == 40
+
+
+def test_a_log_read_under_another_key_says_the_key_may_be_the_cause(world, settings):
+    _entries(world, 2)
+    assert audit_verify().ok
+    settings.ROOTMAP_AUDIT_KEY = "k" * 8 + "another-audit-key-than-the-one-that-wrote-it"
+    report = audit_verify()
+    assert not report.ok and "another audit key" in (report.problem or "")

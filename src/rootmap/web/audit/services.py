@@ -262,7 +262,12 @@ def _verify_chain(wanted: set[int]) -> tuple[VerifyReport, dict[int, tuple[int, 
     hash_at: dict[int, tuple[int, str]] = {}
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
         if not hmac.compare_digest(_entry_hash(entry, key), entry.entry_hash):
-            return VerifyReport(checked, entry.pk, f"entry {entry.pk}: its content was altered"), hash_at
+            problem = f"entry {entry.pk}: its content was altered"
+            if checked == 0:
+                # Nothing verifies from the very first entry: more often the key than the log.
+                problem += (", or the log was written under another audit key (check ROOTMAP_AUDIT_KEY, "
+                            "or the keys file beside a demo database)")
+            return VerifyReport(checked, entry.pk, problem), hash_at
         if entry.previous_hash != previous_hash:
             where = (f"between entry {previous_id} and entry {entry.pk}" if previous_id
                      else f"before entry {entry.pk}")
