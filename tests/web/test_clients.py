@@ -277,3 +277,21 @@ def test_the_service_refuses_a_caseload_outside_the_organisation_or_not_clinical
             services.client_create(organisation=org, user=supervisor, reference="C-5", display_name="Eve",
                                    birth_date=dt.date(2018, 1, 1), clinicians=[wrong])
     assert not Client.objects.filter(reference="C-5").exists()
+
+
+def test_the_client_page_words_event_timing_as_the_events_page_does(client, org, clinician):
+    child = make_client(org, "C-0300", clinicians=(clinician,))
+    child.events = [
+        {"category": "prenatal_stress", "onset_months": -9, "end_months": 0, "severity": 2, "note": "", "source": ""},
+        {"category": "placement_change", "onset_months": 72, "end_months": 73, "severity": 3, "note": "",
+         "source": ""},
+        {"category": "neglect", "onset_months": 30, "end_months": None, "severity": 3, "note": "", "source": ""},
+    ]
+    child.save()
+    client.force_login(clinician)
+    page = client.get(reverse("client-detail", args=[child.pk])).content.decode()
+    events = page[page.index('id="events-heading"'):]
+    for words in ("9 months before birth", "6 years (72 months)", "one-off", "2 years 6 months (30 months)",
+                  "ongoing"):
+        assert words in events, words
+    assert "From (months)" not in events

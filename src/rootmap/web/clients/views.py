@@ -158,7 +158,8 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "latest": current[-1] if current else None,
         "follow_up": follow_up,
         "clinicians": list(client.clinicians.order_by("username")),
-        "event_labels": _event_labels(),
+        # The same words for an event's timing as on the events page and in the assessment.
+        "event_lines": event_lines(client),
         "can_edit_caseload": _can_assign(user),
         "has_full": any(a.kind == "full" for a in current),
     })
