@@ -1,4 +1,4 @@
-"""The clinician's journey in a real browser, from sign-in to a follow-up and a placement what-if.
+"""The clinician's journey in a real browser, from sign-in to a follow-up, and a placement what-if.
 
 Each main page is screenshotted (to $ROOTMAP_SCREENSHOTS) and checked with axe-core:
 no serious or critical accessibility violation, and no Content-Security-Policy violation.
@@ -73,7 +73,7 @@ def complete_and_finalise(page: Any, folder: Path, *, functioning: dict[str, int
     page.wait_for_url(re.compile(r"/results/$"))
 
 
-def test_a_clinician_assesses_a_child_follows_up_and_weighs_a_placement(
+def test_a_clinician_assesses_a_child_and_follows_up(
     live_server: Any, page: Any, screenshot_dir: Path
 ) -> None:
     org = Organisation.objects.create(name="Riverside Family Services")
@@ -201,8 +201,6 @@ def test_a_clinician_assesses_a_child_follows_up_and_weighs_a_placement(
     assert page.locator("#change-h ~ *").get_by_text("Improved").first.is_visible()
     check_page(page, screenshot_dir, "11-follow-up-results")
 
-    # A household what-if: weighing this child's placement with a foster family.
-    household_what_if(page, live_server, screenshot_dir)
 
 
 INTERNAL = ("health_energy", "emotional_regulation", "trauma_resolution", "caregiving_skills",
@@ -214,7 +212,27 @@ CHALLENGE = ("behavioural", "emotional_regulation", "medical_physical", "develop
              "sleep_feeding", "supervision_safety")
 
 
-def household_what_if(page: Any, live_server: Any, folder: Path) -> None:
+def test_a_clinician_weighs_a_placement_in_a_foster_household(
+    live_server: Any, page: Any, screenshot_dir: Path
+) -> None:
+    """Its own test (it ended the journey before): a client signed with a full assessment
+    and a follow-up, imported as a case file, then the household page in the browser."""
+    import json
+
+    from rootmap.web.clients.services import case_file_import
+
+    org = Organisation.objects.create(name="Riverside Family Services")
+    clinician = User.objects.create_user(username="cleo", password=PASSWORD, organisation=org,
+                                         role="clinician", first_name="Cleo", last_name="Hart")
+    case = json.loads((Path(__file__).parents[3] / "examples" / "school-age-foster.json").read_text())
+    case["client"].update(id="C-0102", display_name="Milo")
+    case_file_import(organisation=org, user=clinician, data=case)
+    latest = case["assessments"][-1]["id"]
+    browser_sign_in(page, live_server, clinician, PASSWORD)
+    household_what_if(page, live_server, screenshot_dir, prefilled_from=latest)
+
+
+def household_what_if(page: Any, live_server: Any, folder: Path, *, prefilled_from: str) -> None:
     """A foster home: its resources, Milo added (challenge pre-filled), then a what-if."""
     page.goto(f"{live_server.url}/households/")
     page.get_by_role("link", name="New household").click()
@@ -232,7 +250,7 @@ def household_what_if(page: Any, live_server: Any, folder: Path) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="Add client").click()
     page.wait_for_load_state("networkidle")  # no preview of the household still on its way
-    assert page.locator("fieldset.child").get_by_text("Pre-filled from assessment A-2").is_visible()
+    assert page.locator("fieldset.child").get_by_text(f"Pre-filled from assessment {prefilled_from}").is_visible()
     # What if a two-year-old joined the home too?
     page.fill("#whatif-years", "2")
     for item in CHALLENGE:
