@@ -441,3 +441,18 @@ def test_a_saved_change_names_the_client_children_it_changed_or_removed(clinicia
     entry = AuditEntry.objects.latest("id")
     assert entry.action == "change" and entry.detail == {"clients_changed": [milo.pk],
                                                           "clients_removed": [ava.pk]}
+
+
+def test_a_page_loaded_before_a_child_was_added_does_not_clear_that_childs_ratings(client, clinician, household):
+    page_before = _form(household)  # the page as it was, with one child
+    services.household_child_add_other(household=household, user=clinician, age_months=40)
+    household.refresh_from_db()
+    household.inputs["children"][1]["challenge"] = dict(CHALLENGE)
+    household.save()
+    client.force_login(clinician)
+    response = client.post(reverse("household-save", args=[household.pk]), {**page_before, "internal-commitment": "1"})
+    assert response.status_code in (200, 302)
+    household.refresh_from_db()
+    assert household.inputs["internal"]["commitment"] == 1  # what the stale page typed is saved
+    assert household.inputs["children"][1]["challenge"] == CHALLENGE  # and the later child is kept
+    assert household.inputs["children"][1]["age_months"] == 40

@@ -39,7 +39,8 @@ def inputs_from_post(post: Mapping[str, Any], current: Mapping[str, Any],
     """The household's inputs as typed. Children keep who they are from `current`.
 
     A child in `locked` (by place) is one the person posting may not see: the page shows
-    no fields for it, so it is kept exactly as stored, never cleared or removed.
+    no fields for it, so it is kept exactly as stored, never cleared or removed; so is a
+    child the post has no fields for at all (added after the page was loaded).
     """
     inputs = empty_inputs()
     raw_count = str(post.get("caregiver-count", "0") or "0")
@@ -52,8 +53,12 @@ def inputs_from_post(post: Mapping[str, Any], current: Mapping[str, Any],
     for group in ("internal", "external"):
         for item in inputs[group]:
             inputs[group][item] = _rating(post.get(f"{group}-{item}"))
+    posted_children = {key.split("-", 2)[1] for key in post if key.startswith("child-") and key.count("-") >= 2}
     for n, child in enumerate(current.get("children", [])):
-        if n in locked:
+        # A child the page did not show (one it may not see, or one added after the page
+        # was loaded, in another tab or by a colleague) is kept exactly as stored: a post
+        # without its fields must not clear its ratings.
+        if n in locked or str(n) not in posted_children:
             inputs["children"].append(dict(child))
             continue
         if post.get(f"child-{n}-remove"):
