@@ -205,7 +205,7 @@ def latest_final_assessment(client: Client) -> Assessment | None:
 def prefilled_challenge(client: Client) -> tuple[dict[str, int | None], Assessment | None]:
     """Challenge items suggested by the client's latest finalised assessment, and that assessment."""
     from rootmap.core.caregiving import prefill_challenge
-    from rootmap.web.assessments.scoring import result_from_json
+    from rootmap.web.assessments.stored_results import result_from_json
 
     latest = latest_final_assessment(client)
     if latest is None:

@@ -2,7 +2,7 @@
 
 from django import template
 
-from rootmap.web.assessments.presenters import BAND_TONE
+from rootmap.web.assessments.view_models.common import BAND_TONE
 
 register = template.Library()
 
