@@ -48,7 +48,7 @@ from rootmap.web.assessments.services import (
 )
 from rootmap.web.assessments.templatetags.rootmap_assessments import in_sentence
 from rootmap.web.assessments.view_models import results as results_vm
-from rootmap.web.assessments.view_models.common import first_url, html_id
+from rootmap.web.assessments.view_models.common import html_id
 from rootmap.web.assessments.view_models.entry import entry_page, event_rows
 from rootmap.web.assessments.view_models.finalise import finalise_summary
 from rootmap.web.assessments.view_models.presentation import presentation_steps
@@ -58,11 +58,11 @@ NOT_FIELDS = {"csrfmiddlewaretoken", "revision", "action", "_field"}
 
 
 def _client_url(client: Any) -> str:
-    return first_url(("client-detail", "client"), client.pk) or "/"
+    return reverse("client-detail", args=[client.pk])
 
 
-def _events_url(client: Any) -> str | None:
-    return first_url(("client-events", "client-events-edit", "client-edit-events"), client.pk)
+def _events_url(client: Any) -> str:
+    return reverse("client-events", args=[client.pk])
 
 
 def _revision(request: HttpRequest) -> int | None:
