@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "load demo data into the database (DATABASE_URL) and serve it on 127.0.0.1:8000"),
     "serve": ("serve", "serve the web application on an existing database"),
     "manage": ("manage", "run a Django management command (migrate, createsuperuser, ...)"),
+    "init": ("init", "set up an organisation and its first administrator (prints a one-time set-up link)"),
+    "user": ("user", "invite people, set roles, switch accounts off, reset authenticators"),
 }
 
 
