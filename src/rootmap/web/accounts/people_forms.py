@@ -4,9 +4,33 @@ from __future__ import annotations
 
 from django import forms
 
+from rootmap.web.access import as_pk
 from rootmap.web.accounts.models import User
 
 ROLE_CHOICES = User.Role.choices
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A colleague by id; a value that cannot be an id (huge, text) is "not in the list"
+    before any query (SQLite raises on integers beyond 64 bits)."""
+
+    def to_python(self, value):  # type: ignore[no-untyped-def]
+        if value in self.empty_values:
+            return None
+        if as_pk(value) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):  # type: ignore[no-untyped-def]
+        if not isinstance(value, (list, tuple)):
+            raise forms.ValidationError(self.error_messages["invalid_list"], code="invalid_list")
+        for each in value:
+            if as_pk(each) is None:
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                            params={"value": each})
+        return super()._check_values(value)
 
 
 class InviteForm(forms.Form):
@@ -27,7 +51,7 @@ class RoleForm(forms.Form):
 
 
 class DeactivateForm(forms.Form):
-    reassign_to = forms.ModelChoiceField(
+    reassign_to = PersonChoiceField(
         label="Move their clients to", queryset=User.objects.none(), required=False,
         empty_label="Nobody (leave the clients unassigned from them later)",
         error_messages={"invalid_choice": "Choose an active colleague from the list."})
@@ -43,15 +67,17 @@ class DeactivateForm(forms.Form):
 class TeamForm(forms.Form):
     name = forms.CharField(label="Team name", max_length=120,
                            error_messages={"required": "Give the team a name."})
-    supervisors = forms.ModelMultipleChoiceField(
+    supervisors = PeopleChoiceField(
         label="Supervisors who oversee it", queryset=User.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose supervisors from the list.",
+                        "invalid_list": "Choose supervisors from the list.",
                         "invalid_pk_value": "Choose supervisors from the list."})
-    members = forms.ModelMultipleChoiceField(
+    members = PeopleChoiceField(
         label="Clinicians in it", queryset=User.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose clinicians from the list.",
+                        "invalid_list": "Choose clinicians from the list.",
                         "invalid_pk_value": "Choose clinicians from the list."})
 
     def __init__(self, *args, organisation_id=None, **kwargs):  # type: ignore[no-untyped-def]
