@@ -187,6 +187,18 @@ def _first_event_fingerprint(w: World) -> str:
     return event_fingerprint(w.client.events[0])
 
 
+def _token_of(user: Any) -> Any:
+    from rootmap.web.api.models import ApiToken
+
+    token, _ = ApiToken.objects.get_or_create(user=user, name="matrix", defaults={
+        "scope": "read", "prefix": "rm_matrix", "digest": f"matrix-{user.pk}"})
+    return token
+
+
+def _clinician_token(w: World) -> dict[str, Any]:
+    return {"pk": _token_of(w.users["clinician"]).pk}
+
+
 FOREIGN_CLIENT = ("pk", lambda w: w.foreign_client.pk)
 FOREIGN_DRAFT = ("pk", lambda w: w.foreign_draft.pk)
 FOREIGN_FINAL = ("pk", lambda w: w.foreign_final.pk)
@@ -302,6 +314,13 @@ MATRIX: list[Row] = [
         _household, FOREIGN_HOUSEHOLD, data=lambda w: {"share": w.client.pk},
         note="sharing a child's ratings beyond their caseload is a supervisor's or admin's decision"),
     Row("household-report", "GET", org_wide(), _household, FOREIGN_HOUSEHOLD),
+    # Personal API tokens: each person manages their own; another person's token is 404.
+    # (The API itself, /api/v1/..., is walked path by path in tests/web/api/test_api_access.py.)
+    Row("api-tokens", "GET", signed_in()),
+    Row("api-tokens", "POST", signed_in(DONE), data=lambda w: {"name": "EHR sync", "scope": "read"}),
+    Row("api-token-revoke", "GET", {**signed_in(NOT_ALLOWED)}, _clinician_token),
+    Row("api-token-revoke", "POST", {**client_scoped(NOT_FOUND), "clinician": DONE}, _clinician_token,
+        ("pk", lambda w: _token_of(w.users["outsider"]).pk)),
     # Administration.
     Row("audit-log", "GET", {**admins(), "supervisor": OK},
         note="a supervisor sees their teams' clients' entries only (tests/web/test_people.py)"),
@@ -478,6 +497,8 @@ def test_methods_a_url_does_not_handle_are_405_and_audit_nothing(name: str) -> N
 def _all_url_names(patterns, prefix: str = "") -> list[tuple[str | None, str]]:
     found: list[tuple[str | None, str]] = []
     for pattern in patterns:
+        if isinstance(pattern, URLResolver) and pattern.namespace == "api":
+            continue  # the REST API: every OpenAPI path is walked in tests/web/api/test_api_access.py
         if isinstance(pattern, URLResolver):
             found += _all_url_names(pattern.url_patterns, prefix + str(pattern.pattern))
         elif isinstance(pattern, URLPattern):

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "restore": ("restore", "restore a backup file into an empty database and verify it"),
     "demo": ("demo", "load demo data into the database (DATABASE_URL) and serve it on 127.0.0.1:8000"),
     "serve": ("serve", "serve the web application on an existing database"),
+    "token": ("token", "make a personal API token for a user (printed alone on standard output)"),
     "manage": ("manage", "run a Django management command (migrate, createsuperuser, ...)"),
     "init": ("init", "set up an organisation and its first administrator (prints a one-time set-up link)"),
     "user": ("user", "invite people, set roles, switch accounts off, reset authenticators"),

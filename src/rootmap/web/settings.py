@@ -39,6 +39,7 @@ ROOTMAP_EMAIL_URL       where mail goes: console:// (default), smtp://user:pass@
 ROOTMAP_EMAIL_FROM      the sender of Rootmap's mail (default rootmap@<mail host>)
 ROOTMAP_BASE_URL        the address people open Rootmap at (https://rootmap.example.org), for
                         the links in mail and printed by `rootmap init` / `rootmap user invite`
+ROOTMAP_API_RATE_PER_MINUTE  requests one API token may make a minute (default 120)
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ INSTALLED_APPS = [
     "rootmap.web.audit",
     "rootmap.web.integrity",
     "rootmap.web.privacy",
+    # The REST API (/api/v1/) and personal API tokens; "ninja" serves its docs' own static files.
+    "ninja",
+    "rootmap.web.api",
 ]
 
 MIDDLEWARE = [
@@ -322,6 +326,10 @@ STATIC_ROOT = Path(env_str("ROOTMAP_STATIC_ROOT")) if env_str("ROOTMAP_STATIC_RO
 STATICFILES_DIRS = [BASE_DIR / "static"]  # rootmap/web/static: the app's own css and htmx
 WHITENOISE_USE_FINDERS = True  # serve straight from the package, no collectstatic needed
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Per API token (rootmap.web.api.auth): counted in Django's cache, so per process unless a
+# shared cache is configured.
+ROOTMAP_API_RATE_PER_MINUTE = env_int("ROOTMAP_API_RATE_PER_MINUTE", 120)
 
 # A server error's traceback goes to standard error (waitress's log) outside development
 # too, where Django would otherwise only mail it to ADMINS (none are set): an operator sees
