@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("serve", "serve the web application on an existing database"),
     "token": ("token", "make a personal API token for a user (printed alone on standard output)"),
     "manage": ("manage", "run a Django management command (migrate, createsuperuser, ...)"),
+    "init": ("init", "set up an organisation and its first administrator (prints a one-time set-up link)"),
+    "user": ("user", "invite people, set roles, switch accounts off, reset authenticators"),
 }
 
 
