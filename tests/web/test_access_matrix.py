@@ -198,6 +198,16 @@ FOREIGN_HOUSEHOLD = ("pk", lambda w: w.foreign_household.pk)
 
 signed_in_redirect = {**signed_in(REDIRECT), "anonymous": OK, "unverified": TWO_FACTOR}
 
+
+def open_to_all(ok: str = OK) -> dict[str, str]:
+    """A page anyone may open, signed in or not (a password-only session finishes signing in first)."""
+    return {**signed_in(ok), "anonymous": ok, "unverified": TWO_FACTOR}
+
+
+def _reset_link(w: World) -> dict[str, Any]:
+    return {"uidb64": "MQ", "token": "not-a-token"}
+
+
 MATRIX: list[Row] = [
     # Sign-in and sign-out.
     Row("login", "GET", signed_in_redirect),
@@ -210,6 +220,13 @@ MATRIX: list[Row] = [
     Row("two-factor-setup", "POST", signed_in(REDIRECT), data=lambda w: {"code": "000000"}),
     Row("logout", "GET", everyone(NOT_ALLOWED)),
     Row("logout", "POST", everyone(LOGIN)),  # signed out, back to the sign-in page
+    # Password reset by email: the same answer whether or not the address has an account.
+    Row("password-reset", "GET", open_to_all()),
+    Row("password-reset", "POST", open_to_all(REDIRECT), data=lambda w: {"email": "cleo@example.org"}),
+    Row("password-reset-sent", "GET", open_to_all()),
+    Row("password-reset-confirm", "GET", open_to_all(), _reset_link, note="a link that does not work"),
+    Row("password-reset-confirm", "POST", open_to_all(), _reset_link),
+    Row("password-reset-complete", "GET", open_to_all()),
     # Caseload and clients.
     Row("home", "GET", signed_in()),
     Row("client-list", "GET", signed_in()),

@@ -34,6 +34,11 @@ ROOTMAP_EXPORT_K        the research export's k: each combination of quasi-ident
                         shared by at least k clients (default 5)
 ROOTMAP_LOCKOUT_FAILURES  failed sign-ins before a lockout (default 5)
 ROOTMAP_LOCKOUT_MINUTES   how long a lockout lasts (default 30)
+ROOTMAP_EMAIL_URL       where mail goes: console:// (default), smtp://user:pass@host:port,
+                        smtp+tls://... (STARTTLS), smtps://... (rootmap.web.email_url)
+ROOTMAP_EMAIL_FROM      the sender of Rootmap's mail (default rootmap@<mail host>)
+ROOTMAP_BASE_URL        the address people open Rootmap at (https://rootmap.example.org), for
+                        the links in mail and printed by `rootmap init` / `rootmap user invite`
 ROOTMAP_API_RATE_PER_MINUTE  requests one API token may make a minute (default 120)
 """
 
@@ -45,6 +50,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from rootmap.web.email_url import EmailUrlError, email_settings
 from rootmap.web.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -208,6 +214,30 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# A password-reset link works for two hours; an invitation or first set-up link for seven
+# days (rootmap.web.accounts.tokens). Both work once: setting the password voids them.
+PASSWORD_RESET_TIMEOUT = 2 * 3600
+
+# --- Mail: ROOTMAP_EMAIL_URL (rootmap.web.email_url); a bad URL stops start-up, named -------
+try:
+    _email = email_settings(env_str("ROOTMAP_EMAIL_URL", "console://"),
+                            default_from=env_str("ROOTMAP_EMAIL_FROM", ""))
+except EmailUrlError as _bad_email_url:
+    raise RuntimeError(str(_bad_email_url)) from None
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+DEFAULT_FROM_EMAIL = _email["DEFAULT_FROM_EMAIL"]
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT", 20)
+EMAIL_SUBJECT_PREFIX = "[Rootmap] "
+# Links in mail and in `rootmap init` / `rootmap user invite`: the address people use.
+ROOTMAP_BASE_URL = env_str("ROOTMAP_BASE_URL", "").strip().rstrip("/")
 
 # --- Transport and browser protections ----------------------------------------------------
 BEHIND_PROXY = env_bool("ROOTMAP_BEHIND_PROXY", False)
