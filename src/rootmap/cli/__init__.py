@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "load demo data into the database (DATABASE_URL) and serve it on 127.0.0.1:8000"),
     "serve": ("serve", "serve the web application on an existing database"),
     "manage": ("manage", "run a Django management command (migrate, createsuperuser, ...)"),
+    "fhir": ("fhir", "FHIR R4: print the Questionnaire, export a case file as a Bundle, import a Bundle"),
+    "import": ("bulk_import", "import many case files into an organisation, one transaction per file"),
 }
 
 

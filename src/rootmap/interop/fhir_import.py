@@ -39,8 +39,12 @@ def _fhir_problems(bundle: Mapping[str, Any]) -> list[Problem]:
             loc = [part for part in detail["loc"] if not (isinstance(part, str) and part.startswith("function-"))]
             message = detail["msg"].removeprefix("Value error, ")
             value = detail.get("input")
-            shown = f"{show(value)} " if not isinstance(value, Mapping) else ""
-            problems.append(Problem(json_path(loc), f"{shown}is not valid FHIR R4: {message}", value))
+            if value is None and "required" in message:
+                text = "is required but missing (FHIR R4)"
+            else:
+                shown = f"{show(value)} " if not isinstance(value, Mapping) else ""
+                text = f"{shown}is not valid FHIR R4: {message}"
+            problems.append(Problem(json_path(loc), text, value))
         return problems
     return []
 
