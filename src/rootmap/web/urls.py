@@ -11,4 +11,5 @@ urlpatterns: list = [
     path("", include("rootmap.web.clients.urls")),
     path("", include("rootmap.web.caregiving.urls")),
     path("", include("rootmap.web.assessments.urls")),
+    path("", include("rootmap.web.jobs.urls")),
 ]
