@@ -191,6 +191,17 @@ def _clinician_job(w: World) -> dict[str, Any]:
 
 owner_only = _columns(admin=NOT_FOUND, supervisor=NOT_FOUND, clinician=OK, colleague=NOT_FOUND,
                       outsider=NOT_FOUND)
+def _token_of(user: Any) -> Any:
+    from rootmap.web.api.models import ApiToken
+
+    token, _ = ApiToken.objects.get_or_create(user=user, name="matrix", defaults={
+        "scope": "read", "prefix": "rm_matrix", "digest": f"matrix-{user.pk}"})
+    return token
+
+
+def _clinician_token(w: World) -> dict[str, Any]:
+    return {"pk": _token_of(w.users["clinician"]).pk}
+
 
 FOREIGN_CLIENT = ("pk", lambda w: w.foreign_client.pk)
 FOREIGN_DRAFT = ("pk", lambda w: w.foreign_draft.pk)
@@ -198,6 +209,16 @@ FOREIGN_FINAL = ("pk", lambda w: w.foreign_final.pk)
 FOREIGN_HOUSEHOLD = ("pk", lambda w: w.foreign_household.pk)
 
 signed_in_redirect = {**signed_in(REDIRECT), "anonymous": OK, "unverified": TWO_FACTOR}
+
+
+def open_to_all(ok: str = OK) -> dict[str, str]:
+    """A page anyone may open, signed in or not (a password-only session finishes signing in first)."""
+    return {**signed_in(ok), "anonymous": ok, "unverified": TWO_FACTOR}
+
+
+def _reset_link(w: World) -> dict[str, Any]:
+    return {"uidb64": "MQ", "token": "not-a-token"}
+
 
 MATRIX: list[Row] = [
     # Sign-in and sign-out.
@@ -211,6 +232,13 @@ MATRIX: list[Row] = [
     Row("two-factor-setup", "POST", signed_in(REDIRECT), data=lambda w: {"code": "000000"}),
     Row("logout", "GET", everyone(NOT_ALLOWED)),
     Row("logout", "POST", everyone(LOGIN)),  # signed out, back to the sign-in page
+    # Password reset by email: the same answer whether or not the address has an account.
+    Row("password-reset", "GET", open_to_all()),
+    Row("password-reset", "POST", open_to_all(REDIRECT), data=lambda w: {"email": "cleo@example.org"}),
+    Row("password-reset-sent", "GET", open_to_all()),
+    Row("password-reset-confirm", "GET", open_to_all(), _reset_link, note="a link that does not work"),
+    Row("password-reset-confirm", "POST", open_to_all(), _reset_link),
+    Row("password-reset-complete", "GET", open_to_all()),
     # Caseload and clients.
     Row("home", "GET", signed_in()),
     Row("client-list", "GET", signed_in()),
@@ -296,6 +324,13 @@ MATRIX: list[Row] = [
         _household, FOREIGN_HOUSEHOLD, data=lambda w: {"share": w.client.pk},
         note="sharing a child's ratings beyond their caseload is a supervisor's or admin's decision"),
     Row("household-report", "GET", org_wide(), _household, FOREIGN_HOUSEHOLD),
+    # Personal API tokens: each person manages their own; another person's token is 404.
+    # (The API itself, /api/v1/..., is walked path by path in tests/web/api/test_api_access.py.)
+    Row("api-tokens", "GET", signed_in()),
+    Row("api-tokens", "POST", signed_in(DONE), data=lambda w: {"name": "EHR sync", "scope": "read"}),
+    Row("api-token-revoke", "GET", {**signed_in(NOT_ALLOWED)}, _clinician_token),
+    Row("api-token-revoke", "POST", {**client_scoped(NOT_FOUND), "clinician": DONE}, _clinician_token,
+        ("pk", lambda w: _token_of(w.users["outsider"]).pk)),
     # Administration.
     Row("audit-log", "GET", admins()),
     Row("research-export", "GET", admins()),
@@ -452,6 +487,8 @@ def test_methods_a_url_does_not_handle_are_405_and_audit_nothing(name: str) -> N
 def _all_url_names(patterns, prefix: str = "") -> list[tuple[str | None, str]]:
     found: list[tuple[str | None, str]] = []
     for pattern in patterns:
+        if isinstance(pattern, URLResolver) and pattern.namespace == "api":
+            continue  # the REST API: every OpenAPI path is walked in tests/web/api/test_api_access.py
         if isinstance(pattern, URLResolver):
             found += _all_url_names(pattern.url_patterns, prefix + str(pattern.pattern))
         elif isinstance(pattern, URLPattern):

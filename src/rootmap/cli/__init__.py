@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("serve", "serve the web application on an existing database (--workers N: gunicorn processes)"),
     "worker": ("worker", "run a background worker for the job queue (ROOTMAP_REDIS_URL) and its scheduler"),
     "reminders": ("reminders", "email the follow-up reminders due today, once per person and period"),
+    "token": ("token", "make a personal API token for a user (printed alone on standard output)"),
     "manage": ("manage", "run a Django management command (migrate, createsuperuser, ...)"),
 }
 

@@ -42,7 +42,12 @@ ROOTMAP_JOB_DIR         where finished jobs' files are kept, outside the web roo
 ROOTMAP_JOB_HOURS       how long a finished job's file can be downloaded (default 24)
 ROOTMAP_JOB_RETRIES     how often a failing job is tried again before it is marked failed (default 3)
 ROOTMAP_JOB_RETRY_SECONDS  the first wait before trying again, doubled each time (default 30)
-ROOTMAP_SITE_URL        the address links in emails point at, e.g. https://rootmap.example.org
+ROOTMAP_EMAIL_URL       where mail goes: console:// (default), smtp://user:pass@host:port,
+                        smtp+tls://... (STARTTLS), smtps://... (rootmap.web.email_url)
+ROOTMAP_EMAIL_FROM      the sender of Rootmap's mail (default rootmap@<mail host>)
+ROOTMAP_BASE_URL        the address people open Rootmap at (https://rootmap.example.org), for
+                        the links in mail and printed by `rootmap init` / `rootmap user invite`
+ROOTMAP_API_RATE_PER_MINUTE  requests one API token may make a minute (default 120)
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from rootmap.web.email_url import EmailUrlError, email_settings
 from rootmap.web.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -96,6 +102,9 @@ INSTALLED_APPS = [
     "rootmap.web.integrity",
     "rootmap.web.privacy",
     "rootmap.web.jobs",
+    # The REST API (/api/v1/) and personal API tokens; "ninja" serves its docs' own static files.
+    "ninja",
+    "rootmap.web.api",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +224,30 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
+# A password-reset link works for two hours; an invitation or first set-up link for seven
+# days (rootmap.web.accounts.tokens). Both work once: setting the password voids them.
+PASSWORD_RESET_TIMEOUT = 2 * 3600
+
+# --- Mail: ROOTMAP_EMAIL_URL (rootmap.web.email_url); a bad URL stops start-up, named -------
+try:
+    _email = email_settings(env_str("ROOTMAP_EMAIL_URL", "console://"),
+                            default_from=env_str("ROOTMAP_EMAIL_FROM", ""))
+except EmailUrlError as _bad_email_url:
+    raise RuntimeError(str(_bad_email_url)) from None
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+DEFAULT_FROM_EMAIL = _email["DEFAULT_FROM_EMAIL"]
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT", 20)
+EMAIL_SUBJECT_PREFIX = "[Rootmap] "
+# Links in mail and in `rootmap init` / `rootmap user invite`: the address people use.
+ROOTMAP_BASE_URL = env_str("ROOTMAP_BASE_URL", "").strip().rstrip("/")
+
 # --- Transport and browser protections ----------------------------------------------------
 BEHIND_PROXY = env_bool("ROOTMAP_BEHIND_PROXY", False)
 # Only connections from these addresses (or networks) may set X-Forwarded-*; from anywhere
@@ -300,7 +333,6 @@ ROOTMAP_JOB_DIR = env_str("ROOTMAP_JOB_DIR", "")  # "": the default place (rootm
 ROOTMAP_JOB_HOURS = env_int("ROOTMAP_JOB_HOURS", 24)
 ROOTMAP_JOB_RETRIES = env_int("ROOTMAP_JOB_RETRIES", 3)
 ROOTMAP_JOB_RETRY_SECONDS = env_int("ROOTMAP_JOB_RETRY_SECONDS", 30)
-ROOTMAP_SITE_URL = env_str("ROOTMAP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CELERY_BROKER_URL = ROOTMAP_REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not ROOTMAP_REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -343,6 +375,10 @@ STATIC_ROOT = Path(env_str("ROOTMAP_STATIC_ROOT")) if env_str("ROOTMAP_STATIC_RO
 STATICFILES_DIRS = [BASE_DIR / "static"]  # rootmap/web/static: the app's own css and htmx
 WHITENOISE_USE_FINDERS = True  # serve straight from the package, no collectstatic needed
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Per API token (rootmap.web.api.auth): counted in Django's cache, so per process unless a
+# shared cache is configured.
+ROOTMAP_API_RATE_PER_MINUTE = env_int("ROOTMAP_API_RATE_PER_MINUTE", 120)
 
 # A server error's traceback goes to standard error (waitress's log) outside development
 # too, where Django would otherwise only mail it to ADMINS (none are set): an operator sees

@@ -1,12 +1,17 @@
 from django.urls import path
 
-from rootmap.web.accounts import people_views, views
+from rootmap.web.accounts import password_reset, people_views, views
 
 urlpatterns = [
     path("sign-in/", views.sign_in, name="login"),
     path("sign-in/code/", views.verify, name="two-factor-verify"),
     path("sign-in/authenticator/", views.setup, name="two-factor-setup"),
     path("sign-out/", views.sign_out, name="logout"),
+    # Password reset by email (Django's views; the same answer whether or not an account exists).
+    path("sign-in/forgot/", password_reset.password_forgot, name="password-reset"),
+    path("sign-in/forgot/sent/", password_reset.password_sent, name="password-reset-sent"),
+    path("sign-in/reset/<uidb64>/<token>/", password_reset.password_choose, name="password-reset-confirm"),
+    path("sign-in/reset/done/", password_reset.password_complete, name="password-reset-complete"),
     # Administrators: their organisation's people, and the reset of an authenticator.
     path("people/", people_views.people_list, name="people-list"),
     path("people/<int:pk>/reset-authenticator/", people_views.authenticator_reset_view,

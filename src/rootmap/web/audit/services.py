@@ -41,7 +41,7 @@ GENESIS_HASH = "0" * 64
 
 ACTIONS = (
     "view", "create", "change", "finalise", "amend", "download", "export", "import",
-    "sign_in", "sign_in_failed", "sign_out", "delete", "restore",
+    "sign_in", "sign_in_failed", "sign_out", "delete", "restore", "invite", "password_reset",
 )
 
 
@@ -177,6 +177,9 @@ def audit_record(
     if command_line is not None:
         actor_name = actor_name or command_line.name
         detail = {**(detail or {}), **command_line.detail()}
+    token = getattr(request, "api_token", None) if request is not None else None
+    if token is not None:  # an API call (rootmap.web.api.auth): the entry names the token
+        detail = {**(detail or {}), "via": "api", "api_token": token.name, "api_token_id": token.pk}
     with transaction.atomic():
         # The head row is the lock: concurrent writers append one after another.
         head = _locked_head()

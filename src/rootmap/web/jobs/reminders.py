@@ -58,19 +58,10 @@ def period_of(frequency: str, today: dt.date) -> str:
 
 
 def team_clinician_ids(supervisor: User) -> list[int]:
-    """The clinicians in the teams this supervisor oversees (accounts.Team, when it is
-    there); without teams, every clinician of the organisation, as the supervisor sees."""
-    from django.apps import apps
-
-    try:
-        team_model = apps.get_model("accounts", "Team")
-    except LookupError:
-        team_model = None
-    clinicians = User.objects.filter(organisation_id=supervisor.organisation_id, is_active=True)
-    if team_model is None:
-        return list(clinicians.filter(role=User.Role.CLINICIAN).values_list("pk", flat=True))
-    teams = team_model.objects.filter(supervisor=supervisor)
-    return list(clinicians.filter(teams__in=teams).distinct().values_list("pk", flat=True))
+    """The active members of the teams this supervisor oversees (none: no teams, no digest)."""
+    return list(User.objects.filter(organisation_id=supervisor.organisation_id, is_active=True,
+                                    teams__supervisors=supervisor)
+                .distinct().values_list("pk", flat=True))
 
 
 def clients_for_digest(user: User) -> QuerySet[Client]:
@@ -110,7 +101,9 @@ def digest_sentence(user: User, counts: Counts) -> str:
 
 
 def digest_link(user: User) -> str:
-    return f"{settings.ROOTMAP_SITE_URL}{reverse('home')}?follow_up=overdue"
+    # Sent without a request (cron, the worker): ROOTMAP_BASE_URL says where people open Rootmap.
+    base = getattr(settings, "ROOTMAP_BASE_URL", "") or "http://127.0.0.1:8000"
+    return f"{base}{reverse('home')}?follow_up=overdue"
 
 
 @dataclass
