@@ -13,6 +13,7 @@ import io
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.test import Client as HttpClient
@@ -61,13 +62,13 @@ def _forget_connections(app) -> None:
 
 
 @contextmanager
-def worker(prefix: str, tmp_path, **env: str) -> Iterator[None]:
+def worker(prefix: str, tmp_path, *, beat: bool = False, **env: str) -> Iterator[Path]:
     log = tmp_path / f"worker-{len(list(tmp_path.glob('worker-*')))}.log"
-    process = start(["worker", "--concurrency", "1", "--no-beat", "--loglevel", "INFO"],
+    process = start(["worker", "--concurrency", "1", *([] if beat else ["--no-beat"]), "--loglevel", "INFO"],
                     process_env(ROOTMAP_REDIS_URL=REDIS_URL, ROOTMAP_REDIS_PREFIX=prefix, **env), log)
     try:
         wait_for_text(log, "ready.", process, seconds=90)
-        yield
+        yield log
     finally:
         stop(process)
 
@@ -136,3 +137,25 @@ def test_a_job_failing_in_the_worker_is_retried_then_shown_failed(redis_prefix, 
     page = browser.get(reverse("job-detail", args=[job.pk])).content.decode()
     assert "Failed after 3 attempts: the file could not be written (Not a directory)" in page
     assert browser.get(reverse("job-download", args=[job.pk])).status_code == 302
+
+
+def test_the_workers_scheduler_sends_reminders_once_however_often_it_runs(redis_prefix, tmp_path, smtp_server):
+    from rootmap.web.jobs.models import ReminderSent
+
+    org = Organisation.objects.create(name="Riverside Family Services")
+    cleo = User.objects.create_user(username="cleo", password="x" * 12, organisation=org, role="clinician",
+                                    email="cleo@example.org")
+    # Tessa fell due on 2026-03-15 and Poppy on 2026-04-06: both overdue from then on.
+    for name in ("adolescent-er.json", "toddler-kinship.json"):
+        case_file_import(organisation=org, user=cleo, data=example(name))
+    with worker(redis_prefix, tmp_path, beat=True, ROOTMAP_JOB_DIR=str(tmp_path / "jobs"),
+                ROOTMAP_EMAIL_URL=smtp_server.url, ROOTMAP_REMINDERS_EVERY_SECONDS="1") as log:
+        message = smtp_server.wait_for(to="cleo@example.org", timeout=60)
+        deadline = time.monotonic() + 5  # five more runs of the schedule
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+    assert "On your caseload, 2 follow-ups are overdue and 0 fall due within 30 days." in message.body
+    runs = log.read_text(errors="replace").count("Task rootmap.reminders.send[")
+    assert runs >= 6, log.read_text()[-2000:]  # received and succeeded, each at least 3 times
+    assert len(smtp_server.to("cleo@example.org")) == 1
+    assert ReminderSent.objects.filter(user=cleo).count() == 1

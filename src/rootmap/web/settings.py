@@ -42,6 +42,8 @@ ROOTMAP_JOB_DIR         where finished jobs' files are kept, outside the web roo
 ROOTMAP_JOB_HOURS       how long a finished job's file can be downloaded (default 24)
 ROOTMAP_JOB_RETRIES     how often a failing job is tried again before it is marked failed (default 3)
 ROOTMAP_JOB_RETRY_SECONDS  the first wait before trying again, doubled each time (default 30)
+ROOTMAP_REMINDERS_EVERY_SECONDS  how often the worker's scheduler runs `reminders send` (default 3600;
+                        it sends each digest once per person and period however often it runs)
 ROOTMAP_EMAIL_URL       where mail goes: console:// (default), smtp://user:pass@host:port,
                         smtp+tls://... (STARTTLS), smtps://... (rootmap.web.email_url)
 ROOTMAP_EMAIL_FROM      the sender of Rootmap's mail (default rootmap@<mail host>)
@@ -351,7 +353,8 @@ CELERY_TIMEZONE = "UTC"
 # The worker's scheduler (`rootmap worker` runs it unless --no-beat): reminders every hour
 # (sending is idempotent per day and period) and expired job files every hour.
 CELERY_BEAT_SCHEDULE = {
-    "reminders": {"task": "rootmap.reminders.send", "schedule": 3600.0},
+    "reminders": {"task": "rootmap.reminders.send",
+                  "schedule": float(env_int("ROOTMAP_REMINDERS_EVERY_SECONDS", 3600))},
     "expired-job-files": {"task": "rootmap.jobs.purge", "schedule": 3600.0},
 }
 # Sessions are in the database, so every process behind one database shares them. The cache

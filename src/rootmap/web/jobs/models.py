@@ -88,3 +88,13 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.period}"
+
+    @property
+    def period_label(self) -> str:
+        """"20 Mar 2026" for a day, "the week of 16 Mar 2026" for an ISO week."""
+        import datetime as dt
+
+        if "-W" in self.period:
+            year, week = self.period.split("-W")
+            return f"the week of {dt.date.fromisocalendar(int(year), int(week), 1):%-d %b %Y}"
+        return f"{dt.date.fromisoformat(self.period):%-d %b %Y}"
