@@ -187,6 +187,18 @@ def _first_event_fingerprint(w: World) -> str:
     return event_fingerprint(w.client.events[0])
 
 
+def _clinician_job(w: World) -> dict[str, Any]:
+    """A job the assigned clinician asked for: only its owner may see it."""
+    from rootmap.web.jobs.models import Job
+
+    job = Job.objects.filter(owner=w.users["clinician"]).first() or Job.objects.create(
+        owner=w.users["clinician"], organisation_id=w.client.organisation_id, kind="report",
+        params={"assessment": w.final.pk, "audience": "family"}, client_id=w.client.pk)
+    return {"pk": job.pk}
+
+
+owner_only = _columns(admin=NOT_FOUND, supervisor=NOT_FOUND, clinician=OK, colleague=NOT_FOUND,
+                      outsider=NOT_FOUND)
 def _token_of(user: Any) -> Any:
     from rootmap.web.api.models import ApiToken
 
@@ -292,6 +304,22 @@ MATRIX: list[Row] = [
     Row("assessment-present", "GET", client_scoped(), _final, FOREIGN_FINAL),
     Row("assessment-report", "GET", client_scoped(OK_OR_UNAVAILABLE),
         lambda w: {"pk": w.final.pk, "audience": "family", "fmt": "html"}, FOREIGN_FINAL),
+    # Background jobs: a report as a job, an import of many files; a job is its owner's only.
+    Row("job-report", "GET", client_scoped(), lambda w: {"pk": w.final.pk, "audience": "family"},
+        FOREIGN_FINAL),
+    Row("job-report", "POST", client_scoped(DONE), lambda w: {"pk": w.final.pk, "audience": "family"},
+        FOREIGN_FINAL),
+    Row("job-list", "GET", signed_in()),
+    Row("job-detail", "GET", owner_only, _clinician_job),
+    Row("job-status", "GET", owner_only, _clinician_job),
+    Row("job-download", "GET", {**owner_only, "clinician": REDIRECT}, _clinician_job,
+        note="no file yet: back to the job's page"),
+    Row("job-backup", "POST", {**signed_in(NOT_FOUND), "anonymous": LOGIN, "unverified": TWO_FACTOR},
+        note="the whole database: the installation's superuser only"),
+    Row("job-import", "GET", signed_in()),
+    Row("job-import", "POST", signed_in(DONE)),
+    Row("reminder-settings", "GET", signed_in()),
+    Row("reminder-settings", "POST", signed_in(DONE), data=lambda w: {"frequency": "weekly"}),
     # Households (every member of the organisation may weigh placements).
     Row("household-list", "GET", signed_in()),
     Row("household-create", "GET", signed_in()),
@@ -326,6 +354,7 @@ MATRIX: list[Row] = [
         note="a supervisor sees their teams' clients' entries only (tests/web/test_people.py)"),
     Row("research-export", "GET", admins()),
     Row("research-export", "POST", admins()),
+    Row("job-research-export", "POST", admins(DONE)),
     # People and the reset of an authenticator: administrators, their own organisation only.
     Row("people-list", "GET", admins()),
     Row("authenticator-reset", "GET", {**admins(), "outsider": NOT_FOUND},
