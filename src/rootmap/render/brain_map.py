@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rootmap.core.results import AssessmentResult, Comparison
+from rootmap.instruments.family_words import load_family_words
 from rootmap.instruments.model import Instrument
 from rootmap.render import palette as pal
-from rootmap.render._format import esc, long_date, num
+from rootmap.render._format import esc, long_date, num, signed_int
 from rootmap.render._labels import FAMILY_REGION, item_label, undetermined_text
 
 __all__ = ["FAMILY_REGION", "brain_map_svg"]  # FAMILY_REGION: the web app imports it from here
@@ -44,13 +45,7 @@ _CX = 290.0
 _LABEL_X = 580.0
 _LABEL_W = _WIDTH - _LABEL_X - 4
 
-# Plain words for families; clinicians see the band names of the clinical model.
-_FAMILY_BAND = {
-    "typical": "doing well for age",
-    "mild": "a little harder",
-    "moderate": "harder",
-    "severe": "much harder",
-}
+# Clinicians see the band names of the clinical model; families the family words' bands.
 _CLINICIAN_BAND = {
     "typical": "typical (4–5)",
     "mild": "mild (3)",
@@ -105,11 +100,12 @@ def _rating_text(instrument: Instrument, cell: _Cell, family: bool) -> str:
     if cell.rating >= instrument.strength_rating:
         text = "★ strength" if family else f"{cell.rating} ★ strength"
     else:
-        text = _FAMILY_BAND[cell.state] if family else f"{cell.rating} · {cell.state}"
+        text = (load_family_words(instrument.version).bands[cell.state]
+                if family else f"{cell.rating} · {cell.state}")
     if cell.delta and family:
         text += "  ▲" if cell.delta > 0 else "  ▼"
     elif cell.delta:
-        text += f"  {'▲' if cell.delta > 0 else '▼'}{cell.delta:+d}".replace("-", "−")
+        text += f"  {'▲' if cell.delta > 0 else '▼'}{signed_int(cell.delta)}"
     return text
 
 
@@ -140,7 +136,8 @@ def _region_label(
     region = next(r for r in instrument.regions if r.id == region_id)
     domain = result.domains.get(region.domain)
     if family:
-        lines = [(FAMILY_REGION[region_id], 11.5, "bold"), (f"({region.label.lower()})", 9.5, "normal")]
+        # Plain area names only: a family map never shows region or domain names.
+        lines = [(load_family_words(instrument.version).regions[region_id], 11.5, "bold")]
         if domain is not None and domain.status == "insufficient":
             lines.append(("not known enough yet", 9.5, "normal"))
     else:
@@ -275,6 +272,8 @@ def _cell_svg(
         fill, ink = f"url(#{hatch})", pal.INK
     elif cell.state == "unknown":
         fill, ink = pal.UNKNOWN_FILL, pal.UNKNOWN_INK
+    elif cell.rating is not None and cell.rating >= instrument.strength_rating:
+        fill, ink = pal.STRENGTH_FILL, pal.STRENGTH_INK  # a strength is not just "typical"
     else:
         fill, ink = pal.BAND_FILL[cell.state], pal.BAND_INK[cell.state]
     width = min(xb0 - xa0, xb1 - xa1) - 10
@@ -314,11 +313,11 @@ def _legend(
     previous: Comparison | None,
     top: float,
 ) -> tuple[str, float]:
-    words = _FAMILY_BAND if family else _CLINICIAN_BAND
+    words: dict[str, str] = dict(load_family_words(instrument.version).bands) if family else _CLINICIAN_BAND
     entries: list[tuple[str, str, str]] = [
         (pal.BAND_FILL[band], pal.BAND_INK[band], words[band]) for band in pal.BAND_FILL
     ]
-    entries.append((pal.BAND_FILL["typical"], pal.INK,
+    entries.append((pal.STRENGTH_FILL, pal.STRENGTH_INK,
                     "★ a real strength" if family else "★ strength (5)"))
     entries.append((pal.UNKNOWN_FILL, pal.INK, "not known yet" if family else "not rated"))
     entries.append((f"url(#{hatch})", pal.INK, "not expected yet at this age"))

@@ -14,15 +14,20 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rootmap.core.case import Assessment, CaseFile, ratings_of
+from rootmap.core.family import (
+    ISOLATE_END,
+    ISOLATE_START,
+    FamilyActivity,
+    FamilyView,
+    family_view,
+    join_words,
+)
 from rootmap.core.results import AssessmentResult, Comparison, Delta, PlanPhase
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.instruments.catalogue import Catalogue, load_catalogue
-from rootmap.render._format import age_text, esc, humanise, long_date, num, shorten, signed
+from rootmap.render._format import age_text, change_text, esc, humanise, long_date, num, shorten, signed_int
 from rootmap.render._labels import (
-    DOSE_FAMILY,
-    FAMILY_REGION,
     PHASE_CLINICIAN,
-    PHASE_FAMILY,
     PHASE_LABEL,
     domain_label,
     item_label,
@@ -48,12 +53,6 @@ _KIND = {"full": "full assessment", "follow_up": "follow-up", "er": "ER snapshot
 # minutes and a gigabyte to lay out. The record keeps the whole text.
 NOTE_CHARS = 160
 CELL_CHARS = 80
-_DELIVERER_FAMILY = {
-    "caregiver": "you, at home",
-    "teacher": "school staff",
-    "clinician": "your clinician",
-    "specialist": "a specialist",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +187,7 @@ def _delta_text(delta: Delta) -> str:
     if delta.delta is None:
         return "–"
     css = f"rm-{delta.label}" if delta.label in ("improved", "declined") else ""
-    return f'<span class="{css}">{signed(delta.delta)} {esc(delta.label or "")}</span>'
+    return f'<span class="{css}">{change_text(delta.before, delta.after)} {esc(delta.label or "")}</span>'
 
 
 def _functioning(ctx: _Context) -> str:
@@ -249,7 +248,7 @@ def _item_table(ctx: _Context) -> str:
                 after = r.ratings.get(item.id)
                 step = prev.items.get(item.id)
                 moved = ("–" if step is None or after is None
-                         else f"{after - step} → {after}" + (f" ({signed(step, 0)})" if step else ""))
+                         else f"{after - step} → {after}" + (f" ({signed_int(step)})" if step else ""))
                 cells += f"<td class='rm-num'>{esc(moved)}</td>"
             rows.append(f"<tr>{cells}</tr>")
     widths = (22, 10, 12, 42, 14) if prev else (24, 10, 12, 54)
@@ -427,8 +426,8 @@ def _change(ctx: _Context) -> str:
         out.append("<p>" + "<br>".join(moves) + "</p>")
         changed = [(i, d) for i, d in prev.items.items() if d != 0]
         if changed:
-            ups = [f"{esc(item_label(inst, i))} ({signed(d, 0)})" for i, d in changed if d > 0]
-            downs = [f"{esc(item_label(inst, i))} ({signed(d, 0)})" for i, d in changed if d < 0]
+            ups = [f"{esc(item_label(inst, i))} ({signed_int(d)})" for i, d in changed if d > 0]
+            downs = [f"{esc(item_label(inst, i))} ({signed_int(d)})" for i, d in changed if d < 0]
             if ups:
                 out.append(f"<p><b>Items up since previous:</b> {', '.join(ups)}.</p>")
             if downs:
@@ -492,132 +491,84 @@ def _clinician_body(ctx: _Context) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# Family summary: short sentences, plain words, strengths first.
+# Family summary: short sentences, plain words, strengths first. Every sentence comes from
+# rootmap.core.family (the words written once as data), as the presentation's do.
 
 
-def _plural_join(words: Sequence[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+def _words(text: str) -> str:
+    """A family sentence as HTML: escaped, its typed text isolated in <bdi>."""
+    return esc(text).replace(ISOLATE_START, "<bdi>").replace(ISOLATE_END, "</bdi>")
 
 
-def _going_well(ctx: _Context, name: str) -> str:
-    r, inst = ctx.result, ctx.instrument
-    points: list[str] = []
-    for item_id in r.strengths:
-        points.append(f"{esc(item_label(inst, item_id, family=True))} is a real strength.")
-    for region in inst.regions:
-        domain = r.domains.get(region.domain)
-        if domain is not None and domain.band == "typical":
-            points.append(f"{esc(FAMILY_REGION[region.id])}: on track for age.")
-    ratings = ratings_of(ctx.assessment.relational)
-    good = [item for item in inst.relational_items if (ratings.get(item.id) or 0) >= 3]
-    for item in good:
-        points.append(f"{esc(item.label)}: good.")
-    if r.change is not None:
-        better = [i for i in inst.item_ids if r.change.previous.items.get(i, 0) > 0]
-        if better:
-            labels = [esc(item_label(inst, i, family=True).lower()) for i in better[:4]]
-            points.append(f"Better than last time: {_plural_join(labels)}.")
-    if ctx.case.interests:
-        interests = [_user(i) for i in ctx.case.interests]
-        points.append(f"{name} enjoys {_plural_join(interests)}. We use these in the plan.")
-    if not points:
-        points.append("We will look for strengths together at the next visit.")
-    return "<h2>What is going well</h2><ul>" + "".join(f"<li>{p}</li>" for p in points) + "</ul>"
+def _family_view(ctx: _Context) -> FamilyView:
+    return family_view(result=ctx.result, name=shorten(ctx.name, 60),
+                       relational=ratings_of(ctx.assessment.relational),
+                       interests=ctx.case.interests, instrument=ctx.instrument)
 
 
-def _this_week(ctx: _Context, name: str) -> str:
-    r, plan = ctx.result, ctx.result.plan
-    out = ["<h2>Where we start</h2>"]
-    if r.phase == "undetermined":
-        out.append(f"<p class='rm-lead'>{esc(undetermined_text(ctx.instrument, r, family=True))}</p>")
-        out.append("<h2>Things to do this week</h2><p>Keep routines steady and familiar adults close. "
-                   "Tell us what you notice at home: it helps us fill in the picture.</p>")
-        return "".join(out)
-    out.append(f"<p class='rm-lead'>{esc(PHASE_FAMILY.get(r.phase, ''))}</p>")
-    if plan.stabilisation:
-        out.append("<p>Right now, the most important thing is a calm, steady routine and a "
-                   "familiar adult close by.</p>")
+def _going_well(view: FamilyView) -> str:
+    return ("<h2>What is going well</h2><ul>"
+            + "".join(f"<li>{_words(p)}</li>" for p in view.going_well) + "</ul>")
+
+
+def _activity(activity: FamilyActivity) -> str:
+    lines = [f'<div class="rm-todo" data-activity="{esc(activity.id)}">'
+             f'<div class="rm-todo-name">{esc(activity.name)}</div>',
+             f"<p>{esc(activity.description)}</p>",
+             f"<p><b>How often:</b> {esc(activity.dose)}</p>"]
+    if activity.dose_note:
+        lines.append(f"<p class='rm-dose-note'>{esc(activity.dose_note)}</p>")
+    lines.append(f"<p><b>Who:</b> {esc(activity.who)}.</p>")
+    if activity.helps:
+        lines.append(f"<p><b>It helps with:</b> {esc(join_words(list(activity.helps)))}.</p>")
+    elif activity.why:
+        lines.append(f"<p><b>Why:</b> {_words(activity.why)}</p>")
+    return "".join(lines) + "</div>"
+
+
+def _this_week(view: FamilyView) -> str:
+    out = ["<h2>Where we start</h2>",
+           f"<p class='rm-lead' data-phase='{esc(view.phase)}'><b>{esc(view.title)}.</b> "
+           f"{_words(view.lead)}</p>"]
+    if view.stabilisation:
+        out.append(f"<p>{esc(view.stabilisation)}</p>")
     out.append("<h2>Things to do this week</h2>")
-    first = next((p for p in plan.phases if p.recommendations), None)
-    if first is None:
-        out.append("<p>Keep doing what works. Keep routines steady. We will check in again at "
-                   "the next visit.</p>")
+    if not view.activities:
+        out.append(f"<p>{esc(view.week)}</p>")
         return "".join(out)
-    for rec in first.recommendations:
-        entry = ctx.catalogue.entries_by_id.get(rec.id)
-        title = entry.name if entry else humanise(rec.id)
-        lines = [f'<div class="rm-todo"><div class="rm-todo-name">{esc(title)}</div>']
-        if entry:
-            lines.append(f"<p>{esc(entry.description)}</p>")
-            lines.append(f"<p><b>How often:</b> {esc(entry.dose)}</p>")
-            who = [_DELIVERER_FAMILY.get(d, d) for d in entry.delivered_by]
-            lines.append(f"<p><b>Who:</b> {esc(_plural_join(who))}.</p>")
-        else:
-            lines.append(f"<p><b>How often:</b> {esc(DOSE_FAMILY.get(first.phase, ''))}</p>")
-        if rec.drivers:
-            helps = [esc(item_label(ctx.instrument, i, family=True).lower()) for i in rec.drivers]
-            lines.append(f"<p><b>It helps with:</b> {_plural_join(helps)}.</p>")
-        elif rec.reason:
-            lines.append(f"<p><b>Why:</b> more safe, caring adults around {name}, and support "
-                         "for the adults too.</p>")
-        lines.append("</div>")
-        out.append("".join(lines))
-    later = [p for p in plan.phases if p is not first and p.recommendations]
-    if later:
-        names = [esc(_intervention_name(ctx, rec.id)) for p in later for rec in p.recommendations]
-        out.append(f"<h3>Later steps</h3><p>When this is going well, we add: {_plural_join(names)}.</p>")
+    out.append(f"<p data-dose-phase='{esc(view.activities_phase or '')}'><b>How often, in general:</b> "
+               f"{esc(view.dose)} Each activity below says its own rhythm.</p>")
+    out.extend(_activity(a) for a in view.activities)
+    if view.later:
+        out.append("<h3>Later steps</h3><ul>")
+        for _phase_id, words, names in view.later:
+            out.append(f"<li>{esc(words)} {esc(join_words(list(names)))}.</li>")
+        out.append("</ul>")
     return "".join(out)
 
 
-def _family_change(ctx: _Context) -> str:
-    change, inst = ctx.result.change, ctx.instrument
-    if change is None:
+def _family_change(view: FamilyView) -> str:
+    if view.change is None:
         return ""
-    prev = change.previous
-    better = [FAMILY_REGION[r.id] for r in inst.regions
-              if (d := prev.domains.get(r.domain)) is not None and d.label == "improved"]
-    harder = [FAMILY_REGION[r.id] for r in inst.regions
-              if (d := prev.domains.get(r.domain)) is not None and d.label == "declined"]
-    when = esc(long_date(prev.date))
-    out = [f"<h2>Since last time ({when})</h2><ul>"]
-    for area in better:
-        out.append(f"<li>{esc(area)}: better.</li>")
-    for area in harder:
-        out.append(f"<li>{esc(area)}: harder right now. This often happens after changes. "
-                   "It can get better again.</li>")
-    if not better and not harder:
-        out.append("<li>Things are about the same as last time.</li>")
-    elif len(better) + len(harder) < len(inst.regions):
-        out.append("<li>Other areas are about the same.</li>")
-    if prev.phase_progress == "progressed":
-        out.append("<li>Good news: we can move on to the next step of the plan.</li>")
-    out.append("</ul>")
-    return "".join(out)
+    items = "".join(f"<li>{_words(line)}</li>" for line in view.change.lines)
+    return f"<h2>Since last time ({esc(view.change.since)})</h2><ul>{items}</ul>"
 
 
 def _family_body(ctx: _Context) -> str:
     name = _user(ctx.name, 60)
-    r = ctx.result
+    view = _family_view(ctx)
     intro = (f"<h1>A summary for {name}'s family</h1>"
-             f"<p class='rm-lead'>This is what we found on {esc(long_date(r.date))}. "
-             "It shows what is going well, what is hard right now, and what to do next.</p>")
+             f"<p class='rm-lead'>{esc(view.intro)}</p>")
     map_part = (
         "<h2>The brain map</h2>"
-        "<p class='rm-with-next'>The brain grows from the bottom up. The bottom part looks after "
-        "the body. The top part looks after thinking and learning. We help the bottom parts "
-        "first. Light colours mean doing well. Darker colours mean harder. Every box also says "
-        "it in words.</p>"
+        f"<p class='rm-with-next'>{esc(view.map_text)}</p>"
         '<div class="rm-figure rm-family-map">'
-        + brain_map_svg(instrument=ctx.instrument, result=r, family=True)
+        + brain_map_svg(instrument=ctx.instrument, result=ctx.result, family=True)
         + "</div>"
     )
     closing = ("<h2>Good to know</h2><ul>"
-               "<li>This is a picture of how things are now. It is not a diagnosis.</li>"
-               "<li>Children grow and change. So will this picture.</li>"
-               "<li>Your clinician will go through it with you. Please ask anything.</li></ul>")
-    return "".join([intro, _going_well(ctx, name), _this_week(ctx, name), _family_change(ctx),
+               + "".join(f"<li>{esc(line)}</li>" for line in view.good_to_know) + "</ul>")
+    return "".join([intro, _going_well(view), _this_week(view), _family_change(view),
                     map_part, closing])
 
 
