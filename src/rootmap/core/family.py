@@ -31,8 +31,17 @@ from rootmap.instruments.catalogue import Catalogue, load_catalogue
 from rootmap.instruments.family_words import FamilyWords, load_family_words
 from rootmap.instruments.model import Instrument
 
-__all__ = ["FamilyActivity", "FamilyChange", "FamilyView", "Progress", "family_view", "isolate",
-           "long_date", "progress_of"]
+__all__ = [
+    "FamilyActivity",
+    "FamilyChange",
+    "FamilyView",
+    "Progress",
+    "activity_dose",
+    "family_view",
+    "isolate",
+    "long_date",
+    "progress_of",
+]
 
 Progress = Literal["first", "improved", "worse", "mixed", "unchanged"]
 
@@ -129,8 +138,8 @@ def progress_of(comparison: Comparison | None) -> Progress:
 def undetermined_lead(words: FamilyWords, instrument: Instrument, result: AssessmentResult) -> str:
     short = [r.id for r in instrument.regions
              if (d := result.domains.get(r.domain)) is not None and d.status == "insufficient"]
-    areas = [words.regions[r].split(":")[0].lower() for r in short]
-    more = (" " + words.sentences.undetermined_more.format(areas="; ".join(areas))) if areas else ""
+    areas = [words.regions_short[r] for r in short]
+    more = (" " + words.sentences.undetermined_more.format(areas=join_words(areas))) if areas else ""
     return f"{words.phases['undetermined'].now}{more} {words.sentences.undetermined_then}"
 
 
@@ -146,36 +155,53 @@ def _change(words: FamilyWords, instrument: Instrument, result: AssessmentResult
                    if (d := prev.domains.get(r.domain)) is not None and d.label == "declined")
     p = words.progress
     lines: list[str] = []
+    short = {words.regions[r.id]: words.regions_short[r.id] for r in instrument.regions}
     if better:
-        lines.append(p["improved"].format(date=since, areas=join_words([a.lower() for a in better])))
+        lines.append(p["improved"].format(date=since, areas=join_words([short[a] for a in better])))
     if harder:
-        lines.append(p["worse"].format(date=since, areas=join_words([a.lower() for a in harder])))
+        lines.append(p["worse"].format(date=since, areas=join_words([short[a] for a in harder])))
     if not better and not harder:
         lines.append(p["unchanged"].format(date=since))
     elif len(better) + len(harder) < len(prev.domains):
         lines.append(p["others_same"])
     if prev.phase_progress == "progressed":
-        moved_phase = prev.phase_before != prev.phase_after and prev.phase_before != "undetermined"
+        # A stored comparison may lack its phases (older records): the entry regions' phases
+        # say the same. No entry region after a move up means nothing is compromised now.
+        phase_of: dict[str | None, str] = {r.id: r.phase for r in instrument.regions}
+        before = prev.phase_before or phase_of.get(prev.entry_region_before)
+        after = prev.phase_after or phase_of.get(prev.entry_region_after, result.phase)
+        moved_phase = before not in (after, None, "undetermined")
         lines.append(p["moved_on"].format(name=name) if moved_phase else p["moved_within"])
     elif prev.phase_progress == "regressed":
         lines.append(p["moved_back"])
     return FamilyChange(since=since, better=better, harder=harder, lines=tuple(lines))
 
 
+def activity_dose(version: str, phase: str, entry_id: str) -> tuple[str, str]:
+    """(the activity's own dose, why it differs from the phase's rhythm or "").
+
+    The clinician report and the family views both print this pair, so the clinician sees
+    the same per-activity dose as the family.
+    """
+    words = load_family_words(version)
+    entry = load_catalogue(version).entries_by_id[entry_id]
+    rhythm = words.activity_rhythms[entry_id]
+    fits = rhythm in words.phases[phase].rhythms
+    return entry.dose, "" if fits else words.rhythm_differs[phase][rhythm]
+
+
 def _activities(words: FamilyWords, catalogue: Catalogue, instrument: Instrument,
                 result: AssessmentResult, phase: str, name: str) -> tuple[FamilyActivity, ...]:
     plan_phase = next(p for p in result.plan.phases if p.phase == phase)
     out = []
-    rhythms = words.phases[phase].rhythms
     for rec in plan_phase.recommendations:
         entry = catalogue.entries_by_id[rec.id]
-        rhythm = words.activity_rhythms[rec.id]
-        note = "" if rhythm in rhythms else words.rhythm_differs[phase][rhythm]
+        dose, note = activity_dose(result.instrument_version, phase, rec.id)
         who = join_words([words.delivered_by[d] for d in entry.delivered_by])
         helps = tuple(item_name(words, instrument, i).lower() for i in rec.drivers)
         why = words.sentences.relational_why.format(name=name) if (rec.reason and not rec.drivers) else ""
         out.append(FamilyActivity(id=rec.id, name=entry.name, description=entry.description,
-                                  dose=entry.dose, dose_note=note, who=who, helps=helps, why=why))
+                                  dose=dose, dose_note=note, who=who, helps=helps, why=why))
     return tuple(out)
 
 

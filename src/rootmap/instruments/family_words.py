@@ -33,6 +33,7 @@ _REQUIRED_KEYS: dict[str, set[str]] = {
     "progress": {"first", "improved", "worse", "unchanged", "others_same", "moved_on",
                  "moved_within", "moved_back"},
     "regions": {"brainstem", "diencephalon", "limbic", "cortex"},
+    "regions_short": {"brainstem", "diencephalon", "limbic", "cortex"},
     "bands": {"typical", "mild", "moderate", "severe"},
     "delivered_by": {"caregiver", "teacher", "clinician", "specialist"},
 }
@@ -107,6 +108,7 @@ class FamilyWords(_Frozen):
     rhythm_differs: dict[str, dict[str, str]]
     progress: dict[str, str]
     regions: dict[str, str]
+    regions_short: dict[str, str]
     bands: dict[str, str]
     delivered_by: dict[str, str]
     items: dict[str, str]

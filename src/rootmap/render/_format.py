@@ -52,6 +52,19 @@ def change_text(before: float | None, after: float | None) -> str:
     return signed_change(before, after)
 
 
+def shown(quantity: str, value: float | None) -> str:
+    """A printed score tagged with what it is (`data-q`, e.g. 'functioning_index@A-3'), so
+    a test can check that every place showing one quantity prints the same string."""
+    return f'<span data-q="{esc(quantity)}">{num(value)}</span>'
+
+
+def shown_change(quantity: str, before_id: str, after_id: str, before: float | None,
+                 after: float | None) -> str:
+    """A printed change tagged with the two printed values it is the difference of."""
+    return (f'<span data-change="{esc(quantity)}" data-from="{esc(before_id)}" data-to="{esc(after_id)}">'
+            f"{change_text(before, after)}</span>")
+
+
 def signed_int(value: int | None) -> str:
     """A change of a whole-number rating, signed (minus as U+2212): '+2', '−1', '0'."""
     if value is None:

@@ -109,7 +109,9 @@ def _rating_text(instrument: Instrument, cell: _Cell, family: bool) -> str:
     return text
 
 
-def _cell_title(instrument: Instrument, cell: _Cell, previous: Comparison | None) -> str:
+def _cell_title(instrument: Instrument, cell: _Cell, previous: Comparison | None, family: bool) -> str:
+    if family:  # what a screen reader says to a family: the same plain words as the cell
+        return f"{cell.label}: {_rating_text(instrument, cell, family=True)}"
     if cell.state == "not_expected":
         return f"{cell.label}: not expected yet at this age"
     if cell.rating is None:
@@ -228,12 +230,20 @@ def brain_map_svg(
 
     legend, legend_h = _legend(instrument, hatch, family, previous, bottom + 22)
     total_h = bottom + 22 + legend_h
-    title = (f"Brain map, {result.assessment_id}, {long_date(result.date)}")
+    title = (f"{'The brain map' if family else 'Brain map'}, {result.assessment_id}, {long_date(result.date)}")
     notice = undetermined_text(instrument, result, family=family) if result.phase == "undetermined" else ""
-    desc = ("Cells are this assessment's current-functioning items, bottom-up from brainstem "
-            "to cortex, coloured by band: typical, mild, moderate, severe; grey is not rated, "
-            "hatched is not expected yet at this age.")
-    if previous is not None:
+    if family:
+        desc = ("Each box is one thing we looked at, from the body basics at the bottom to thinking "
+                "and learning at the top, coloured by how it is going: pale green doing well for age, "
+                "yellow, orange and dark orange harder step by step, blue with a star a real strength, "
+                "grey not known yet, hatched not expected yet at this age.")
+    else:
+        desc = ("Cells are this assessment's current-functioning items, bottom-up from brainstem "
+                "to cortex, coloured by band: typical, mild, moderate, severe; blue is a strength, "
+                "grey is not rated, hatched is not expected yet at this age.")
+    if previous is not None and family:
+        desc += f" Arrows show what is better or harder than on {long_date(previous.date)}."
+    elif previous is not None:
         desc += f" Arrows show the change in rating since {previous.assessment_id}."
     if notice:
         desc += " " + notice
@@ -296,7 +306,7 @@ def _cell_svg(
     return (
         f'<g class="rm-cell" role="img" data-item="{esc(cell.item_id)}" data-state="{cell.state}"'
         f"{rating_attr}{delta_attr}>"
-        f"<title>{esc(_cell_title(instrument, cell, previous))}</title>"
+        f"<title>{esc(_cell_title(instrument, cell, previous, family))}</title>"
         f'<polygon points="{f(xa0)},{f(y0)} {f(xb0)},{f(y0)} {f(xb1)},{f(y1)} {f(xa1)},{f(y1)}" '
         f'fill="{fill}" stroke="#ffffff" stroke-width="1.5"/>'
         f"{backing}"

@@ -19,13 +19,25 @@ from rootmap.core.family import (
     ISOLATE_START,
     FamilyActivity,
     FamilyView,
+    activity_dose,
     family_view,
     join_words,
 )
 from rootmap.core.results import AssessmentResult, Comparison, Delta, PlanPhase
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.instruments.catalogue import Catalogue, load_catalogue
-from rootmap.render._format import age_text, change_text, esc, humanise, long_date, num, shorten, signed_int
+from rootmap.instruments.model import band_at_least
+from rootmap.render._format import (
+    age_text,
+    esc,
+    humanise,
+    long_date,
+    num,
+    shorten,
+    shown,
+    shown_change,
+    signed_int,
+)
 from rootmap.render._labels import (
     PHASE_CLINICIAN,
     PHASE_LABEL,
@@ -38,6 +50,7 @@ from rootmap.render._labels import (
 from rootmap.render._page import chip, colgroup, document, model_line
 from rootmap.render.brain_map import brain_map_svg
 from rootmap.render.charts import domains_over_time_svg, risk_chart_svg
+from rootmap.render.explain import change_note, scale_note, score_note
 
 Audience = Literal["clinician", "family"]
 
@@ -148,21 +161,20 @@ def _summary(ctx: _Context) -> str:
     r, inst = ctx.result, ctx.instrument
     rows: list[tuple[str, str]] = []
     if r.kind != "er":
-        risk = f"{num(r.developmental_risk)} {chip('risk', r.risk_band)}"
+        risk = f"{shown(f'developmental_risk@{r.assessment_id}', r.developmental_risk)} {chip('risk', r.risk_band)}"
         if r.peak_period:
             risk += f" · peak: {esc(period_label(inst, r.peak_period))}"
-        rows.append(("Developmental risk (0–100)", risk))
+        rows.append(("Developmental risk (0–100, lower is better)", risk))
         rows.append(("ACE-style count", esc(f"{r.ace_count} of {len(inst.ace_categories)}"
                                             if r.ace_count is not None else "–")))
-    index_band = None
-    if r.functioning_index is not None:
-        index_band = next(b.band for b in inst.index_bands
-                          if b.at_least is None or r.functioning_index >= b.at_least)
-    rows.append(("Functioning index (0–100)",
-                 f"{num(r.functioning_index)} {chip('index', index_band) if index_band else ''}"))
-    rows.append(("Relational health (0–100)",
-                 f"{num(r.relational_health)} {chip('relational', r.relational_band)}"))
-    rows.append(("Resilience (0–100)", num(r.resilience)))
+    index_band = _index_band(inst, r.functioning_index)
+    rows.append(("Functioning index (0–100, higher is better)",
+                 f"{shown(f'functioning_index@{r.assessment_id}', r.functioning_index)} "
+                 f"{chip('index', index_band) if index_band else ''}"))
+    rows.append(("Relational health (0–100, higher is better)",
+                 f"{shown(f'relational_health@{r.assessment_id}', r.relational_health)} "
+                 f"{chip('relational', r.relational_band)}"))
+    rows.append(("Resilience (0–100, higher is better)", shown(f"resilience@{r.assessment_id}", r.resilience)))
     if r.phase == "undetermined":
         rows.append(("Entry region", "none: " + esc(undetermined_text(inst, r))))
     else:
@@ -174,20 +186,33 @@ def _summary(ctx: _Context) -> str:
     needs = ", ".join(esc(item_label(inst, i)) for i in r.needs) or "none rated 0–2"
     rows.append(("Strengths (rated 5)", strengths))
     rows.append(("Needs (rated 0–2, bottom-up)", needs))
-    return "<h2>Summary</h2>" + _facts_table(rows)
+    notes = [f"<li><b>{esc(label)}</b>: {esc(scale_note(inst, key))}</li>" for key, label in _HEADLINES
+             if not (key == "developmental_risk" and r.kind == "er")]
+    return ("<h2>Summary</h2>" + _facts_table(rows)
+            + "<p class='rm-small rm-muted'><b>How to read these numbers.</b> Every score runs from 0 to "
+            "100 and is rounded to one decimal for display; the band beside it says what it means.</p>"
+            f"<ul class='rm-small rm-muted rm-scale-notes'>{''.join(notes)}</ul>")
 
 
-def _domain_change(comparison: Comparison | None, domain: str) -> str:
+def _index_band(inst: Instrument, value: float | None) -> str | None:
+    # Until core's result carries the functioning index's band (issue 11, helper core).
+    if value is None:
+        return None
+    return band_at_least(value, inst.index_bands)
+
+
+def _domain_change(comparison: Comparison | None, domain: str, after_id: str) -> str:
     if comparison is None or domain not in comparison.domains:
         return "–"
-    return _delta_text(comparison.domains[domain])
+    return _delta_text(comparison.domains[domain], domain, comparison.assessment_id, after_id)
 
 
-def _delta_text(delta: Delta) -> str:
+def _delta_text(delta: Delta, quantity: str, before_id: str, after_id: str) -> str:
     if delta.delta is None:
         return "–"
     css = f"rm-{delta.label}" if delta.label in ("improved", "declined") else ""
-    return f'<span class="{css}">{change_text(delta.before, delta.after)} {esc(delta.label or "")}</span>'
+    printed = shown_change(quantity, before_id, after_id, delta.before, delta.after)
+    return f'<span class="{css}">{printed} {esc(delta.label or "")}</span>'
 
 
 def _functioning(ctx: _Context) -> str:
@@ -204,12 +229,13 @@ def _functioning(ctx: _Context) -> str:
         elif domain.status == "insufficient":
             index, band = "–", "too few items rated"
         else:
-            index, band = num(domain.index), chip("index", domain.band)
+            index = shown(f"{region.domain}@{r.assessment_id}", domain.index)
+            band = chip("index", domain.band)
         row = (f"<tr><td>{esc(region.label)}</td><td>{esc(region.domain_label)}</td>"
                f"<td class='rm-num'>{index}</td><td>{band}</td>")
         if change:
-            row += (f"<td>{_domain_change(change.previous, region.domain)}</td>"
-                    f"<td>{_domain_change(change.baseline, region.domain)}</td>")
+            row += (f"<td>{_domain_change(change.previous, region.domain, r.assessment_id)}</td>"
+                    f"<td>{_domain_change(change.baseline, region.domain, r.assessment_id)}</td>")
         rows.append(row + "</tr>")
     out = ["<h2>Current functioning</h2>"]
     out.append('<div class="rm-figure">'
@@ -278,7 +304,7 @@ def _history(ctx: _Context) -> str:
         rows.append(
             f"<tr><td>{esc(period.label)}</td><td class='rm-num'>{esc(adversity_text)}</td>"
             f"<td class='rm-num'>{'–' if relational is None else relational}</td>"
-            f"<td class='rm-num'>{num(r.period_risk.get(period.id))}</td>"
+            f"<td class='rm-num'>{shown(f'{period.id}@{r.assessment_id}', r.period_risk.get(period.id))}</td>"
             f"<td class='rm-num'>{period.weight:.2f}</td></tr>"
         )
     out.append(f"<table class='rm-keep'>{colgroup(34, 18, 20, 14, 14)}<tr><th>Period</th>"
@@ -288,7 +314,8 @@ def _history(ctx: _Context) -> str:
     out.append("<p class='rm-small rm-muted'>Risk per period weighs adversity against relational "
                "poverty; earlier periods weigh more. The weights are clinical judgement, not fitted "
                "values. Overall developmental risk: "
-               f"{num(r.developmental_risk)}; ACE-style count {r.ace_count if r.ace_count is not None else '–'}"
+               f"{shown(f'developmental_risk@{r.assessment_id}', r.developmental_risk)}; ACE-style count "
+               f"{r.ace_count if r.ace_count is not None else '–'}"
                f" of {len(inst.ace_categories)} (shown beside the risk to show what timing adds).</p>")
     events = [e for e in ctx.case.events if e.onset_months <= r.age_months]
     if events:
@@ -321,8 +348,9 @@ def _relational(ctx: _Context) -> str:
         rows.append(f"<tr><td>{esc(item.label)}</td><td>{esc(word)}</td>"
                     f"<td class='rm-small'>{esc(anchor)}</td></tr>")
     return ("<section class='rm-keep'><h2>Current relational health</h2>"
-            f"<p>Relational health {num(r.relational_health)} {chip('relational', r.relational_band)}"
-            f" · resilience {num(r.resilience)}</p>"
+            f"<p>Relational health {shown(f'relational_health@{r.assessment_id}', r.relational_health)} "
+            f"{chip('relational', r.relational_band)}"
+            f" · resilience {shown(f'resilience@{r.assessment_id}', r.resilience)}</p>"
             f"<table class='rm-keep'>{colgroup(28, 18, 54)}"
             "<tr><th>Connection</th><th>Rating (0–4)</th><th>Anchor</th></tr>"
             f"{''.join(rows)}</table></section>")
@@ -355,6 +383,8 @@ def _plan(ctx: _Context) -> str:
                    "follow-up.</p>")
     for n, phase in enumerate(plan.phases, start=1):
         out.append(_phase(ctx, n, phase))
+    if any(p.recommendations for p in plan.phases):
+        out.append(f"<p class='rm-small rm-muted rm-score-note'>{esc(score_note(ctx.catalogue, inst))}</p>")
     return "".join(out)
 
 
@@ -372,10 +402,14 @@ def _phase(ctx: _Context, n: int, phase: PlanPhase) -> str:
             why = drivers or "–"
             if rec.reason:
                 why = (why + "<br>" if drivers else "") + esc(rec.reason)
-            rows.append(f"<tr><td><b>{esc(_intervention_name(ctx, rec.id))}</b></td>"
-                        f"<td class='rm-num'>{num(rec.score)}</td><td>{why}</td></tr>")
-        parts.append(f"<table>{colgroup(40, 10, 50)}<tr><th>Recommendation</th><th class='rm-num'>Score</th>"
-                     f"<th>Driven by (rating)</th></tr>{''.join(rows)}</table>")
+            dose, note = activity_dose(ctx.result.instrument_version, phase.phase, rec.id)
+            dose_cell = esc(dose) + (f"<br><i>{esc(note)}</i>" if note else "")
+            rows.append(f"<tr data-activity='{esc(rec.id)}'><td><b>{esc(_intervention_name(ctx, rec.id))}</b></td>"
+                        f"<td class='rm-num'>{num(rec.score)}</td><td class='rm-small'>{dose_cell}</td>"
+                        f"<td>{why}</td></tr>")
+        parts.append(f"<table>{colgroup(28, 8, 34, 30)}<tr><th>Recommendation</th><th class='rm-num'>Score</th>"
+                     f"<th>How often (as the family reads it)</th><th>Driven by (rating)</th></tr>"
+                     f"{''.join(rows)}</table>")
     else:
         parts.append("<p>No candidate scored above 0 in this phase.</p>")
     if phase.deferred:
@@ -399,24 +433,20 @@ def _change(ctx: _Context) -> str:
                 f"<th class='rm-num'>Now {_user(r.assessment_id)}</th>"
                 "<th>Since previous</th><th>Since baseline</th></tr>")
         rows = []
-        for key, label in _HEADLINES:
-            p, b = prev.headline.get(key), base.headline.get(key)
+        ids = (base.assessment_id, prev.assessment_id, r.assessment_id)
+        quantities = [(key, label, prev.headline.get(key), base.headline.get(key)) for key, label in _HEADLINES]
+        quantities += [(region.domain, region.domain_label, prev.domains.get(region.domain),
+                        base.domains.get(region.domain)) for region in inst.regions]
+        for key, label, p, b in quantities:
             if p is None or b is None:
                 continue
-            rows.append(f"<tr><td>{esc(label)}</td><td class='rm-num'>{num(b.before)}</td>"
-                        f"<td class='rm-num'>{num(p.before)}</td><td class='rm-num'>{num(p.after)}</td>"
-                        f"<td>{_delta_text(p)}</td><td>{_delta_text(b)}</td></tr>")
-        for region in inst.regions:
-            p, b = prev.domains.get(region.domain), base.domains.get(region.domain)
-            if p is None or b is None:
-                continue
-            rows.append(f"<tr><td>{esc(region.domain_label)}</td><td class='rm-num'>{num(b.before)}</td>"
-                        f"<td class='rm-num'>{num(p.before)}</td><td class='rm-num'>{num(p.after)}</td>"
-                        f"<td>{_delta_text(p)}</td><td>{_delta_text(b)}</td></tr>")
+            rows.append(f"<tr><td>{esc(label)}</td><td class='rm-num'>{shown(f'{key}@{ids[0]}', b.before)}</td>"
+                        f"<td class='rm-num'>{shown(f'{key}@{ids[1]}', p.before)}</td>"
+                        f"<td class='rm-num'>{shown(f'{key}@{ids[2]}', p.after)}</td>"
+                        f"<td>{_delta_text(p, key, ids[1], ids[2])}</td>"
+                        f"<td>{_delta_text(b, key, ids[0], ids[2])}</td></tr>")
         out.append(f"<table class='rm-keep'>{colgroup(22, 12, 12, 12, 21, 21)}{head}{''.join(rows)}</table>")
-        out.append(f"<p class='rm-small rm-muted'>A change of {inst.change.threshold:g} points or more "
-                   "is labelled improved or declined; less is stable. For developmental risk, "
-                   "lower is better.</p>")
+        out.append(f"<p class='rm-small rm-muted'>{esc(change_note(inst))}</p>")
         moves = []
         for comparison, word in ((prev, "previous"), (base, "baseline")):
             before = region_label(inst, comparison.entry_region_before)
