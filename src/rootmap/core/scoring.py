@@ -3,11 +3,31 @@
 Pure functions of a validated `CaseFile` and the instrument data (clinical-model.md
 sections 2-5 and 8). Nothing here rounds: rounding is for display.
 
->>> import json
+A 10-year-old (120 months) rated 1 on every functioning item and 2 on every relational
+item: every domain index is 100 * 1 / 4 = 25, relational health 100 * 2 / 4 = 50, and the
+brainstem (25 < 75) is where to start.
+
 >>> from rootmap.core.case import parse_case
->>> case = parse_case(json.load(open("examples/adolescent-er.json")))  # doctest: +SKIP
->>> score_case(case).phase  # doctest: +SKIP
-'relate'
+>>> case = parse_case({"format": "rootmap-case/1",
+...     "client": {"id": "C-1", "birth_date": "2015-01-01"},
+...     "assessments": [{"id": "A-1", "kind": "er", "date": "2025-01-01", "trigger": "loss",
+...                      "functioning": dict.fromkeys(["sleep", "arousal_baseline", "fine_motor",
+...                          "self_soothing", "attachment_security", "relational_trust",
+...                          "receptive_language", "impulse_control"], 1),
+...                      "relational": dict.fromkeys(["caregiver_connection", "home_stability",
+...                          "kin_connection", "peer_connection"], 2)}]})
+>>> result = score_case(case)
+>>> result.phase, result.relational_health
+('undetermined', 50.0)
+
+Only 2 of 8 items per domain are rated there (fewer than half), so nothing can be judged.
+With half of the brainstem's items rated, it can:
+
+>>> more = case.assessments[0].functioning.model_copy(update={"autonomic_regulation": 1, "feeding_appetite": 1})
+>>> case = case.model_copy(update={"assessments": [case.assessments[0].model_copy(update={"functioning": more})]})
+>>> result = score_case(case)
+>>> result.domains["sensory_integration"].index, result.phase
+(25.0, 'regulate')
 """
 
 from __future__ import annotations
