@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rootmap.instruments import current
 from rootmap.web.access import as_pk, client_for, clients_visible_to, household_for, households_visible_to
 from rootmap.web.accounts.models import User
 from rootmap.web.caregiving import selectors, services
@@ -79,9 +80,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 
 
 def _instrument() -> Any:
-    from rootmap.instruments import load_instrument
-
-    return load_instrument("1")
+    return current()  # live inputs: the current version (stored estimates keep their own)
 
 
 def _estimate_context(household: Household, inputs: dict[str, Any], clients: dict[int, Any],
