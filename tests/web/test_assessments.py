@@ -13,13 +13,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from rootmap.web.accounts.models import Organisation, User
-from rootmap.web.assessments.models import Assessment
-from rootmap.web.assessments.services import (
+from rootmap.web.assessments.errors import (
     AssessmentConflict,
     AssessmentLocked,
     FieldInvalid,
     FinaliseRefused,
     PasswordRejected,
+)
+from rootmap.web.assessments.models import Assessment
+from rootmap.web.assessments.selectors import case_file_for_client
+from rootmap.web.assessments.services import (
     assessment_amend,
     assessment_create,
     assessment_finalise,
@@ -401,8 +404,6 @@ def test_an_amendment_keeps_the_original_and_supersedes_it(
     kept = Assessment.objects.get(pk=original.pk)
     assert kept.status == "final" and kept.inputs["functioning"]["sleep"] == 1
     assert kept.result == original_result
-    from rootmap.web.assessments.scoring import case_file_for_client
-
     case = case_file_for_client(client)
     assert [a["id"] for a in case["assessments"]] == ["A-1.1"]
     assert case["assessments"][0]["functioning"]["sleep"] == 4
