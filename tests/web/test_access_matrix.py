@@ -64,6 +64,8 @@ class World:
     foreign_draft: Assessment
     household: Household
     foreign_household: Household
+    team: Any = None
+    foreign_team: Any = None
 
 
 def build_matrix_world() -> World:
@@ -103,8 +105,14 @@ def build_matrix_world() -> World:
     for name, user in users.items():
         if name != "unverified":
             TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    from rootmap.web.accounts.models import Team
+
+    team = Team.objects.create(organisation=org, name="North")
+    team.supervisors.add(users["supervisor"])
+    team.members.add(users["colleague"])
+    foreign_team = Team.objects.create(organisation=other, name="Far")
     return World(users, client, foreign_client, draft, final, foreign_final, foreign_draft,
-                 household, foreign_household)
+                 household, foreign_household, team, foreign_team)
 
 
 # --- Columns ------------------------------------------------------------------------------
@@ -207,6 +215,16 @@ FOREIGN_CLIENT = ("pk", lambda w: w.foreign_client.pk)
 FOREIGN_DRAFT = ("pk", lambda w: w.foreign_draft.pk)
 FOREIGN_FINAL = ("pk", lambda w: w.foreign_final.pk)
 FOREIGN_HOUSEHOLD = ("pk", lambda w: w.foreign_household.pk)
+FOREIGN_PERSON = ("pk", lambda w: w.users["outsider"].pk)
+FOREIGN_TEAM = ("pk", lambda w: w.foreign_team.pk)
+
+
+def _colleague(w: World) -> dict[str, Any]:
+    return {"pk": w.users["colleague"].pk}
+
+
+def _team(w: World) -> dict[str, Any]:
+    return {"pk": w.team.pk}
 
 signed_in_redirect = {**signed_in(REDIRECT), "anonymous": OK, "unverified": TWO_FACTOR}
 
@@ -332,7 +350,8 @@ MATRIX: list[Row] = [
     Row("api-token-revoke", "POST", {**client_scoped(NOT_FOUND), "clinician": DONE}, _clinician_token,
         ("pk", lambda w: _token_of(w.users["outsider"]).pk)),
     # Administration.
-    Row("audit-log", "GET", admins()),
+    Row("audit-log", "GET", {**admins(), "supervisor": OK},
+        note="a supervisor sees their teams' clients' entries only (tests/web/test_people.py)"),
     Row("research-export", "GET", admins()),
     Row("research-export", "POST", admins()),
     Row("job-research-export", "POST", admins(DONE)),
@@ -343,6 +362,26 @@ MATRIX: list[Row] = [
     Row("authenticator-reset", "POST", {**admins(DONE), "outsider": NOT_FOUND},
         lambda w: {"pk": w.users["colleague"].pk}, ("pk", lambda w: w.users["outsider"].pk),
         data=lambda w: {"password": "not the password"}),
+    # Invitations, roles, leavers, teams: administrators, their own organisation only.
+    Row("people-invite", "GET", admins()),
+    Row("people-invite", "POST", admins(DONE),
+        data=lambda w: {"email": "new.person@example.org", "role": "clinician"}),
+    Row("person-detail", "GET", {**admins(), "outsider": NOT_FOUND}, _colleague, FOREIGN_PERSON),
+    Row("person-role", "POST", {**admins(DONE), "outsider": NOT_FOUND}, _colleague, FOREIGN_PERSON,
+        data=lambda w: {"role": "supervisor"}),
+    Row("person-invite-again", "POST", {**admins(DONE), "outsider": NOT_FOUND}, _colleague, FOREIGN_PERSON),
+    Row("person-deactivate", "GET", {**admins(), "outsider": NOT_FOUND}, _colleague, FOREIGN_PERSON),
+    Row("person-deactivate", "POST", {**admins(DONE), "outsider": NOT_FOUND}, _colleague, FOREIGN_PERSON,
+        data=lambda w: {"password": "not the password"}),
+    Row("team-list", "GET", admins()),
+    Row("team-list", "POST", admins(DONE), data=lambda w: {"name": "South"}),
+    Row("team-edit", "GET", {**admins(), "outsider": NOT_FOUND}, _team, FOREIGN_TEAM),
+    Row("team-edit", "POST", {**admins(DONE), "outsider": NOT_FOUND}, _team, FOREIGN_TEAM,
+        data=lambda w: {"name": "North and East"}),
+    # The set-up link of an invitation: anyone holding it (here, one that does not work).
+    Row("welcome", "GET", open_to_all(), _reset_link),
+    Row("welcome", "POST", open_to_all(), _reset_link,
+        data=lambda w: {"new_password1": "x", "new_password2": "x"}),
 ]
 
 

@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reminders": ("reminders", "email the follow-up reminders due today, once per person and period"),
     "token": ("token", "make a personal API token for a user (printed alone on standard output)"),
     "manage": ("manage", "run a Django management command (migrate, createsuperuser, ...)"),
+    "init": ("init", "set up an organisation and its first administrator (prints a one-time set-up link)"),
+    "user": ("user", "invite people, set roles, switch accounts off, reset authenticators"),
+    "fhir": ("fhir", "FHIR R4: print the Questionnaire, export a case file as a Bundle, import a Bundle"),
+    "import": ("bulk_import", "import many case files into an organisation, one transaction per file"),
 }
 
 

@@ -175,6 +175,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _sqlite_options.setdefault("timeout", 20)
 
 if not SECRET_KEY and not PRODUCTION:
+    # Imported only outside production, the one case that derives a key for the demo.
     from rootmap.web.demo_keys import demo_secret_key
 
     SECRET_KEY = demo_secret_key(DATABASES["default"], Path.cwd())
@@ -256,6 +257,7 @@ BEHIND_PROXY = env_bool("ROOTMAP_BEHIND_PROXY", False)
 # else the headers are removed first (rootmap.web.transport.TrustedProxyMiddleware).
 TRUSTED_PROXIES = env_list("ROOTMAP_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 if BEHIND_PROXY:
+    # Settings import nothing that loads Django's request machinery unless it is needed.
     from rootmap.web.transport import parse_proxies
 
     parse_proxies(TRUSTED_PROXIES)  # a bad address stops start-up, named
@@ -310,6 +312,7 @@ ROOTMAP_EXPORT_K = env_int("ROOTMAP_EXPORT_K", 5)
 ALLOW_INSECURE = env_str("ROOTMAP_ALLOW_INSECURE", "").strip()
 INSECURE_SETTINGS: list[str] = []
 if PRODUCTION:
+    # Only production refuses weak settings; the demo and the tests never load the check.
     from rootmap.web.weak_settings import production_problems, refusal
 
     INSECURE_SETTINGS = production_problems(

@@ -30,6 +30,13 @@ given and a `message` saying what was expected (`text` is the command line's lin
 
 
 class RootmapAPI(NinjaAPI):
+    def validation_error_from_error_contexts(self, error_contexts: Any) -> NinjaValidationError:
+        """Problems in core's words, with the value given (ninja drops the value)."""
+        problems = []
+        for context in error_contexts:
+            problems += errors.request_problems(context.pydantic_validation_error, context.model)
+        return NinjaValidationError(problems)  # type: ignore[arg-type]
+
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
         schema.setdefault("components", {}).setdefault("schemas", {}).update(file_schemas())

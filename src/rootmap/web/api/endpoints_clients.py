@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from rootmap.core.limits import read_document_json
 from rootmap.core.problems import CaseFileError, Problem
@@ -86,7 +86,7 @@ def client_body(client: Client) -> dict[str, Any]:
     }
 
 
-@router.get("/clients/{client_id}", response=responses(ClientOut), auth=read_token,
+@router.get("/clients/{int:client_id}", response=responses(ClientOut), auth=read_token,
             summary="A client's details and assessments")
 def client_read(request: HttpRequest, client_id: int) -> Any:
     client = client_for(_user(request), client_id)
@@ -161,10 +161,10 @@ def client_create(request: HttpRequest, payload: ClientIn) -> Any:
         organisation=user.organisation, user=user, reference=data["reference"],
         display_name=data["display_name"], birth_date=data["birth_date"], interests=data["interests"],
         clinicians=data.get("clinicians", []), request=request)
-    return 201, client_body(client)
+    return Status(201, client_body(client))
 
 
-@router.patch("/clients/{client_id}", response=responses(ClientOut), auth=write_token,
+@router.patch("/clients/{int:client_id}", response=responses(ClientOut), auth=write_token,
               summary="Change a client's details (only the fields given)")
 def client_update(request: HttpRequest, client_id: int, payload: ClientPatch) -> Any:
     user = _user(request)
@@ -187,7 +187,7 @@ def client_update(request: HttpRequest, client_id: int, payload: ClientPatch) ->
     return client_body(client_for(user, client_id))
 
 
-@router.get("/clients/{client_id}/case-file", response=responses(dict[str, Any]), auth=read_token,
+@router.get("/clients/{int:client_id}/case-file", response=responses(dict[str, Any]), auth=read_token,
             summary="The client's case file (format rootmap-case/1): finalised assessments, as signed")
 def client_case_file(request: HttpRequest, client_id: int) -> Any:
     user = _user(request)
@@ -212,4 +212,4 @@ def client_import(request: HttpRequest) -> Any:
     if user.organisation is None:
         raise InputRefused([Problem("$", "your account has no organisation")])
     client = services.case_file_import(organisation=user.organisation, user=user, data=data, request=request)
-    return 201, client_body(client)
+    return Status(201, client_body(client))

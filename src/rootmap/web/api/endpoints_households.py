@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from rootmap.core.problems import Problem
 from rootmap.web.access import household_for, households_visible_to
@@ -67,7 +67,7 @@ def household_list(request: HttpRequest, query: Query[PageQuery]) -> Any:
     }
 
 
-@router.get("/households/{household_id}", response=responses(HouseholdOut), auth=read_token,
+@router.get("/households/{int:household_id}", response=responses(HouseholdOut), auth=read_token,
             summary="A household as you may see it, with its estimate now (nothing saved)")
 def household_read(request: HttpRequest, household_id: int) -> Any:
     user = _user(request)
@@ -99,7 +99,7 @@ def _estimate_body(user: User, household: Household, estimate: Estimate) -> dict
             "children": [{"label": c.label, "age": c.age, "ratings_shown": c.ratings_shown} for c in children]}
 
 
-@router.get("/households/{household_id}/estimates", response=responses(list[EstimateOut]), auth=read_token,
+@router.get("/households/{int:household_id}/estimates", response=responses(list[EstimateOut]), auth=read_token,
             summary="The household's dated estimates, newest first")
 def estimate_list(request: HttpRequest, household_id: int) -> Any:
     user = _user(request)
@@ -115,7 +115,7 @@ def estimate_list(request: HttpRequest, household_id: int) -> Any:
     return bodies
 
 
-@router.post("/households/{household_id}/estimates", response=responses(EstimateOut, 201), auth=write_token,
+@router.post("/households/{int:household_id}/estimates", response=responses(EstimateOut, 201), auth=write_token,
              summary="Store today's estimate of the household as it stands")
 def estimate_create(request: HttpRequest, household_id: int) -> Any:
     user = _user(request)
@@ -127,10 +127,10 @@ def estimate_create(request: HttpRequest, household_id: int) -> Any:
         seen = selectors.household_children(user=user, household=household,
                                             inputs=services.household_inputs(household))
         raise services.HouseholdInputError(selectors.redacted_problems(error.problems, seen)) from None
-    return 201, _estimate_body(user, household, estimate)
+    return Status(201, _estimate_body(user, household, estimate))
 
 
-@router.post("/households/{household_id}/what-if", response=responses(WhatIfOut), auth=read_token,
+@router.post("/households/{int:household_id}/what-if", response=responses(WhatIfOut), auth=read_token,
              summary="The estimate with a prospective child and/or raised resources (nothing saved)")
 def what_if(request: HttpRequest, household_id: int, payload: WhatIfIn) -> Any:
     user = _user(request)

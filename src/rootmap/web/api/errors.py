@@ -16,7 +16,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Schema
-from pydantic import ValidationError as PydanticValidationError
 
 from rootmap.core.problems import Problem, json_path, problems_from_validation_error
 
@@ -65,31 +64,21 @@ def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | N
     return response
 
 
-def _request_path(loc: Sequence[Any]) -> str:
-    """A ninja location ("body", "payload", "birth_date") as the field's path ("birth_date")."""
-    parts = list(loc)
-    if parts and parts[0] == "body":
-        parts = parts[2:] if len(parts) > 1 else []
-    elif parts and parts[0] in ("query", "path", "header"):
-        parts = parts[1:]
-    return json_path(parts)
-
-
-def request_problems(errors: Sequence[dict[str, Any]]) -> list[Problem]:
-    """ninja's request validation errors, in core's words (the same messages as the CLI)."""
+def request_problems(error: Any, model: Any) -> list[Problem]:
+    """One pydantic error of a request's parameters (ninja's model of the body, query or path)
+    in core's words, the same as the command line's, each path naming the field as the
+    client sent it: "birth_date", not ninja's "payload.birth_date"."""
+    flatten = getattr(model, "__ninja_flatten_map_reverse__", {})
     problems = []
-    for error in errors:
-        path = _request_path(error.get("loc", ()))
-        try:
-            rebuilt = PydanticValidationError.from_exception_data(
-                "request", [{"type": error["type"], "loc": tuple(error.get("loc", ())),
-                             "input": error.get("input"), "ctx": error.get("ctx") or {}}])  # type: ignore[typeddict-item]
-            message = problems_from_validation_error(rebuilt)[0].message
-        except (KeyError, TypeError, ValueError):  # a kind pydantic cannot rebuild: its own words
-            message = str(error.get("msg", "is not valid"))
-        problems.append(Problem(path, message, error.get("input")))
+    for problem, detail in zip(problems_from_validation_error(error), error.errors(include_url=False),
+                               strict=True):
+        loc = list(flatten.get(detail["loc"], detail["loc"]))
+        if len(loc) > 1 or getattr(model, "__ninja_param_source__", "") == "body":
+            loc = loc[1:]  # the parameter's own name (payload, filters): not part of what was sent
+        problems.append(Problem(json_path(loc), problem.message, problem.value))
     return problems
 
 
 def on_request_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
-    return problems_response(422, request_problems(exc.errors))
+    """exc.errors holds Problems (RootmapAPI.validation_error_from_error_contexts)."""
+    return problems_response(422, list(exc.errors))

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rootmap.web.access import as_pk
@@ -29,6 +30,14 @@ class TokenForm(forms.Form):
                                  max_value=tokens.MAX_EXPIRY_DAYS, initial=90,
                                  help_text="Leave empty for a token that does not expire (revoke it when "
                                            "it is no longer needed).")
+
+
+@csrf_exempt  # it changes nothing; API clients send no CSRF token
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    from rootmap.web.api.errors import error_body, json_response
+
+    return json_response(404, error_body(f"No API operation at {request.path_info[:200]}; "
+                                         "the operations are listed at /api/v1/openapi.json"))
 
 
 @login_required
