@@ -23,9 +23,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backup": ("backup", "write the whole database to a verified, compressed backup file"),
     "restore": ("restore", "restore a backup file into an empty database and verify it"),
     "demo": ("demo", "load demo data into the database (DATABASE_URL) and serve it on 127.0.0.1:8000"),
-    "serve": ("serve", "serve the web application on an existing database"),
+    "serve": ("serve", "serve the web application on an existing database (--workers N: gunicorn processes)"),
+    "worker": ("worker", "run a background worker for the job queue (ROOTMAP_REDIS_URL) and its scheduler"),
+    "reminders": ("reminders", "email the follow-up reminders due today, once per person and period"),
     "token": ("token", "make a personal API token for a user (printed alone on standard output)"),
     "manage": ("manage", "run a Django management command (migrate, createsuperuser, ...)"),
+    "init": ("init", "set up an organisation and its first administrator (prints a one-time set-up link)"),
+    "user": ("user", "invite people, set roles, switch accounts off, reset authenticators"),
+    "fhir": ("fhir", "FHIR R4: print the Questionnaire, export a case file as a Bundle, import a Bundle"),
+    "import": ("bulk_import", "import many case files into an organisation, one transaction per file"),
 }
 
 

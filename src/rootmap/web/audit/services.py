@@ -20,6 +20,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import socket
@@ -28,6 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -36,6 +38,7 @@ from django.utils.ipv6 import clean_ipv6_address
 from rootmap.web.audit import checkpoints
 from rootmap.web.audit.models import AuditEntry, AuditHead
 from rootmap.web.keys import audit_key
+from rootmap.web.transport import forwarded_client
 
 GENESIS_HASH = "0" * 64
 
@@ -87,15 +90,11 @@ def client_ip(request: HttpRequest | None) -> str | None:
     last one it appended to X-Forwarded-For). django-axes counts failures by this too."""
     if request is None:
         return None
-    from rootmap.web.transport import forwarded_client
-
     address = forwarded_client(request) or request.META.get("REMOTE_ADDR") or ""
     return _valid_ip(address)
 
 
 def _valid_ip(address: str) -> str | None:
-    import ipaddress
-
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
@@ -301,8 +300,6 @@ def _verify_chain(wanted: set[int]) -> tuple[VerifyReport, dict[int, tuple[int, 
 
 def _records_outside_the_log() -> list[str]:
     """What the application's own tables hold, e.g. ["2 users", "1 client"]."""
-    from django.apps import apps
-
     found = []
     for config in apps.get_app_configs():
         if not config.name.startswith("rootmap.web.") or config.label == "audit":
