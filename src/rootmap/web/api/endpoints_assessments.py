@@ -4,7 +4,8 @@ The web's services do the work (rootmap.web.assessments.services): the same chec
 field against the instrument, the same optimistic locking as autosave (`revision`: a
 stale one is 409, nothing saved), all fields of one request saved or none. Finalising
 stays in the web, where the password is asked again. Results and plans are those stored
-when the assessment was signed (selectors.results_context), as its pages show them.
+when the assessment was signed (read back by core's result_from_json), exactly what
+`rootmap score --json` prints for the same case file.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from rootmap.core.problems import Problem
+from rootmap.core.results import result_from_json  # core's round trip of the stored (signed) result
 from rootmap.web.access import assessment_for, client_for
 from rootmap.web.accounts.models import User
 from rootmap.web.api.auth import read_token, write_token
@@ -129,12 +131,13 @@ def assessment_results(request: HttpRequest, assessment_id: int) -> Any:
     return {"assessment": assessment.pk, "reference": assessment.reference, "date": assessment.date,
             "kind": assessment.kind,
             "superseded_by": context.superseded_by.pk if context.superseded_by is not None else None,
-            "result": context.result.to_dict()}
+            "result": result_from_json(assessment.result).to_dict()}
 
 
 @router.get("/assessments/{int:assessment_id}/plan", response=responses(PlanOut), auth=read_token,
             summary="The sequenced plan of a finalised assessment, as signed")
 def assessment_plan(request: HttpRequest, assessment_id: int) -> Any:
-    assessment, context = _signed(request, assessment_id, "api plan")
-    return {"assessment": assessment.pk, "reference": assessment.reference, "phase": context.result.phase,
-            "plan": context.result.plan.to_dict()}
+    assessment, _context = _signed(request, assessment_id, "api plan")
+    result = result_from_json(assessment.result)
+    return {"assessment": assessment.pk, "reference": assessment.reference, "phase": result.phase,
+            "plan": result.plan.to_dict()}

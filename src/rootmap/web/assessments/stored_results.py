@@ -64,9 +64,6 @@ def _comparison(data: dict[str, Any]) -> Comparison:
         entry_region_before=entry.get("before"),
         entry_region_after=entry.get("after"),
         phase_progress=data.get("phase_progress", "same"),
-        # Stored since the comparison names its phases (older rows have none: None).
-        phase_before=(data.get("phase") or {}).get("before"),
-        phase_after=(data.get("phase") or {}).get("after"),
     )
 
 
