@@ -25,11 +25,13 @@ test: $(STAMP) system-deps
 	status=0; $(MAKE) test-sqlite || status=1; $(MAKE) test-postgres || status=1; exit $$status
 
 test-sqlite: $(STAMP)
+	scripts/ensure-redis
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 # The same suite against PostgreSQL (a fresh test database on 127.0.0.1:5432).
 test-postgres: $(STAMP)
 	scripts/ensure-postgres
+	scripts/ensure-redis
 	DATABASE_URL=$${POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/rootmap} $(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 lint: $(STAMP)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from tests.mail import smtp_server  # noqa: F401 (a fixture for every test: a real SMTP server)
+
 
 def pytest_terminal_summary(terminalreporter) -> None:
     # Recorded by tests/web/test_fuzz_forms.py as user properties, which pytest-xdist

@@ -51,7 +51,10 @@ def test_each_cell_shows_its_rating_coloured_by_the_item_band(instrument: Instru
         band = instrument.item_bands[rating]
         assert cell.get("data-rating") == str(rating)
         assert cell.get("data-state") == band
-        assert polygon.get("fill") == pal.BAND_FILL[band]
+        # A strength (5) is its own colour, not a deeper "typical" (issue 11).
+        expected = "#6baed6" if rating == 5 else pal.BAND_FILL[band]
+        assert polygon.get("fill") == expected
+    assert 5 in result.ratings.values() and 4 in result.ratings.values()  # both cases were seen
 
 
 def test_every_cell_has_a_text_label_and_a_title_for_screen_readers(instrument: Instrument) -> None:

@@ -64,6 +64,8 @@ class World:
     foreign_draft: Assessment
     household: Household
     foreign_household: Household
+    team: Any = None
+    foreign_team: Any = None
 
 
 def build_matrix_world() -> World:
@@ -103,8 +105,14 @@ def build_matrix_world() -> World:
     for name, user in users.items():
         if name != "unverified":
             TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    from rootmap.web.accounts.models import Team
+
+    team = Team.objects.create(organisation=org, name="North")
+    team.supervisors.add(users["supervisor"])
+    team.members.add(users["colleague"])
+    foreign_team = Team.objects.create(organisation=other, name="Far")
     return World(users, client, foreign_client, draft, final, foreign_final, foreign_draft,
-                 household, foreign_household)
+                 household, foreign_household, team, foreign_team)
 
 
 # --- Columns ------------------------------------------------------------------------------
@@ -179,12 +187,56 @@ def _first_event_fingerprint(w: World) -> str:
     return event_fingerprint(w.client.events[0])
 
 
+def _clinician_job(w: World) -> dict[str, Any]:
+    """A job the assigned clinician asked for: only its owner may see it."""
+    from rootmap.web.jobs.models import Job
+
+    job = Job.objects.filter(owner=w.users["clinician"]).first() or Job.objects.create(
+        owner=w.users["clinician"], organisation_id=w.client.organisation_id, kind="report",
+        params={"assessment": w.final.pk, "audience": "family"}, client_id=w.client.pk)
+    return {"pk": job.pk}
+
+
+owner_only = _columns(admin=NOT_FOUND, supervisor=NOT_FOUND, clinician=OK, colleague=NOT_FOUND,
+                      outsider=NOT_FOUND)
+def _token_of(user: Any) -> Any:
+    from rootmap.web.api.models import ApiToken
+
+    token, _ = ApiToken.objects.get_or_create(user=user, name="matrix", defaults={
+        "scope": "read", "prefix": "rm_matrix", "digest": f"matrix-{user.pk}"})
+    return token
+
+
+def _clinician_token(w: World) -> dict[str, Any]:
+    return {"pk": _token_of(w.users["clinician"]).pk}
+
+
 FOREIGN_CLIENT = ("pk", lambda w: w.foreign_client.pk)
 FOREIGN_DRAFT = ("pk", lambda w: w.foreign_draft.pk)
 FOREIGN_FINAL = ("pk", lambda w: w.foreign_final.pk)
 FOREIGN_HOUSEHOLD = ("pk", lambda w: w.foreign_household.pk)
+FOREIGN_PERSON = ("pk", lambda w: w.users["outsider"].pk)
+FOREIGN_TEAM = ("pk", lambda w: w.foreign_team.pk)
+
+
+def _colleague(w: World) -> dict[str, Any]:
+    return {"pk": w.users["colleague"].pk}
+
+
+def _team(w: World) -> dict[str, Any]:
+    return {"pk": w.team.pk}
 
 signed_in_redirect = {**signed_in(REDIRECT), "anonymous": OK, "unverified": TWO_FACTOR}
+
+
+def open_to_all(ok: str = OK) -> dict[str, str]:
+    """A page anyone may open, signed in or not (a password-only session finishes signing in first)."""
+    return {**signed_in(ok), "anonymous": ok, "unverified": TWO_FACTOR}
+
+
+def _reset_link(w: World) -> dict[str, Any]:
+    return {"uidb64": "MQ", "token": "not-a-token"}
+
 
 MATRIX: list[Row] = [
     # Sign-in and sign-out.
@@ -198,6 +250,13 @@ MATRIX: list[Row] = [
     Row("two-factor-setup", "POST", signed_in(REDIRECT), data=lambda w: {"code": "000000"}),
     Row("logout", "GET", everyone(NOT_ALLOWED)),
     Row("logout", "POST", everyone(LOGIN)),  # signed out, back to the sign-in page
+    # Password reset by email: the same answer whether or not the address has an account.
+    Row("password-reset", "GET", open_to_all()),
+    Row("password-reset", "POST", open_to_all(REDIRECT), data=lambda w: {"email": "cleo@example.org"}),
+    Row("password-reset-sent", "GET", open_to_all()),
+    Row("password-reset-confirm", "GET", open_to_all(), _reset_link, note="a link that does not work"),
+    Row("password-reset-confirm", "POST", open_to_all(), _reset_link),
+    Row("password-reset-complete", "GET", open_to_all()),
     # Caseload and clients.
     Row("home", "GET", signed_in()),
     Row("client-list", "GET", signed_in()),
@@ -251,6 +310,22 @@ MATRIX: list[Row] = [
     Row("assessment-present", "GET", client_scoped(), _final, FOREIGN_FINAL),
     Row("assessment-report", "GET", client_scoped(OK_OR_UNAVAILABLE),
         lambda w: {"pk": w.final.pk, "audience": "family", "fmt": "html"}, FOREIGN_FINAL),
+    # Background jobs: a report as a job, an import of many files; a job is its owner's only.
+    Row("job-report", "GET", client_scoped(), lambda w: {"pk": w.final.pk, "audience": "family"},
+        FOREIGN_FINAL),
+    Row("job-report", "POST", client_scoped(DONE), lambda w: {"pk": w.final.pk, "audience": "family"},
+        FOREIGN_FINAL),
+    Row("job-list", "GET", signed_in()),
+    Row("job-detail", "GET", owner_only, _clinician_job),
+    Row("job-status", "GET", owner_only, _clinician_job),
+    Row("job-download", "GET", {**owner_only, "clinician": REDIRECT}, _clinician_job,
+        note="no file yet: back to the job's page"),
+    Row("job-backup", "POST", {**signed_in(NOT_FOUND), "anonymous": LOGIN, "unverified": TWO_FACTOR},
+        note="the whole database: the installation's superuser only"),
+    Row("job-import", "GET", signed_in()),
+    Row("job-import", "POST", signed_in(DONE)),
+    Row("reminder-settings", "GET", signed_in()),
+    Row("reminder-settings", "POST", signed_in(DONE), data=lambda w: {"frequency": "weekly"}),
     # Households (every member of the organisation may weigh placements).
     Row("household-list", "GET", signed_in()),
     Row("household-create", "GET", signed_in()),
@@ -273,10 +348,19 @@ MATRIX: list[Row] = [
         _household, FOREIGN_HOUSEHOLD, data=lambda w: {"share": w.client.pk},
         note="sharing a child's ratings beyond their caseload is a supervisor's or admin's decision"),
     Row("household-report", "GET", org_wide(), _household, FOREIGN_HOUSEHOLD),
+    # Personal API tokens: each person manages their own; another person's token is 404.
+    # (The API itself, /api/v1/..., is walked path by path in tests/web/api/test_api_access.py.)
+    Row("api-tokens", "GET", signed_in()),
+    Row("api-tokens", "POST", signed_in(DONE), data=lambda w: {"name": "EHR sync", "scope": "read"}),
+    Row("api-token-revoke", "GET", {**signed_in(NOT_ALLOWED)}, _clinician_token),
+    Row("api-token-revoke", "POST", {**client_scoped(NOT_FOUND), "clinician": DONE}, _clinician_token,
+        ("pk", lambda w: _token_of(w.users["outsider"]).pk)),
     # Administration.
-    Row("audit-log", "GET", admins()),
+    Row("audit-log", "GET", {**admins(), "supervisor": OK},
+        note="a supervisor sees their teams' clients' entries only (tests/web/test_people.py)"),
     Row("research-export", "GET", admins()),
     Row("research-export", "POST", admins()),
+    Row("job-research-export", "POST", admins(DONE)),
     # People and the reset of an authenticator: administrators, their own organisation only.
     Row("people-list", "GET", admins()),
     Row("authenticator-reset", "GET", {**admins(), "outsider": NOT_FOUND},
@@ -284,6 +368,26 @@ MATRIX: list[Row] = [
     Row("authenticator-reset", "POST", {**admins(DONE), "outsider": NOT_FOUND},
         lambda w: {"pk": w.users["colleague"].pk}, ("pk", lambda w: w.users["outsider"].pk),
         data=lambda w: {"password": "not the password"}),
+    # Invitations, roles, leavers, teams: administrators, their own organisation only.
+    Row("people-invite", "GET", admins()),
+    Row("people-invite", "POST", admins(DONE),
+        data=lambda w: {"email": "new.person@example.org", "role": "clinician"}),
+    Row("person-detail", "GET", {**admins(), "outsider": NOT_FOUND}, _colleague, FOREIGN_PERSON),
+    Row("person-role", "POST", {**admins(DONE), "outsider": NOT_FOUND}, _colleague, FOREIGN_PERSON,
+        data=lambda w: {"role": "supervisor"}),
+    Row("person-invite-again", "POST", {**admins(DONE), "outsider": NOT_FOUND}, _colleague, FOREIGN_PERSON),
+    Row("person-deactivate", "GET", {**admins(), "outsider": NOT_FOUND}, _colleague, FOREIGN_PERSON),
+    Row("person-deactivate", "POST", {**admins(DONE), "outsider": NOT_FOUND}, _colleague, FOREIGN_PERSON,
+        data=lambda w: {"password": "not the password"}),
+    Row("team-list", "GET", admins()),
+    Row("team-list", "POST", admins(DONE), data=lambda w: {"name": "South"}),
+    Row("team-edit", "GET", {**admins(), "outsider": NOT_FOUND}, _team, FOREIGN_TEAM),
+    Row("team-edit", "POST", {**admins(DONE), "outsider": NOT_FOUND}, _team, FOREIGN_TEAM,
+        data=lambda w: {"name": "North and East"}),
+    # The set-up link of an invitation: anyone holding it (here, one that does not work).
+    Row("welcome", "GET", open_to_all(), _reset_link),
+    Row("welcome", "POST", open_to_all(), _reset_link,
+        data=lambda w: {"new_password1": "x", "new_password2": "x"}),
 ]
 
 
@@ -428,6 +532,8 @@ def test_methods_a_url_does_not_handle_are_405_and_audit_nothing(name: str) -> N
 def _all_url_names(patterns, prefix: str = "") -> list[tuple[str | None, str]]:
     found: list[tuple[str | None, str]] = []
     for pattern in patterns:
+        if isinstance(pattern, URLResolver) and pattern.namespace == "api":
+            continue  # the REST API: every OpenAPI path is walked in tests/web/api/test_api_access.py
         if isinstance(pattern, URLResolver):
             found += _all_url_names(pattern.url_patterns, prefix + str(pattern.pattern))
         elif isinstance(pattern, URLPattern):

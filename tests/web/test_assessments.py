@@ -13,13 +13,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from rootmap.web.accounts.models import Organisation, User
-from rootmap.web.assessments.models import Assessment
-from rootmap.web.assessments.services import (
+from rootmap.web.assessments.errors import (
     AssessmentConflict,
     AssessmentLocked,
     FieldInvalid,
     FinaliseRefused,
     PasswordRejected,
+)
+from rootmap.web.assessments.models import Assessment
+from rootmap.web.assessments.selectors import case_file_for_client
+from rootmap.web.assessments.services import (
     assessment_amend,
     assessment_create,
     assessment_finalise,
@@ -401,8 +404,6 @@ def test_an_amendment_keeps_the_original_and_supersedes_it(
     kept = Assessment.objects.get(pk=original.pk)
     assert kept.status == "final" and kept.inputs["functioning"]["sleep"] == 1
     assert kept.result == original_result
-    from rootmap.web.assessments.scoring import case_file_for_client
-
     case = case_file_for_client(client)
     assert [a["id"] for a in case["assessments"]] == ["A-1.1"]
     assert case["assessments"][0]["functioning"]["sleep"] == 4
@@ -540,7 +541,12 @@ def test_a_follow_up_presentation_has_a_change_screen(web: HttpClient, client: C
     follow = finalised(client, clinician, kind="follow_up", date=dt.date(2025, 8, 4), inputs=better)
     url = reverse("assessment-present", args=[follow.pk])
     texts = [web.get(f"{url}?step={n}").text for n in range(1, 12)]
-    assert any("What has changed since last time" in t and "better" in t for t in texts)
+    change = next(t for t in texts if "What has changed since last time" in t)
+    # Every area rose by two ratings, and the start moved from regulate to maintain: the
+    # family hears that it is better, and that the child is ready for the next step.
+    assert "Better than last time (3 February 2025)" in change
+    assert "Good news: <bdi>Sam</bdi> is ready for the next step of the plan." in change
+    assert "Sensory integration" not in change  # plain area names, never the domain's label
 
 
 def test_a_later_follow_up_keeps_the_comparison_it_was_signed_with(client: Client, clinician: User) -> None:

@@ -8,6 +8,8 @@ import re
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from rootmap.web.assessments import services
+from rootmap.web.assessments.errors import AssessmentConflict, AssessmentLocked
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.audit.models import AuditEntry
 from rootmap.web.audit.services import audit_record
@@ -92,21 +94,17 @@ def test_suspending_the_triggers_lasts_only_for_the_block(world):
 
 
 def test_the_finalise_service_refuses_a_finalised_assessment(world):
-    from rootmap.web.assessments import services
-
-    with pytest.raises(services.AssessmentLocked):
+    with pytest.raises(AssessmentLocked):
         services.assessment_save_field(assessment=world.final, user=world.clinician,
                                        field="functioning.sleep", value="4",
                                        revision=world.final.revision)
 
 
 def test_a_stale_save_is_a_conflict_and_keeps_the_first_save(world):
-    from rootmap.web.assessments import services
-
     page_revision = world.draft.revision
     services.assessment_save_field(assessment=world.draft, user=world.clinician,
                                    field="functioning.sleep", value="3", revision=page_revision)
-    with pytest.raises(services.AssessmentConflict, match="changed elsewhere"):
+    with pytest.raises(AssessmentConflict, match="changed elsewhere"):
         services.assessment_save_field(assessment=world.draft, user=world.supervisor,
                                        field="functioning.sleep", value="1",
                                        revision=page_revision)

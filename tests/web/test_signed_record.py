@@ -15,9 +15,9 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from rootmap.web.accounts.models import Organisation, User
+from rootmap.web.assessments.errors import UndeterminedUnconfirmed
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.services import (
-    UndeterminedUnconfirmed,
     assessment_amend,
     assessment_create,
     assessment_finalise,

@@ -53,6 +53,55 @@ def serve(host: str, port: int) -> int:
     return 0
 
 
+def serve_processes(host: str, port: int, *, workers: int, threads: int) -> int:
+    """gunicorn, N processes of `threads` threads each. Each process opens its own database
+    connections (the application is loaded after the fork); sessions live in the database,
+    so a signed-in person may reach any of them."""
+    from django.conf import settings
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    options = {
+        "bind": f"{host}:{port}", "workers": workers, "threads": threads,
+        "worker_class": "gthread", "accesslog": "-", "errorlog": "-", "proc_name": "rootmap",
+        # Rootmap decides whom to believe about X-Forwarded-* (rootmap.web.transport); gunicorn
+        # passes the headers through and does not turn them into the request's scheme itself.
+        "forwarded_allow_ips": "127.0.0.1", "secure_scheme_headers": {},
+        "timeout": 120,  # a slow page is a bug, but a killed worker is a lost answer
+    }
+
+    class Rootmap(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> object:  # in each worker process, after the fork
+            from rootmap.web.wsgi import application
+
+            return application
+
+    print(f"Rootmap is serving on http://{host}:{port}/ with {workers} processes (gunicorn; "
+          "Ctrl+C stops it)", flush=True)
+    if getattr(settings, "BEHIND_PROXY", False):
+        proxy_options()  # says whose X-Forwarded-* headers are believed
+    # The checks before serving opened a connection: no process may inherit it.
+    connections.close_all()
+    Rootmap().run()
+    return 0
+
+
+def worker_count(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (1 to 64)") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"{value} is not between 1 and 64")
+    return value
+
+
 def proxy_options() -> dict[str, object]:
     """Waitress removes every X-Forwarded-* header unless told otherwise, which behind a TLS
     proxy made each https request look like http (a redirect loop) and every client look

@@ -11,6 +11,7 @@ import html
 import re
 
 from rootmap.core.ages import age_in_words
+from rootmap.render._number import number, signed_change
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -30,18 +31,45 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 1)].rstrip() + "…"
 
 
-def num(value: float | None, digits: int = 1) -> str:
-    """A score for display: one decimal by default, an en dash when unknown."""
-    if value is None:
-        return "–"
-    return f"{value:.{digits}f}"
+def num(value: float | None) -> str:
+    """A score for display (the one display rule: half-up, one decimal), an en dash when unknown.
+
+    >>> num(81.25), num(43.75), num(None)
+    ('81.3', '43.8', '–')
+    """
+    return "–" if value is None else number(value)
 
 
-def signed(value: float | None, digits: int = 1) -> str:
-    """A change for display, always with its sign (minus as U+2212)."""
+def change_text(before: float | None, after: float | None) -> str:
+    """The change printed beside two printed values: the difference of what is printed,
+    always signed (minus as U+2212), so that '43.8 → 75.0' reads '+31.2', never '+31.3'.
+
+    >>> change_text(43.75, 75.0), change_text(None, 75.0)
+    ('+31.2', '–')
+    """
+    if before is None or after is None:
+        return "–"
+    return signed_change(before, after)
+
+
+def shown(quantity: str, value: float | None) -> str:
+    """A printed score tagged with what it is (`data-q`, e.g. 'functioning_index@A-3'), so
+    a test can check that every place showing one quantity prints the same string."""
+    return f'<span data-q="{esc(quantity)}">{num(value)}</span>'
+
+
+def shown_change(quantity: str, before_id: str, after_id: str, before: float | None,
+                 after: float | None) -> str:
+    """A printed change tagged with the two printed values it is the difference of."""
+    return (f'<span data-change="{esc(quantity)}" data-from="{esc(before_id)}" data-to="{esc(after_id)}">'
+            f"{change_text(before, after)}</span>")
+
+
+def signed_int(value: int | None) -> str:
+    """A change of a whole-number rating, signed (minus as U+2212): '+2', '−1', '0'."""
     if value is None:
         return "–"
-    return f"{value:+.{digits}f}".replace("-", "−")
+    return f"{value:+d}".replace("-", "−") if value else "0"
 
 
 def long_date(iso: str) -> str:

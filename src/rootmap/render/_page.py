@@ -9,16 +9,6 @@ from importlib import resources
 from rootmap.render import palette as pal
 from rootmap.render._format import esc
 
-# Bands of each scale, lightest (best) first: chips reuse the map's sequential palette.
-_SCALES: dict[str, tuple[str, ...]] = {
-    "index": ("typical", "mild", "moderate", "severe"),
-    "risk": ("low", "moderate", "high", "very_high"),
-    "relational": ("strong", "adequate", "limited", "impoverished"),
-    "reserve": ("strong", "adequate", "strained", "depleted"),
-}
-_RAMP = tuple(pal.BAND_FILL.values())
-_RAMP_INK = tuple(pal.BAND_INK.values())
-
 
 @cache
 def stylesheet() -> str:
@@ -27,14 +17,10 @@ def stylesheet() -> str:
 
 def chip(scale: str, band: str | None) -> str:
     """A band name on its colour; the name is always written, colour only repeats it."""
-    if band is None:
-        return '<span class="rm-band" style="background:#e0e0e0">unknown</span>'
-    bands = _SCALES[scale]
-    position = bands.index(band) if band in bands else -1
-    if position < 0:
-        return f'<span class="rm-band">{esc(band)}</span>'
-    return (f'<span class="rm-band" style="background:{_RAMP[position]};color:{_RAMP_INK[position]}">'
-            f"{esc(band.replace('_', ' '))}</span>")
+    fill, ink = pal.band_colours(scale, band)
+    word = "unknown" if band is None else band.replace("_", " ")
+    return (f'<span class="rm-band" data-scale="{esc(scale)}" data-band="{esc(band or "unknown")}" '
+            f'style="background:{fill};color:{ink}">{esc(word)}</span>')
 
 
 def document(*, title: str, header: str, footer: str, body: str, lang: str = "en",

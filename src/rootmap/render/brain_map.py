@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rootmap.core.results import AssessmentResult, Comparison
+from rootmap.instruments.family_words import load_family_words
 from rootmap.instruments.model import Instrument
 from rootmap.render import palette as pal
-from rootmap.render._format import esc, long_date, num
+from rootmap.render._format import esc, long_date, num, signed_int
 from rootmap.render._labels import FAMILY_REGION, item_label, undetermined_text
 
 __all__ = ["FAMILY_REGION", "brain_map_svg"]  # FAMILY_REGION: the web app imports it from here
@@ -44,13 +45,7 @@ _CX = 290.0
 _LABEL_X = 580.0
 _LABEL_W = _WIDTH - _LABEL_X - 4
 
-# Plain words for families; clinicians see the band names of the clinical model.
-_FAMILY_BAND = {
-    "typical": "doing well for age",
-    "mild": "a little harder",
-    "moderate": "harder",
-    "severe": "much harder",
-}
+# Clinicians see the band names of the clinical model; families the family words' bands.
 _CLINICIAN_BAND = {
     "typical": "typical (4–5)",
     "mild": "mild (3)",
@@ -105,15 +100,18 @@ def _rating_text(instrument: Instrument, cell: _Cell, family: bool) -> str:
     if cell.rating >= instrument.strength_rating:
         text = "★ strength" if family else f"{cell.rating} ★ strength"
     else:
-        text = _FAMILY_BAND[cell.state] if family else f"{cell.rating} · {cell.state}"
+        text = (load_family_words(instrument.version).bands[cell.state]
+                if family else f"{cell.rating} · {cell.state}")
     if cell.delta and family:
         text += "  ▲" if cell.delta > 0 else "  ▼"
     elif cell.delta:
-        text += f"  {'▲' if cell.delta > 0 else '▼'}{cell.delta:+d}".replace("-", "−")
+        text += f"  {'▲' if cell.delta > 0 else '▼'}{signed_int(cell.delta)}"
     return text
 
 
-def _cell_title(instrument: Instrument, cell: _Cell, previous: Comparison | None) -> str:
+def _cell_title(instrument: Instrument, cell: _Cell, previous: Comparison | None, family: bool) -> str:
+    if family:  # what a screen reader says to a family: the same plain words as the cell
+        return f"{cell.label}: {_rating_text(instrument, cell, family=True)}"
     if cell.state == "not_expected":
         return f"{cell.label}: not expected yet at this age"
     if cell.rating is None:
@@ -140,7 +138,8 @@ def _region_label(
     region = next(r for r in instrument.regions if r.id == region_id)
     domain = result.domains.get(region.domain)
     if family:
-        lines = [(FAMILY_REGION[region_id], 11.5, "bold"), (f"({region.label.lower()})", 9.5, "normal")]
+        # Plain area names only: a family map never shows region or domain names.
+        lines = [(load_family_words(instrument.version).regions[region_id], 11.5, "bold")]
         if domain is not None and domain.status == "insufficient":
             lines.append(("not known enough yet", 9.5, "normal"))
     else:
@@ -231,12 +230,20 @@ def brain_map_svg(
 
     legend, legend_h = _legend(instrument, hatch, family, previous, bottom + 22)
     total_h = bottom + 22 + legend_h
-    title = (f"Brain map, {result.assessment_id}, {long_date(result.date)}")
+    title = (f"{'The brain map' if family else 'Brain map'}, {result.assessment_id}, {long_date(result.date)}")
     notice = undetermined_text(instrument, result, family=family) if result.phase == "undetermined" else ""
-    desc = ("Cells are this assessment's current-functioning items, bottom-up from brainstem "
-            "to cortex, coloured by band: typical, mild, moderate, severe; grey is not rated, "
-            "hatched is not expected yet at this age.")
-    if previous is not None:
+    if family:
+        desc = ("Each box is one thing we looked at, from the body basics at the bottom to thinking "
+                "and learning at the top, coloured by how it is going: pale green doing well for age, "
+                "yellow, orange and dark orange harder step by step, blue with a star a real strength, "
+                "grey not known yet, hatched not expected yet at this age.")
+    else:
+        desc = ("Cells are this assessment's current-functioning items, bottom-up from brainstem "
+                "to cortex, coloured by band: typical, mild, moderate, severe; blue is a strength, "
+                "grey is not rated, hatched is not expected yet at this age.")
+    if previous is not None and family:
+        desc += f" Arrows show what is better or harder than on {long_date(previous.date)}."
+    elif previous is not None:
         desc += f" Arrows show the change in rating since {previous.assessment_id}."
     if notice:
         desc += " " + notice
@@ -275,6 +282,8 @@ def _cell_svg(
         fill, ink = f"url(#{hatch})", pal.INK
     elif cell.state == "unknown":
         fill, ink = pal.UNKNOWN_FILL, pal.UNKNOWN_INK
+    elif cell.rating is not None and cell.rating >= instrument.strength_rating:
+        fill, ink = pal.STRENGTH_FILL, pal.STRENGTH_INK  # a strength is not just "typical"
     else:
         fill, ink = pal.BAND_FILL[cell.state], pal.BAND_INK[cell.state]
     width = min(xb0 - xa0, xb1 - xa1) - 10
@@ -297,7 +306,7 @@ def _cell_svg(
     return (
         f'<g class="rm-cell" role="img" data-item="{esc(cell.item_id)}" data-state="{cell.state}"'
         f"{rating_attr}{delta_attr}>"
-        f"<title>{esc(_cell_title(instrument, cell, previous))}</title>"
+        f"<title>{esc(_cell_title(instrument, cell, previous, family))}</title>"
         f'<polygon points="{f(xa0)},{f(y0)} {f(xb0)},{f(y0)} {f(xb1)},{f(y1)} {f(xa1)},{f(y1)}" '
         f'fill="{fill}" stroke="#ffffff" stroke-width="1.5"/>'
         f"{backing}"
@@ -314,11 +323,11 @@ def _legend(
     previous: Comparison | None,
     top: float,
 ) -> tuple[str, float]:
-    words = _FAMILY_BAND if family else _CLINICIAN_BAND
+    words: dict[str, str] = dict(load_family_words(instrument.version).bands) if family else _CLINICIAN_BAND
     entries: list[tuple[str, str, str]] = [
         (pal.BAND_FILL[band], pal.BAND_INK[band], words[band]) for band in pal.BAND_FILL
     ]
-    entries.append((pal.BAND_FILL["typical"], pal.INK,
+    entries.append((pal.STRENGTH_FILL, pal.STRENGTH_INK,
                     "★ a real strength" if family else "★ strength (5)"))
     entries.append((pal.UNKNOWN_FILL, pal.INK, "not known yet" if family else "not rated"))
     entries.append((f"url(#{hatch})", pal.INK, "not expected yet at this age"))

@@ -13,7 +13,7 @@ from rootmap.core.case import Household, ratings_of
 from rootmap.core.results import HouseholdResult
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.instruments.model import LowerBand, RatedItem
-from rootmap.render._format import age_text, esc, long_date, num, shorten, signed
+from rootmap.render._format import age_text, change_text, esc, long_date, num, shorten
 from rootmap.render._page import chip, colgroup, document
 from rootmap.render.charts import reserve_chart_svg
 
@@ -127,12 +127,10 @@ def _what_if_table(result: HouseholdResult, what_ifs: Sequence[WhatIf]) -> str:
             f"<td>{chip('reserve', result.reserve_band)}</td><td class='rm-num'>–</td></tr>"]
     for scenario in what_ifs:
         r = scenario.result
-        change = (None if r.reserve is None or result.reserve is None
-                  else r.reserve - result.reserve)
         rows.append(f"<tr><td>{_user(scenario.label)}</td><td class='rm-num'>{num(r.resources)}</td>"
                     f"<td class='rm-num'>{num(r.demand)}</td><td class='rm-num'>{num(r.reserve)}</td>"
                     f"<td>{chip('reserve', r.reserve_band)}</td>"
-                    f"<td class='rm-num'>{signed(change)}</td></tr>")
+                    f"<td class='rm-num'>{change_text(result.reserve, r.reserve)}</td></tr>")
     return (f"<table class='rm-keep'>{colgroup(34, 13, 13, 13, 14, 13)}"
             "<tr><th>Scenario</th><th class='rm-num'>Resources</th>"
             "<th class='rm-num'>Demand</th><th class='rm-num'>Reserve</th><th>Band</th>"

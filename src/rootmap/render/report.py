@@ -14,15 +14,32 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rootmap.core.case import Assessment, CaseFile, ratings_of
+from rootmap.core.family import (
+    ISOLATE_END,
+    ISOLATE_START,
+    FamilyActivity,
+    FamilyView,
+    activity_dose,
+    family_view,
+    join_words,
+)
 from rootmap.core.results import AssessmentResult, Comparison, Delta, PlanPhase
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.instruments.catalogue import Catalogue, load_catalogue
-from rootmap.render._format import age_text, esc, humanise, long_date, num, shorten, signed
+from rootmap.instruments.model import band_at_least
+from rootmap.render._format import (
+    age_text,
+    esc,
+    humanise,
+    long_date,
+    num,
+    shorten,
+    shown,
+    shown_change,
+    signed_int,
+)
 from rootmap.render._labels import (
-    DOSE_FAMILY,
-    FAMILY_REGION,
     PHASE_CLINICIAN,
-    PHASE_FAMILY,
     PHASE_LABEL,
     domain_label,
     item_label,
@@ -33,6 +50,7 @@ from rootmap.render._labels import (
 from rootmap.render._page import chip, colgroup, document, model_line
 from rootmap.render.brain_map import brain_map_svg
 from rootmap.render.charts import domains_over_time_svg, risk_chart_svg
+from rootmap.render.explain import change_note, scale_note, score_note
 
 Audience = Literal["clinician", "family"]
 
@@ -48,12 +66,6 @@ _KIND = {"full": "full assessment", "follow_up": "follow-up", "er": "ER snapshot
 # minutes and a gigabyte to lay out. The record keeps the whole text.
 NOTE_CHARS = 160
 CELL_CHARS = 80
-_DELIVERER_FAMILY = {
-    "caregiver": "you, at home",
-    "teacher": "school staff",
-    "clinician": "your clinician",
-    "specialist": "a specialist",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,21 +161,20 @@ def _summary(ctx: _Context) -> str:
     r, inst = ctx.result, ctx.instrument
     rows: list[tuple[str, str]] = []
     if r.kind != "er":
-        risk = f"{num(r.developmental_risk)} {chip('risk', r.risk_band)}"
+        risk = f"{shown(f'developmental_risk@{r.assessment_id}', r.developmental_risk)} {chip('risk', r.risk_band)}"
         if r.peak_period:
             risk += f" · peak: {esc(period_label(inst, r.peak_period))}"
-        rows.append(("Developmental risk (0–100)", risk))
+        rows.append(("Developmental risk (0–100, lower is better)", risk))
         rows.append(("ACE-style count", esc(f"{r.ace_count} of {len(inst.ace_categories)}"
                                             if r.ace_count is not None else "–")))
-    index_band = None
-    if r.functioning_index is not None:
-        index_band = next(b.band for b in inst.index_bands
-                          if b.at_least is None or r.functioning_index >= b.at_least)
-    rows.append(("Functioning index (0–100)",
-                 f"{num(r.functioning_index)} {chip('index', index_band) if index_band else ''}"))
-    rows.append(("Relational health (0–100)",
-                 f"{num(r.relational_health)} {chip('relational', r.relational_band)}"))
-    rows.append(("Resilience (0–100)", num(r.resilience)))
+    index_band = _index_band(inst, r.functioning_index)
+    rows.append(("Functioning index (0–100, higher is better)",
+                 f"{shown(f'functioning_index@{r.assessment_id}', r.functioning_index)} "
+                 f"{chip('index', index_band) if index_band else ''}"))
+    rows.append(("Relational health (0–100, higher is better)",
+                 f"{shown(f'relational_health@{r.assessment_id}', r.relational_health)} "
+                 f"{chip('relational', r.relational_band)}"))
+    rows.append(("Resilience (0–100, higher is better)", shown(f"resilience@{r.assessment_id}", r.resilience)))
     if r.phase == "undetermined":
         rows.append(("Entry region", "none: " + esc(undetermined_text(inst, r))))
     else:
@@ -175,20 +186,33 @@ def _summary(ctx: _Context) -> str:
     needs = ", ".join(esc(item_label(inst, i)) for i in r.needs) or "none rated 0–2"
     rows.append(("Strengths (rated 5)", strengths))
     rows.append(("Needs (rated 0–2, bottom-up)", needs))
-    return "<h2>Summary</h2>" + _facts_table(rows)
+    notes = [f"<li><b>{esc(label)}</b>: {esc(scale_note(inst, key))}</li>" for key, label in _HEADLINES
+             if not (key == "developmental_risk" and r.kind == "er")]
+    return ("<h2>Summary</h2>" + _facts_table(rows)
+            + "<p class='rm-small rm-muted'><b>How to read these numbers.</b> Every score runs from 0 to "
+            "100 and is rounded to one decimal for display; the band beside it says what it means.</p>"
+            f"<ul class='rm-small rm-muted rm-scale-notes'>{''.join(notes)}</ul>")
 
 
-def _domain_change(comparison: Comparison | None, domain: str) -> str:
+def _index_band(inst: Instrument, value: float | None) -> str | None:
+    # Until core's result carries the functioning index's band (issue 11, helper core).
+    if value is None:
+        return None
+    return band_at_least(value, inst.index_bands)
+
+
+def _domain_change(comparison: Comparison | None, domain: str, after_id: str) -> str:
     if comparison is None or domain not in comparison.domains:
         return "–"
-    return _delta_text(comparison.domains[domain])
+    return _delta_text(comparison.domains[domain], domain, comparison.assessment_id, after_id)
 
 
-def _delta_text(delta: Delta) -> str:
+def _delta_text(delta: Delta, quantity: str, before_id: str, after_id: str) -> str:
     if delta.delta is None:
         return "–"
     css = f"rm-{delta.label}" if delta.label in ("improved", "declined") else ""
-    return f'<span class="{css}">{signed(delta.delta)} {esc(delta.label or "")}</span>'
+    printed = shown_change(quantity, before_id, after_id, delta.before, delta.after)
+    return f'<span class="{css}">{printed} {esc(delta.label or "")}</span>'
 
 
 def _functioning(ctx: _Context) -> str:
@@ -205,12 +229,13 @@ def _functioning(ctx: _Context) -> str:
         elif domain.status == "insufficient":
             index, band = "–", "too few items rated"
         else:
-            index, band = num(domain.index), chip("index", domain.band)
+            index = shown(f"{region.domain}@{r.assessment_id}", domain.index)
+            band = chip("index", domain.band)
         row = (f"<tr><td>{esc(region.label)}</td><td>{esc(region.domain_label)}</td>"
                f"<td class='rm-num'>{index}</td><td>{band}</td>")
         if change:
-            row += (f"<td>{_domain_change(change.previous, region.domain)}</td>"
-                    f"<td>{_domain_change(change.baseline, region.domain)}</td>")
+            row += (f"<td>{_domain_change(change.previous, region.domain, r.assessment_id)}</td>"
+                    f"<td>{_domain_change(change.baseline, region.domain, r.assessment_id)}</td>")
         rows.append(row + "</tr>")
     out = ["<h2>Current functioning</h2>"]
     out.append('<div class="rm-figure">'
@@ -249,7 +274,7 @@ def _item_table(ctx: _Context) -> str:
                 after = r.ratings.get(item.id)
                 step = prev.items.get(item.id)
                 moved = ("–" if step is None or after is None
-                         else f"{after - step} → {after}" + (f" ({signed(step, 0)})" if step else ""))
+                         else f"{after - step} → {after}" + (f" ({signed_int(step)})" if step else ""))
                 cells += f"<td class='rm-num'>{esc(moved)}</td>"
             rows.append(f"<tr>{cells}</tr>")
     widths = (22, 10, 12, 42, 14) if prev else (24, 10, 12, 54)
@@ -279,7 +304,7 @@ def _history(ctx: _Context) -> str:
         rows.append(
             f"<tr><td>{esc(period.label)}</td><td class='rm-num'>{esc(adversity_text)}</td>"
             f"<td class='rm-num'>{'–' if relational is None else relational}</td>"
-            f"<td class='rm-num'>{num(r.period_risk.get(period.id))}</td>"
+            f"<td class='rm-num'>{shown(f'{period.id}@{r.assessment_id}', r.period_risk.get(period.id))}</td>"
             f"<td class='rm-num'>{period.weight:.2f}</td></tr>"
         )
     out.append(f"<table class='rm-keep'>{colgroup(34, 18, 20, 14, 14)}<tr><th>Period</th>"
@@ -289,7 +314,8 @@ def _history(ctx: _Context) -> str:
     out.append("<p class='rm-small rm-muted'>Risk per period weighs adversity against relational "
                "poverty; earlier periods weigh more. The weights are clinical judgement, not fitted "
                "values. Overall developmental risk: "
-               f"{num(r.developmental_risk)}; ACE-style count {r.ace_count if r.ace_count is not None else '–'}"
+               f"{shown(f'developmental_risk@{r.assessment_id}', r.developmental_risk)}; ACE-style count "
+               f"{r.ace_count if r.ace_count is not None else '–'}"
                f" of {len(inst.ace_categories)} (shown beside the risk to show what timing adds).</p>")
     events = [e for e in ctx.case.events if e.onset_months <= r.age_months]
     if events:
@@ -322,8 +348,9 @@ def _relational(ctx: _Context) -> str:
         rows.append(f"<tr><td>{esc(item.label)}</td><td>{esc(word)}</td>"
                     f"<td class='rm-small'>{esc(anchor)}</td></tr>")
     return ("<section class='rm-keep'><h2>Current relational health</h2>"
-            f"<p>Relational health {num(r.relational_health)} {chip('relational', r.relational_band)}"
-            f" · resilience {num(r.resilience)}</p>"
+            f"<p>Relational health {shown(f'relational_health@{r.assessment_id}', r.relational_health)} "
+            f"{chip('relational', r.relational_band)}"
+            f" · resilience {shown(f'resilience@{r.assessment_id}', r.resilience)}</p>"
             f"<table class='rm-keep'>{colgroup(28, 18, 54)}"
             "<tr><th>Connection</th><th>Rating (0–4)</th><th>Anchor</th></tr>"
             f"{''.join(rows)}</table></section>")
@@ -356,6 +383,8 @@ def _plan(ctx: _Context) -> str:
                    "follow-up.</p>")
     for n, phase in enumerate(plan.phases, start=1):
         out.append(_phase(ctx, n, phase))
+    if any(p.recommendations for p in plan.phases):
+        out.append(f"<p class='rm-small rm-muted rm-score-note'>{esc(score_note(ctx.catalogue, inst))}</p>")
     return "".join(out)
 
 
@@ -373,10 +402,14 @@ def _phase(ctx: _Context, n: int, phase: PlanPhase) -> str:
             why = drivers or "–"
             if rec.reason:
                 why = (why + "<br>" if drivers else "") + esc(rec.reason)
-            rows.append(f"<tr><td><b>{esc(_intervention_name(ctx, rec.id))}</b></td>"
-                        f"<td class='rm-num'>{num(rec.score)}</td><td>{why}</td></tr>")
-        parts.append(f"<table>{colgroup(40, 10, 50)}<tr><th>Recommendation</th><th class='rm-num'>Score</th>"
-                     f"<th>Driven by (rating)</th></tr>{''.join(rows)}</table>")
+            dose, note = activity_dose(ctx.result.instrument_version, phase.phase, rec.id)
+            dose_cell = esc(dose) + (f"<br><i>{esc(note)}</i>" if note else "")
+            rows.append(f"<tr data-activity='{esc(rec.id)}'><td><b>{esc(_intervention_name(ctx, rec.id))}</b></td>"
+                        f"<td class='rm-num'>{num(rec.score)}</td><td class='rm-small'>{dose_cell}</td>"
+                        f"<td>{why}</td></tr>")
+        parts.append(f"<table>{colgroup(28, 8, 34, 30)}<tr><th>Recommendation</th><th class='rm-num'>Score</th>"
+                     f"<th>How often (as the family reads it)</th><th>Driven by (rating)</th></tr>"
+                     f"{''.join(rows)}</table>")
     else:
         parts.append("<p>No candidate scored above 0 in this phase.</p>")
     if phase.deferred:
@@ -400,24 +433,20 @@ def _change(ctx: _Context) -> str:
                 f"<th class='rm-num'>Now {_user(r.assessment_id)}</th>"
                 "<th>Since previous</th><th>Since baseline</th></tr>")
         rows = []
-        for key, label in _HEADLINES:
-            p, b = prev.headline.get(key), base.headline.get(key)
+        ids = (base.assessment_id, prev.assessment_id, r.assessment_id)
+        quantities = [(key, label, prev.headline.get(key), base.headline.get(key)) for key, label in _HEADLINES]
+        quantities += [(region.domain, region.domain_label, prev.domains.get(region.domain),
+                        base.domains.get(region.domain)) for region in inst.regions]
+        for key, label, p, b in quantities:
             if p is None or b is None:
                 continue
-            rows.append(f"<tr><td>{esc(label)}</td><td class='rm-num'>{num(b.before)}</td>"
-                        f"<td class='rm-num'>{num(p.before)}</td><td class='rm-num'>{num(p.after)}</td>"
-                        f"<td>{_delta_text(p)}</td><td>{_delta_text(b)}</td></tr>")
-        for region in inst.regions:
-            p, b = prev.domains.get(region.domain), base.domains.get(region.domain)
-            if p is None or b is None:
-                continue
-            rows.append(f"<tr><td>{esc(region.domain_label)}</td><td class='rm-num'>{num(b.before)}</td>"
-                        f"<td class='rm-num'>{num(p.before)}</td><td class='rm-num'>{num(p.after)}</td>"
-                        f"<td>{_delta_text(p)}</td><td>{_delta_text(b)}</td></tr>")
+            rows.append(f"<tr><td>{esc(label)}</td><td class='rm-num'>{shown(f'{key}@{ids[0]}', b.before)}</td>"
+                        f"<td class='rm-num'>{shown(f'{key}@{ids[1]}', p.before)}</td>"
+                        f"<td class='rm-num'>{shown(f'{key}@{ids[2]}', p.after)}</td>"
+                        f"<td>{_delta_text(p, key, ids[1], ids[2])}</td>"
+                        f"<td>{_delta_text(b, key, ids[0], ids[2])}</td></tr>")
         out.append(f"<table class='rm-keep'>{colgroup(22, 12, 12, 12, 21, 21)}{head}{''.join(rows)}</table>")
-        out.append(f"<p class='rm-small rm-muted'>A change of {inst.change.threshold:g} points or more "
-                   "is labelled improved or declined; less is stable. For developmental risk, "
-                   "lower is better.</p>")
+        out.append(f"<p class='rm-small rm-muted'>{esc(change_note(inst))}</p>")
         moves = []
         for comparison, word in ((prev, "previous"), (base, "baseline")):
             before = region_label(inst, comparison.entry_region_before)
@@ -427,8 +456,8 @@ def _change(ctx: _Context) -> str:
         out.append("<p>" + "<br>".join(moves) + "</p>")
         changed = [(i, d) for i, d in prev.items.items() if d != 0]
         if changed:
-            ups = [f"{esc(item_label(inst, i))} ({signed(d, 0)})" for i, d in changed if d > 0]
-            downs = [f"{esc(item_label(inst, i))} ({signed(d, 0)})" for i, d in changed if d < 0]
+            ups = [f"{esc(item_label(inst, i))} ({signed_int(d)})" for i, d in changed if d > 0]
+            downs = [f"{esc(item_label(inst, i))} ({signed_int(d)})" for i, d in changed if d < 0]
             if ups:
                 out.append(f"<p><b>Items up since previous:</b> {', '.join(ups)}.</p>")
             if downs:
@@ -492,132 +521,84 @@ def _clinician_body(ctx: _Context) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# Family summary: short sentences, plain words, strengths first.
+# Family summary: short sentences, plain words, strengths first. Every sentence comes from
+# rootmap.core.family (the words written once as data), as the presentation's do.
 
 
-def _plural_join(words: Sequence[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+def _words(text: str) -> str:
+    """A family sentence as HTML: escaped, its typed text isolated in <bdi>."""
+    return esc(text).replace(ISOLATE_START, "<bdi>").replace(ISOLATE_END, "</bdi>")
 
 
-def _going_well(ctx: _Context, name: str) -> str:
-    r, inst = ctx.result, ctx.instrument
-    points: list[str] = []
-    for item_id in r.strengths:
-        points.append(f"{esc(item_label(inst, item_id, family=True))} is a real strength.")
-    for region in inst.regions:
-        domain = r.domains.get(region.domain)
-        if domain is not None and domain.band == "typical":
-            points.append(f"{esc(FAMILY_REGION[region.id])}: on track for age.")
-    ratings = ratings_of(ctx.assessment.relational)
-    good = [item for item in inst.relational_items if (ratings.get(item.id) or 0) >= 3]
-    for item in good:
-        points.append(f"{esc(item.label)}: good.")
-    if r.change is not None:
-        better = [i for i in inst.item_ids if r.change.previous.items.get(i, 0) > 0]
-        if better:
-            labels = [esc(item_label(inst, i, family=True).lower()) for i in better[:4]]
-            points.append(f"Better than last time: {_plural_join(labels)}.")
-    if ctx.case.interests:
-        interests = [_user(i) for i in ctx.case.interests]
-        points.append(f"{name} enjoys {_plural_join(interests)}. We use these in the plan.")
-    if not points:
-        points.append("We will look for strengths together at the next visit.")
-    return "<h2>What is going well</h2><ul>" + "".join(f"<li>{p}</li>" for p in points) + "</ul>"
+def _family_view(ctx: _Context) -> FamilyView:
+    return family_view(result=ctx.result, name=shorten(ctx.name, 60),
+                       relational=ratings_of(ctx.assessment.relational),
+                       interests=ctx.case.interests, instrument=ctx.instrument)
 
 
-def _this_week(ctx: _Context, name: str) -> str:
-    r, plan = ctx.result, ctx.result.plan
-    out = ["<h2>Where we start</h2>"]
-    if r.phase == "undetermined":
-        out.append(f"<p class='rm-lead'>{esc(undetermined_text(ctx.instrument, r, family=True))}</p>")
-        out.append("<h2>Things to do this week</h2><p>Keep routines steady and familiar adults close. "
-                   "Tell us what you notice at home: it helps us fill in the picture.</p>")
-        return "".join(out)
-    out.append(f"<p class='rm-lead'>{esc(PHASE_FAMILY.get(r.phase, ''))}</p>")
-    if plan.stabilisation:
-        out.append("<p>Right now, the most important thing is a calm, steady routine and a "
-                   "familiar adult close by.</p>")
+def _going_well(view: FamilyView) -> str:
+    return ("<h2>What is going well</h2><ul>"
+            + "".join(f"<li>{_words(p)}</li>" for p in view.going_well) + "</ul>")
+
+
+def _activity(activity: FamilyActivity) -> str:
+    lines = [f'<div class="rm-todo" data-activity="{esc(activity.id)}">'
+             f'<div class="rm-todo-name">{esc(activity.name)}</div>',
+             f"<p>{esc(activity.description)}</p>",
+             f"<p><b>How often:</b> {esc(activity.dose)}</p>"]
+    if activity.dose_note:
+        lines.append(f"<p class='rm-dose-note'>{esc(activity.dose_note)}</p>")
+    lines.append(f"<p><b>Who:</b> {esc(activity.who)}.</p>")
+    if activity.helps:
+        lines.append(f"<p><b>It helps with:</b> {esc(join_words(list(activity.helps)))}.</p>")
+    elif activity.why:
+        lines.append(f"<p><b>Why:</b> {_words(activity.why)}</p>")
+    return "".join(lines) + "</div>"
+
+
+def _this_week(view: FamilyView) -> str:
+    out = ["<h2>Where we start</h2>",
+           f"<p class='rm-lead' data-phase='{esc(view.phase)}'><b>{esc(view.title)}.</b> "
+           f"{_words(view.lead)}</p>"]
+    if view.stabilisation:
+        out.append(f"<p>{esc(view.stabilisation)}</p>")
     out.append("<h2>Things to do this week</h2>")
-    first = next((p for p in plan.phases if p.recommendations), None)
-    if first is None:
-        out.append("<p>Keep doing what works. Keep routines steady. We will check in again at "
-                   "the next visit.</p>")
+    if not view.activities:
+        out.append(f"<p>{esc(view.week)}</p>")
         return "".join(out)
-    for rec in first.recommendations:
-        entry = ctx.catalogue.entries_by_id.get(rec.id)
-        title = entry.name if entry else humanise(rec.id)
-        lines = [f'<div class="rm-todo"><div class="rm-todo-name">{esc(title)}</div>']
-        if entry:
-            lines.append(f"<p>{esc(entry.description)}</p>")
-            lines.append(f"<p><b>How often:</b> {esc(entry.dose)}</p>")
-            who = [_DELIVERER_FAMILY.get(d, d) for d in entry.delivered_by]
-            lines.append(f"<p><b>Who:</b> {esc(_plural_join(who))}.</p>")
-        else:
-            lines.append(f"<p><b>How often:</b> {esc(DOSE_FAMILY.get(first.phase, ''))}</p>")
-        if rec.drivers:
-            helps = [esc(item_label(ctx.instrument, i, family=True).lower()) for i in rec.drivers]
-            lines.append(f"<p><b>It helps with:</b> {_plural_join(helps)}.</p>")
-        elif rec.reason:
-            lines.append(f"<p><b>Why:</b> more safe, caring adults around {name}, and support "
-                         "for the adults too.</p>")
-        lines.append("</div>")
-        out.append("".join(lines))
-    later = [p for p in plan.phases if p is not first and p.recommendations]
-    if later:
-        names = [esc(_intervention_name(ctx, rec.id)) for p in later for rec in p.recommendations]
-        out.append(f"<h3>Later steps</h3><p>When this is going well, we add: {_plural_join(names)}.</p>")
+    out.append(f"<p data-dose-phase='{esc(view.activities_phase or '')}'><b>How often, in general:</b> "
+               f"{esc(view.dose)} Each activity below says its own rhythm.</p>")
+    out.extend(_activity(a) for a in view.activities)
+    if view.later:
+        out.append("<h3>Later steps</h3><ul>")
+        for _phase_id, words, names in view.later:
+            out.append(f"<li>{esc(words)} {esc(join_words(list(names)))}.</li>")
+        out.append("</ul>")
     return "".join(out)
 
 
-def _family_change(ctx: _Context) -> str:
-    change, inst = ctx.result.change, ctx.instrument
-    if change is None:
+def _family_change(view: FamilyView) -> str:
+    if view.change is None:
         return ""
-    prev = change.previous
-    better = [FAMILY_REGION[r.id] for r in inst.regions
-              if (d := prev.domains.get(r.domain)) is not None and d.label == "improved"]
-    harder = [FAMILY_REGION[r.id] for r in inst.regions
-              if (d := prev.domains.get(r.domain)) is not None and d.label == "declined"]
-    when = esc(long_date(prev.date))
-    out = [f"<h2>Since last time ({when})</h2><ul>"]
-    for area in better:
-        out.append(f"<li>{esc(area)}: better.</li>")
-    for area in harder:
-        out.append(f"<li>{esc(area)}: harder right now. This often happens after changes. "
-                   "It can get better again.</li>")
-    if not better and not harder:
-        out.append("<li>Things are about the same as last time.</li>")
-    elif len(better) + len(harder) < len(inst.regions):
-        out.append("<li>Other areas are about the same.</li>")
-    if prev.phase_progress == "progressed":
-        out.append("<li>Good news: we can move on to the next step of the plan.</li>")
-    out.append("</ul>")
-    return "".join(out)
+    items = "".join(f"<li>{_words(line)}</li>" for line in view.change.lines)
+    return f"<h2>Since last time ({esc(view.change.since)})</h2><ul>{items}</ul>"
 
 
 def _family_body(ctx: _Context) -> str:
     name = _user(ctx.name, 60)
-    r = ctx.result
+    view = _family_view(ctx)
     intro = (f"<h1>A summary for {name}'s family</h1>"
-             f"<p class='rm-lead'>This is what we found on {esc(long_date(r.date))}. "
-             "It shows what is going well, what is hard right now, and what to do next.</p>")
+             f"<p class='rm-lead'>{esc(view.intro)}</p>")
     map_part = (
         "<h2>The brain map</h2>"
-        "<p class='rm-with-next'>The brain grows from the bottom up. The bottom part looks after "
-        "the body. The top part looks after thinking and learning. We help the bottom parts "
-        "first. Light colours mean doing well. Darker colours mean harder. Every box also says "
-        "it in words.</p>"
+        f"<p class='rm-with-next'>{esc(view.map_text)}</p>"
         '<div class="rm-figure rm-family-map">'
-        + brain_map_svg(instrument=ctx.instrument, result=r, family=True)
+        + brain_map_svg(instrument=ctx.instrument, result=ctx.result, family=True)
         + "</div>"
     )
     closing = ("<h2>Good to know</h2><ul>"
-               "<li>This is a picture of how things are now. It is not a diagnosis.</li>"
-               "<li>Children grow and change. So will this picture.</li>"
-               "<li>Your clinician will go through it with you. Please ask anything.</li></ul>")
-    return "".join([intro, _going_well(ctx, name), _this_week(ctx, name), _family_change(ctx),
+               + "".join(f"<li>{esc(line)}</li>" for line in view.good_to_know) + "</ul>")
+    return "".join([intro, _going_well(view), _this_week(view), _family_change(view),
                     map_part, closing])
 
 

@@ -83,3 +83,19 @@ def household_for(user: User, household_id: object) -> Household:
 
 def can_administer(user: User) -> bool:
     return user.is_authenticated and user.role == User.Role.ADMIN and user.organisation_id is not None
+
+
+def team_clients_of(supervisor: User) -> QuerySet[Client]:
+    """The clients carried by the clinicians of the teams a supervisor oversees."""
+    if not supervisor.is_authenticated or supervisor.organisation_id is None:
+        return Client.objects.none()
+    return Client.objects.filter(
+        organisation_id=supervisor.organisation_id,
+        clinicians__teams__supervisors=supervisor,
+    ).distinct()
+
+
+def can_read_audit_log(user: User) -> bool:
+    """Administrators read their organisation's log; supervisors their teams' clients' entries."""
+    return (user.is_authenticated and user.organisation_id is not None
+            and user.role in (User.Role.ADMIN, User.Role.SUPERVISOR))

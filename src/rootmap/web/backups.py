@@ -37,12 +37,17 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
+from django.contrib.sessions.models import Session
 from django.core import serializers
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from rootmap.web.audit import checkpoints
+from rootmap.web.audit.models import AuditHead
+from rootmap.web.audit.services import audit_record, audit_verify
+from rootmap.web.integrity import triggers
 from rootmap.web.keys import backup_key
 
 FORMAT = "rootmap-backup/2"
@@ -158,9 +163,6 @@ def backup_write(*, path: Path, using: str = DEFAULT_DB_ALIAS, request: Any = No
     """Write a backup file, recorded in the audit log in the same transaction (so the file
     holds the entry, and a failed backup leaves none), then read it back and check it.
     `command_line` (audit.services.CommandLineActor) names who ran `rootmap backup`."""
-    from rootmap.web.audit.models import AuditHead
-    from rootmap.web.audit.services import audit_record
-
     if not path.parent.is_dir():
         raise BackupError(f"the folder {path.parent} does not exist")
     connection = connections[using]
@@ -238,8 +240,6 @@ def _database_is_empty(using: str) -> list[str]:
 
 
 def _delete_everything(using: str) -> None:
-    from django.contrib.sessions.models import Session
-
     connection = connections[using]
     tables: list[str] = [Session._meta.db_table]
     for model in reversed(_models()):
@@ -257,10 +257,6 @@ def backup_restore(*, path: Path, using: str = DEFAULT_DB_ALIAS, force: bool = F
 
     Returns the backup's manifest with a "restore" part: the audit entries restored and,
     when the checkpoint file shows the log was longer before, how long it was."""
-    from rootmap.web.audit import checkpoints
-    from rootmap.web.audit.services import audit_record, audit_verify
-    from rootmap.web.integrity import triggers
-
     backup = backup_read(path=path)
     manifest = backup["manifest"]
     applied = _applied_migrations(using)
@@ -326,8 +322,6 @@ def backup_restore(*, path: Path, using: str = DEFAULT_DB_ALIAS, force: bool = F
 
 
 def _restore_checkpoint(state: Any, wound_back_from: int | None) -> None:
-    from rootmap.web.audit import checkpoints
-
     if checkpoints.checkpoint_path() is None:
         return
     try:

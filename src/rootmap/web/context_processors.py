@@ -19,4 +19,8 @@ def rootmap(request: HttpRequest) -> dict[str, Any]:
     return {
         "DEMO_MODE": getattr(settings, "DEMO_MODE", False),
         "user_is_admin": is_admin,
+        # Supervisors read the audit log of their teams' clients.
+        "user_reads_audit": is_admin or bool(
+            user is not None and user.is_authenticated and getattr(user, "role", None) == "supervisor"
+            and getattr(user, "organisation_id", None) is not None),
     }

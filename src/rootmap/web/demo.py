@@ -10,6 +10,7 @@ demo users' password is set each time (to the one given, or a new random one).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ from django.db import transaction
 
 from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.caregiving.models import Estimate, Household
+from rootmap.web.caregiving.services import estimate_save
 from rootmap.web.clients.models import Client
+from rootmap.web.clients.services import case_file_import
 
 ORGANISATION = "Demo Family Services"
 USERS = (
@@ -90,11 +93,6 @@ def demo_load(*, password: str | None = None, command_line: Any = None) -> DemoS
     """Create (or complete) the demo organisation. Returns what was done and the password.
     Each client imported is an `import` entry of the audit log, with `command_line`
     (audit.services.CommandLineActor) naming who ran `rootmap demo`."""
-    import datetime as dt
-
-    from rootmap.web.caregiving.services import estimate_save
-    from rootmap.web.clients.services import case_file_import
-
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     files = demo_files()

@@ -34,6 +34,22 @@ ROOTMAP_EXPORT_K        the research export's k: each combination of quasi-ident
                         shared by at least k clients (default 5)
 ROOTMAP_LOCKOUT_FAILURES  failed sign-ins before a lockout (default 5)
 ROOTMAP_LOCKOUT_MINUTES   how long a lockout lasts (default 30)
+ROOTMAP_REDIS_URL       redis://host:port/db: the job queue (Celery) and the shared cache; unset, jobs
+                        run in the web process and the cache is per process (docs/decisions/0019)
+ROOTMAP_REDIS_PREFIX    prefix of every Redis key Rootmap writes (default "rootmap")
+ROOTMAP_JOB_DIR         where finished jobs' files are kept, outside the web root (default: beside
+                        an SQLite database file, else in ROOTMAP_DATA_DIR or ~/.local/share/rootmap)
+ROOTMAP_JOB_HOURS       how long a finished job's file can be downloaded (default 24)
+ROOTMAP_JOB_RETRIES     how often a failing job is tried again before it is marked failed (default 3)
+ROOTMAP_JOB_RETRY_SECONDS  the first wait before trying again, doubled each time (default 30)
+ROOTMAP_REMINDERS_EVERY_SECONDS  how often the worker's scheduler runs `reminders send` (default 3600;
+                        it sends each digest once per person and period however often it runs)
+ROOTMAP_EMAIL_URL       where mail goes: console:// (default), smtp://user:pass@host:port,
+                        smtp+tls://... (STARTTLS), smtps://... (rootmap.web.email_url)
+ROOTMAP_EMAIL_FROM      the sender of Rootmap's mail (default rootmap@<mail host>)
+ROOTMAP_BASE_URL        the address people open Rootmap at (https://rootmap.example.org), for
+                        the links in mail and printed by `rootmap init` / `rootmap user invite`
+ROOTMAP_API_RATE_PER_MINUTE  requests one API token may make a minute (default 120)
 """
 
 from __future__ import annotations
@@ -44,6 +60,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from rootmap.web.email_url import EmailUrlError, email_settings
 from rootmap.web.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -86,6 +103,10 @@ INSTALLED_APPS = [
     "rootmap.web.audit",
     "rootmap.web.integrity",
     "rootmap.web.privacy",
+    "rootmap.web.jobs",
+    # The REST API (/api/v1/) and personal API tokens; "ninja" serves its docs' own static files.
+    "ninja",
+    "rootmap.web.api",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +175,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _sqlite_options.setdefault("timeout", 20)
 
 if not SECRET_KEY and not PRODUCTION:
+    # Imported only outside production, the one case that derives a key for the demo.
     from rootmap.web.demo_keys import demo_secret_key
 
     SECRET_KEY = demo_secret_key(DATABASES["default"], Path.cwd())
@@ -205,12 +227,37 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
+# A password-reset link works for two hours; an invitation or first set-up link for seven
+# days (rootmap.web.accounts.tokens). Both work once: setting the password voids them.
+PASSWORD_RESET_TIMEOUT = 2 * 3600
+
+# --- Mail: ROOTMAP_EMAIL_URL (rootmap.web.email_url); a bad URL stops start-up, named -------
+try:
+    _email = email_settings(env_str("ROOTMAP_EMAIL_URL", "console://"),
+                            default_from=env_str("ROOTMAP_EMAIL_FROM", ""))
+except EmailUrlError as _bad_email_url:
+    raise RuntimeError(str(_bad_email_url)) from None
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+DEFAULT_FROM_EMAIL = _email["DEFAULT_FROM_EMAIL"]
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT", 20)
+EMAIL_SUBJECT_PREFIX = "[Rootmap] "
+# Links in mail and in `rootmap init` / `rootmap user invite`: the address people use.
+ROOTMAP_BASE_URL = env_str("ROOTMAP_BASE_URL", "").strip().rstrip("/")
+
 # --- Transport and browser protections ----------------------------------------------------
 BEHIND_PROXY = env_bool("ROOTMAP_BEHIND_PROXY", False)
 # Only connections from these addresses (or networks) may set X-Forwarded-*; from anywhere
 # else the headers are removed first (rootmap.web.transport.TrustedProxyMiddleware).
 TRUSTED_PROXIES = env_list("ROOTMAP_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 if BEHIND_PROXY:
+    # Settings import nothing that loads Django's request machinery unless it is needed.
     from rootmap.web.transport import parse_proxies
 
     parse_proxies(TRUSTED_PROXIES)  # a bad address stops start-up, named
@@ -265,6 +312,7 @@ ROOTMAP_EXPORT_K = env_int("ROOTMAP_EXPORT_K", 5)
 ALLOW_INSECURE = env_str("ROOTMAP_ALLOW_INSECURE", "").strip()
 INSECURE_SETTINGS: list[str] = []
 if PRODUCTION:
+    # Only production refuses weak settings; the demo and the tests never load the check.
     from rootmap.web.weak_settings import production_problems, refusal
 
     INSECURE_SETTINGS = production_problems(
@@ -280,6 +328,47 @@ if PRODUCTION:
             "Rootmap runs with weak settings, allowed by ROOTMAP_ALLOW_INSECURE=%r: %s",
             ALLOW_INSECURE, "; ".join(INSECURE_SETTINGS))
 
+# --- Background jobs and the shared cache (rootmap.web.jobs; docs/decisions/0019) ----------
+# With ROOTMAP_REDIS_URL, jobs go to Redis and separate worker processes (`rootmap worker`)
+# run them; without it (the embedded default) they run in the web process once the request
+# that asked for them has committed (Celery's eager mode), through the same code.
+ROOTMAP_REDIS_URL = env_str("ROOTMAP_REDIS_URL", "")
+ROOTMAP_REDIS_PREFIX = env_str("ROOTMAP_REDIS_PREFIX", "rootmap")
+ROOTMAP_JOB_DIR = env_str("ROOTMAP_JOB_DIR", "")  # "": the default place (rootmap.web.jobs.storage)
+ROOTMAP_JOB_HOURS = env_int("ROOTMAP_JOB_HOURS", 24)
+ROOTMAP_JOB_RETRIES = env_int("ROOTMAP_JOB_RETRIES", 3)
+ROOTMAP_JOB_RETRY_SECONDS = env_int("ROOTMAP_JOB_RETRY_SECONDS", 30)
+CELERY_BROKER_URL = ROOTMAP_REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not ROOTMAP_REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True  # a job's state is its Job row, not Celery's result store
+CELERY_TASK_DEFAULT_QUEUE = f"{ROOTMAP_REDIS_PREFIX}-jobs"
+# Every key in Redis under the prefix, so that several installations (or test runs) share one.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{ROOTMAP_REDIS_PREFIX}:"}
+# A job is taken off the queue only when it has finished: a worker killed half-way leaves it
+# there for another (never lost), and each worker takes one job at a time.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TIMEZONE = "UTC"
+# The worker's scheduler (`rootmap worker` runs it unless --no-beat): reminders every hour
+# (sending is idempotent per day and period) and expired job files every hour.
+CELERY_BEAT_SCHEDULE = {
+    "reminders": {"task": "rootmap.reminders.send",
+                  "schedule": float(env_int("ROOTMAP_REMINDERS_EVERY_SECONDS", 3600))},
+    "expired-job-files": {"task": "rootmap.jobs.purge", "schedule": 3600.0},
+}
+# Sessions are in the database, so every process behind one database shares them. The cache
+# is shared through Redis when there is one, else it is each process's own memory.
+CACHES = {"default": (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": ROOTMAP_REDIS_URL,
+     "KEY_PREFIX": f"{ROOTMAP_REDIS_PREFIX}:cache"}
+    if ROOTMAP_REDIS_URL else
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+)}
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -292,6 +381,10 @@ STATIC_ROOT = Path(env_str("ROOTMAP_STATIC_ROOT")) if env_str("ROOTMAP_STATIC_RO
 STATICFILES_DIRS = [BASE_DIR / "static"]  # rootmap/web/static: the app's own css and htmx
 WHITENOISE_USE_FINDERS = True  # serve straight from the package, no collectstatic needed
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Per API token (rootmap.web.api.auth): counted in Django's cache, so per process unless a
+# shared cache is configured.
+ROOTMAP_API_RATE_PER_MINUTE = env_int("ROOTMAP_API_RATE_PER_MINUTE", 120)
 
 # A server error's traceback goes to standard error (waitress's log) outside development
 # too, where Django would otherwise only mail it to ADMINS (none are set): an operator sees

@@ -6,8 +6,9 @@
   (SECURE_PROXY_SSL_HEADER, USE_X_FORWARDED_HOST), the audit log or the lockout read them.
   Without that, anyone reaching the server directly could claim https, another host name
   or another address (and lock someone else out, or hide in the audit log).
-- OnlyGetAndPostMiddleware: the application answers GET and POST only. HEAD, PUT, DELETE,
-  OPTIONS, PATCH, TRACE... are 405 before any view runs, so no view audits them.
+- OnlyGetAndPostMiddleware: the application answers GET and POST only (the API under
+  /api/ also PATCH). HEAD, PUT, DELETE, OPTIONS, TRACE... are 405 before any view runs,
+  so no view audits them.
 - NoStoreMiddleware: every response of the application (not the static files, served
   before it) says `Cache-Control: no-store`, so no browser or proxy cache keeps a page or
   a download that holds client data.
@@ -25,6 +26,9 @@ from django.utils.cache import patch_cache_control
 FORWARDED_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
                      "HTTP_X_FORWARDED_PORT", "HTTP_FORWARDED")
 ALLOWED_METHODS = ("GET", "POST")
+# The REST API also changes a record's fields with PATCH (rootmap.web.api).
+API_PREFIX = "/api/"
+API_METHODS = ("GET", "POST", "PATCH")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -81,8 +85,9 @@ class OnlyGetAndPostMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in ALLOWED_METHODS:
-            return HttpResponseNotAllowed(ALLOWED_METHODS)
+        allowed = API_METHODS if request.path_info.startswith(API_PREFIX) else ALLOWED_METHODS
+        if request.method not in allowed:
+            return HttpResponseNotAllowed(allowed)
         return self.get_response(request)
 
 

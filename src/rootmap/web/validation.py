@@ -126,6 +126,11 @@ class RequestTextGuard:
 
 
 def bad_input_response(request: HttpRequest, problems: list[tuple[str, str]]) -> HttpResponse:
+    if request.path_info.startswith("/api/"):  # the REST API answers in its own JSON shape
+        from rootmap.web.api.errors import problems_response
+
+        return problems_response(400, [Problem(name, message) for name, message in problems[:20]],
+                                 detail="Refused: characters Rootmap cannot store; nothing was saved.")
     body = render_to_string("bad_input.html", {"problems": problems[:20],
                                                "fragment": request.headers.get("HX-Request") == "true"})
     return HttpResponse(body, status=400, content_type="text/html; charset=utf-8")

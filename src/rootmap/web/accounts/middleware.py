@@ -38,6 +38,16 @@ class SecondFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not user.is_active:
+            # A switched-off account's session ends on its next request, whatever the session
+            # store kept (Django's backend already refuses it; this does not rely on that).
+            from django.contrib.auth import logout
+
+            logout(request)
+            if is_background_endpoint(_view_of(request)):
+                return signed_out_answer("signed-out")
+            return HttpResponseRedirect(reverse("login"))
         if needs_second_factor(request):
             try:
                 match = resolve(request.path_info)
@@ -49,6 +59,13 @@ class SecondFactorRequiredMiddleware:
                     return signed_out_answer("second-factor")
                 return HttpResponseRedirect(second_factor_url(request.user, request.get_full_path()))
         return self.get_response(request)
+
+
+def _view_of(request: HttpRequest) -> object:
+    try:
+        return resolve(request.path_info).func
+    except Resolver404:
+        return None
 
 
 def second_factor_url(user, next_url: str | None = None) -> str:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rootmap.web.accounts.models import User
-from rootmap.web.audit.services import audit_record
+from rootmap.web.audit.services import CommandLineActor, audit_record
 
 DEVICE_NAME = "Authenticator app"
 # The session's own enrolment: the id of the unconfirmed device it was shown.
@@ -73,14 +73,19 @@ def totp_device_confirm(*, device: TOTPDevice, request: HttpRequest) -> None:
     request.session.pop(ENROLMENT_SESSION_KEY, None)
 
 
-def authenticator_reset(*, user: User, by: User, request: HttpRequest) -> int:
+def authenticator_reset(*, user: User, by: User | None, request: HttpRequest | None,
+                        command_line: CommandLineActor | None = None) -> int:
     """Delete every authenticator of `user` and end their sessions: they enrol a new one at
     their next sign-in. Only an administrator of the user's organisation, never for
-    themselves (another administrator must). Returns the number of sessions ended.
+    themselves (another administrator must), or the command line (`rootmap user
+    reset-2fa`, run by whoever runs the server). Returns the number of sessions ended.
     """
-    if by.role != User.Role.ADMIN or by.organisation_id is None or by.organisation_id != user.organisation_id:
+    if by is None and command_line is None:
+        raise ResetRefused("Say who resets the authenticator.")
+    if by is not None and (by.role != User.Role.ADMIN or by.organisation_id is None
+                           or by.organisation_id != user.organisation_id):
         raise ResetRefused("Only an administrator of the same organisation can reset an authenticator.")
-    if by.pk == user.pk:
+    if by is not None and by.pk == user.pk:
         raise ResetRefused("You cannot reset your own authenticator: ask another administrator.")
     with transaction.atomic():
         devices = TOTPDevice.objects.filter(user=user)
@@ -89,6 +94,7 @@ def authenticator_reset(*, user: User, by: User, request: HttpRequest) -> int:
         devices.delete()
         ended = _end_sessions_of(user)
         audit_record(action="change", request=request, user=by, obj=user,
+                     organisation_id=user.organisation_id, command_line=command_line,
                      detail={"two_factor": "authenticator reset", "user": user.get_username(),
                              "had_authenticator": had_confirmed, "devices_removed": removed,
                              "sessions_ended": ended})

@@ -20,12 +20,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rootmap.instruments import load_instrument
+from rootmap.render._labels import undetermined_text
 from rootmap.web.access import assessment_for, client_for
 from rootmap.web.accounts.passwords import locked_out
 from rootmap.web.accounts.signed_out import answers_401_when_signed_out
-from rootmap.web.assessments import presenters
-from rootmap.web.assessments.models import Assessment
-from rootmap.web.assessments.services import (
+from rootmap.web.assessments.errors import (
     AssessmentConflict,
     AssessmentError,
     AssessmentLocked,
@@ -34,6 +33,11 @@ from rootmap.web.assessments.services import (
     FinaliseRefused,
     PasswordRejected,
     UndeterminedUnconfirmed,
+)
+from rootmap.web.assessments.models import Assessment
+from rootmap.web.assessments.reports import ReportUnavailable, report, result_svgs
+from rootmap.web.assessments.selectors import results_context
+from rootmap.web.assessments.services import (
     assessment_amend,
     assessment_create,
     assessment_finalise,
@@ -43,17 +47,22 @@ from rootmap.web.assessments.services import (
     assessment_save_field,
 )
 from rootmap.web.assessments.templatetags.rootmap_assessments import in_sentence
+from rootmap.web.assessments.view_models import results as results_vm
+from rootmap.web.assessments.view_models.common import html_id
+from rootmap.web.assessments.view_models.entry import entry_page, event_rows
+from rootmap.web.assessments.view_models.finalise import finalise_summary
+from rootmap.web.assessments.view_models.presentation import presentation_steps
 from rootmap.web.audit.services import audit_record
 
 NOT_FIELDS = {"csrfmiddlewaretoken", "revision", "action", "_field"}
 
 
 def _client_url(client: Any) -> str:
-    return presenters.first_url(("client-detail", "client"), client.pk) or "/"
+    return reverse("client-detail", args=[client.pk])
 
 
-def _events_url(client: Any) -> str | None:
-    return presenters.first_url(("client-events", "client-events-edit", "client-edit-events"), client.pk)
+def _events_url(client: Any) -> str:
+    return reverse("client-events", args=[client.pk])
 
 
 def _revision(request: HttpRequest) -> int | None:
@@ -109,7 +118,7 @@ def assessment_new(request: HttpRequest, client_id: int, kind: str) -> HttpRespo
 def _entry_response(request: HttpRequest, assessment: Assessment, *, values: dict[str, Any] | None = None,
                     errors: dict[str, str] | None = None, problems: list[str] | None = None,
                     status: int = 200, revision: int | None = None) -> HttpResponse:
-    page = presenters.entry_page(assessment, values=values, errors=errors)
+    page = entry_page(assessment, values=values, errors=errors)
     return render(request, "assessments/entry.html", {
         "assessment": assessment, "client": assessment.client, "page": page,
         "revision": assessment.revision if revision is None else revision,
@@ -118,7 +127,7 @@ def _entry_response(request: HttpRequest, assessment: Assessment, *, values: dic
         else ", ".join(assessment.client.interests or []),
         # A refused save shows the date as typed, like every other field.
         "date_value": values["date"] if values and "date" in values else assessment.date.isoformat(),
-        "events": presenters.event_rows(assessment.client, page.instrument, assessment.date),
+        "events": event_rows(assessment.client, page.instrument, assessment.date),
         "events_url": _events_url(assessment.client), "client_url": _client_url(assessment.client),
         "field_url": reverse("assessment-field", args=[assessment.pk]),
         "nav": "clients",
@@ -200,7 +209,7 @@ def assessment_field(request: HttpRequest, pk: int) -> HttpResponse:
         status, message = "conflict", str(error)
     code = {"ok": 200, "conflict": 409, "error": 422}[status]
     return render(request, "assessments/_field_status.html", {
-        "field_id": presenters.html_id(field), "status": status, "message": message,
+        "field_id": html_id(field), "status": status, "message": message,
         "revision": new_revision,
     }, status=code)
 
@@ -246,11 +255,11 @@ def assessment_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{assessment.get_kind_display()} {assessment.reference} is finalised "
                                       "and locked.")
             return redirect("assessment-results", pk=assessment.pk)
-    summary = presenters.finalise_summary(assessment)
+    summary = finalise_summary(assessment)
     return render(request, "assessments/finalise.html", {
         "assessment": assessment, "client": assessment.client, "summary": summary,
         "errors": errors, "problems": problems, "password_error": password_error,
-        "error_links": [(presenters.html_id(f), m) for f, m in errors.items()],
+        "error_links": [(html_id(f), m) for f, m in errors.items()],
         "confirm": confirm,
         "nav": "clients",
     }, status=422 if (errors or problems or password_error or confirm["error"]) else 200)
@@ -297,28 +306,28 @@ def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = assessment_for(request.user, pk)
     if (response := _final_or_redirect(request, assessment)) is not None:
         return response
-    ctx = presenters.results_context(assessment)
+    ctx = results_context(assessment)
     result, instrument = ctx.result, ctx.instrument
     audit_record(action="view", request=request, obj=assessment, detail={"page": "results"})
-    domains = presenters.domain_rows(instrument, result)
+    domains = results_vm.domain_rows(instrument, result)
     change = None
     if result.change is not None:
-        change = {"previous": presenters.change_rows(instrument, result.change.previous),
-                  "baseline": presenters.change_rows(instrument, result.change.baseline)}
+        change = {"previous": results_vm.change_rows(instrument, result.change.previous),
+                  "baseline": results_vm.change_rows(instrument, result.change.baseline)}
     return render(request, "assessments/results.html", {
         "assessment": assessment, "client": assessment.client, "result": result,
         # As signed: the name in the snapshot, not today's (the page never changes after signing).
         "client_name": ctx.client_name,
-        "undetermined_text": presenters.undetermined_text(instrument, result)
+        "undetermined_text": undetermined_text(instrument, result)
         if result.phase == "undetermined" else "",
-        "headline": presenters.headline(instrument, result),
+        "headline": results_vm.headline(instrument, result),
         "domains": domains,
-        "missing_labels": [d["label"] for d in domains if d["status"] == "insufficient"],
-        "strengths": presenters.labelled_items(instrument, result.strengths, result.ratings),
-        "needs": presenters.labelled_items(instrument, result.needs, result.ratings),
-        "plan": presenters.plan_view(instrument, result),
+        "missing_labels": [d.label for d in domains if d.status == "insufficient"],
+        "strengths": results_vm.labelled_items(instrument, result.strengths, result.ratings),
+        "needs": results_vm.labelled_items(instrument, result.needs, result.ratings),
+        "plan": results_vm.plan_view(instrument, result),
         "change": change,
-        "svg": presenters.result_svgs(ctx),
+        "svg": result_svgs(ctx),
         "superseded_by": ctx.superseded_by,
         "client_url": _client_url(assessment.client),
         "entry_label": next((r.label for r in instrument.regions if r.id == result.entry_region), ""),
@@ -333,8 +342,8 @@ def assessment_present(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = assessment_for(request.user, pk)
     if (response := _final_or_redirect(request, assessment)) is not None:
         return response
-    ctx = presenters.results_context(assessment)
-    steps = presenters.presentation_steps(assessment, ctx)
+    ctx = results_context(assessment)
+    steps = presentation_steps(assessment, ctx)
     try:
         step = min(max(int(request.GET.get("step", "1")), 1), len(steps))
     except ValueError:
@@ -358,8 +367,8 @@ def assessment_report(request: HttpRequest, pk: int, audience: str, fmt: str) ->
     if (response := _final_or_redirect(request, assessment)) is not None:
         return response
     try:
-        content = presenters.report(assessment, audience=audience, fmt=fmt)
-    except presenters.ReportUnavailable as error:
+        content = report(assessment, audience=audience, fmt=fmt)
+    except ReportUnavailable as error:
         return render(request, "assessments/report_unavailable.html",
                       {"assessment": assessment, "client": assessment.client, "message": str(error)},
                       status=503)

@@ -7,6 +7,7 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported in ready(): the signal handlers use the models, loaded only now.
         from django.contrib.auth import signals
 
         from rootmap.web.audit import signals as audit_signals

@@ -20,6 +20,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import socket
@@ -28,6 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -36,12 +38,13 @@ from django.utils.ipv6 import clean_ipv6_address
 from rootmap.web.audit import checkpoints
 from rootmap.web.audit.models import AuditEntry, AuditHead
 from rootmap.web.keys import audit_key
+from rootmap.web.transport import forwarded_client
 
 GENESIS_HASH = "0" * 64
 
 ACTIONS = (
     "view", "create", "change", "finalise", "amend", "download", "export", "import",
-    "sign_in", "sign_in_failed", "sign_out", "delete", "restore",
+    "sign_in", "sign_in_failed", "sign_out", "delete", "restore", "invite", "password_reset",
 )
 
 
@@ -87,15 +90,11 @@ def client_ip(request: HttpRequest | None) -> str | None:
     last one it appended to X-Forwarded-For). django-axes counts failures by this too."""
     if request is None:
         return None
-    from rootmap.web.transport import forwarded_client
-
     address = forwarded_client(request) or request.META.get("REMOTE_ADDR") or ""
     return _valid_ip(address)
 
 
 def _valid_ip(address: str) -> str | None:
-    import ipaddress
-
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
@@ -177,6 +176,9 @@ def audit_record(
     if command_line is not None:
         actor_name = actor_name or command_line.name
         detail = {**(detail or {}), **command_line.detail()}
+    token = getattr(request, "api_token", None) if request is not None else None
+    if token is not None:  # an API call (rootmap.web.api.auth): the entry names the token
+        detail = {**(detail or {}), "via": "api", "api_token": token.name, "api_token_id": token.pk}
     with transaction.atomic():
         # The head row is the lock: concurrent writers append one after another.
         head = _locked_head()
@@ -298,8 +300,6 @@ def _verify_chain(wanted: set[int]) -> tuple[VerifyReport, dict[int, tuple[int, 
 
 def _records_outside_the_log() -> list[str]:
     """What the application's own tables hold, e.g. ["2 users", "1 client"]."""
-    from django.apps import apps
-
     found = []
     for config in apps.get_app_configs():
         if not config.name.startswith("rootmap.web.") or config.label == "audit":

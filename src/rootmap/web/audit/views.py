@@ -1,4 +1,5 @@
-"""The audit log, for an organisation's administrators."""
+"""The audit log, for an organisation's administrators (and, for their teams' clients, its
+supervisors)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from rootmap.web.access import can_administer
+from rootmap.web.access import can_administer, can_read_audit_log
 from rootmap.web.audit.forms import AuditFilterForm
 from rootmap.web.audit.selectors import audit_entries_for
 from rootmap.web.audit.services import audit_record
@@ -21,11 +22,11 @@ PAGE_SIZE = 50
 @login_required
 @require_GET  # any other method is 405, before the view audits anything
 def audit_log(request: HttpRequest) -> HttpResponse:
-    if not can_administer(request.user):
+    if not can_read_audit_log(request.user):
         raise Http404("No such page")  # as for any record outside one's scope
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    entries = audit_entries_for(admin=request.user, **{k: v for k, v in filters.items() if v})
+    entries = audit_entries_for(viewer=request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # read before this reading is itself recorded
     audit_record(action="view", request=request,
@@ -34,4 +35,5 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = urlencode({k: v for k, v in request.GET.items() if k != "page"})
     return render(request, "audit/log.html", {
         "form": form, "page": page, "query": query, "nav": "audit",
+        "team_scope": not can_administer(request.user),
     })

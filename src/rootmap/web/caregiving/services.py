@@ -26,12 +26,19 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from rootmap.core.ages import age_in_months
+from rootmap.core.caregiving import prefill_challenge, score_household, what_if
+from rootmap.core.case import parse_household
 from rootmap.core.problems import CaseFileError, Problem
 from rootmap.core.results import HouseholdResult
+from rootmap.instruments import load_instrument
+from rootmap.render import household_report_pdf, suggested_what_ifs
+from rootmap.render.household import ReportChild as RenderedChild
 from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.assessments.models import Assessment
+from rootmap.web.assessments.stored_results import result_from_json
 from rootmap.web.audit.services import audit_record
 from rootmap.web.caregiving.models import Estimate, Household
+from rootmap.web.caregiving.selectors import estimate_children, may_share
 from rootmap.web.clients.models import Client
 
 HOUSEHOLD_FORMAT = "rootmap-household/1"
@@ -44,8 +51,6 @@ class HouseholdInputError(ValueError):
 
 
 def _instrument() -> Any:
-    from rootmap.instruments import load_instrument
-
     return load_instrument("1")
 
 
@@ -133,9 +138,6 @@ def household_file(
 
 
 def score_file(data: Mapping[str, Any]) -> HouseholdResult:
-    from rootmap.core.caregiving import score_household
-    from rootmap.core.case import parse_household
-
     try:
         return score_household(parse_household(data))
     except CaseFileError as error:
@@ -150,10 +152,12 @@ def household_score(household: Household, *, on: dt.date,
 
 def household_create(*, organisation: Organisation, user: User, name: str, reference: str,
                      request: HttpRequest | None = None) -> Household:
-    if Household.objects.filter(organisation=organisation, reference=reference).exists():
-        raise HouseholdInputError([Problem("reference", f"{reference} is already used by another household")])
     try:
         with transaction.atomic():
+            # The unique constraint settles two creations at once; the check names the field first.
+            if Household.objects.filter(organisation=organisation, reference=reference).exists():
+                raise HouseholdInputError(
+                    [Problem("reference", f"{reference} is already used by another household")])
             household = Household.objects.create(organisation=organisation, name=name, reference=reference,
                                                  inputs=empty_inputs())
             audit_record(action="create", request=request, user=user, obj=household)
@@ -176,10 +180,14 @@ def _store(household: Household, inputs: Mapping[str, Any]) -> None:
 
 def household_update(*, household: Household, user: User, inputs: Mapping[str, Any], on: dt.date,
                      request: HttpRequest | None = None) -> Household:
-    """Save the household's inputs after the estimator has validated them, with its audit entry."""
-    household_score(household, on=on, inputs=inputs)  # validation: raises, saving nothing
+    """Save the household's inputs after the estimator has validated them, with its audit entry.
+
+    Validated under the lock, against the household as stored then: raises
+    HouseholdInputError, saving nothing and writing no entry.
+    """
     with transaction.atomic():
         locked = _locked(household)
+        household_score(locked, on=on, inputs=inputs)
         before = {c["client_pk"]: c for c in household_inputs(locked)["children"] if c["client_pk"] is not None}
         _store(locked, inputs)
         after = {c["client_pk"]: c for c in household_inputs(locked)["children"] if c["client_pk"] is not None}
@@ -204,9 +212,6 @@ def latest_final_assessment(client: Client) -> Assessment | None:
 
 def prefilled_challenge(client: Client) -> tuple[dict[str, int | None], Assessment | None]:
     """Challenge items suggested by the client's latest finalised assessment, and that assessment."""
-    from rootmap.core.caregiving import prefill_challenge
-    from rootmap.web.assessments.scoring import result_from_json
-
     latest = latest_final_assessment(client)
     if latest is None:
         return empty_challenge(), None
@@ -218,16 +223,17 @@ def household_child_add_client(*, household: Household, user: User, client: Clie
     """Add a client as a child in care, challenge pre-filled from their latest assessment."""
     if client.organisation_id != household.organisation_id:
         raise HouseholdInputError([Problem("client", "is not a client of this organisation")])
-    challenge, source = prefilled_challenge(client)
-    # Its name and age follow the client record; only the link and the ratings are stored.
-    child = {"client_pk": client.pk, "name": "", "age_months": None, "challenge": challenge,
-             "prefilled_from": source.reference if source is not None else None,
-             "challenge_shared": False}
     with transaction.atomic():
         locked = _locked(household)
         inputs = household_inputs(locked)
         if any(c.get("client_pk") == client.pk for c in inputs["children"]):
             raise HouseholdInputError([Problem("client", f"{client.display_name} is already in this household")])
+        # Read in the same transaction: the entry names the assessment the ratings came from.
+        challenge, source = prefilled_challenge(client)
+        # Its name and age follow the client record; only the link and the ratings are stored.
+        child = {"client_pk": client.pk, "name": "", "age_months": None, "challenge": challenge,
+                 "prefilled_from": source.reference if source is not None else None,
+                 "challenge_shared": False}
         inputs["children"].append(child)
         _store(locked, inputs)
         audit_record(action="change", request=request, user=user, obj=locked, client_id=client.pk,
@@ -260,8 +266,6 @@ def household_child_share(*, household: Household, user: User, client_pk: int, s
     A supervisor's or admin's decision (decision 0011): colleagues who may not see the
     child then see its six ratings beside "A child, age N", never its name or reference.
     """
-    from rootmap.web.caregiving.selectors import may_share
-
     if not may_share(user) or user.organisation_id != household.organisation_id:
         raise HouseholdInputError([Problem("share", "only a supervisor or an admin may share a child's ratings")])
     with transaction.atomic():
@@ -331,12 +335,6 @@ def household_report_download(*, household: Household, estimate: Estimate, user:
     Rendered first (no transaction held while WeasyPrint works), then audited: a report
     whose audit entries cannot be written is not handed out.
     """
-    from rootmap.core.caregiving import score_household
-    from rootmap.core.case import parse_household
-    from rootmap.render import household_report_pdf, suggested_what_ifs
-    from rootmap.render.household import ReportChild as RenderedChild
-    from rootmap.web.caregiving.selectors import estimate_children
-
     children = estimate_children(user=user, household=household, estimate=estimate)
     parsed = parse_household(estimate.inputs)
     pdf = household_report_pdf(
@@ -369,9 +367,6 @@ def household_what_if(
     raise_resources: Mapping[str, int] | None = None,
 ) -> WhatIf:
     """The estimate with a prospective child and/or raised resources. Saves nothing."""
-    from rootmap.core.caregiving import score_household, what_if
-    from rootmap.core.case import parse_household
-
     try:
         base = parse_household(household_file(household, on=on))
         prospective = what_if(base, add_children=[add_child] if add_child else (),

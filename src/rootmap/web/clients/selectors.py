@@ -17,6 +17,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
 
+from rootmap.core.schedule import follow_up_status
 from rootmap.web.access import clients_visible_to
 from rootmap.web.accounts.models import User
 from rootmap.web.assessments.models import Assessment
@@ -61,8 +62,6 @@ class FollowUp:
 
 
 def follow_up_for(schedule: list[tuple[str, dt.date]], today: dt.date) -> FollowUp:
-    from rootmap.core.schedule import follow_up_status
-
     status = follow_up_status(schedule, today)
     next_due, overdue = status.next_due, status.overdue
     due_soon = bool(

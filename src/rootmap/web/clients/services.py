@@ -24,19 +24,15 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from rootmap.core.case import parse_case
 from rootmap.core.events import months_at_date, timing_problems
 from rootmap.core.problems import CaseFileError, Problem
+from rootmap.core.scoring import score_history
 from rootmap.web.accounts.models import Organisation, User
+from rootmap.web.assessments.case_files import CASE_FORMAT, INPUT_KEYS, assessment_case_dict, frozen_case
 from rootmap.web.assessments.models import Assessment
-from rootmap.web.assessments.scoring import (
-    CASE_FORMAT,
-    INPUT_KEYS,
-    assessment_case_dict,
-    case_file_for_client,
-    current_assessments,
-    frozen_case,
-    result_to_json,
-)
+from rootmap.web.assessments.selectors import case_file_for_client, current_assessments
+from rootmap.web.assessments.stored_results import result_to_json
 from rootmap.web.audit.services import audit_record
 from rootmap.web.clients.models import Client
 from rootmap.web.validation import stored_length_problems
@@ -78,8 +74,6 @@ def _client_case(client: Client, *, events: list[dict[str, Any]] | None = None,
 
 
 def _validate_case(case: Mapping[str, Any]) -> None:
-    from rootmap.core.case import parse_case
-
     try:
         parse_case(case)
     except CaseFileError as error:
@@ -381,9 +375,6 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any,
     with `user` named in its detail.
     Raises ClientInputError listing every problem (JSON path first); nothing is saved then.
     """
-    from rootmap.core.case import parse_case
-    from rootmap.core.scoring import score_history
-
     try:
         case = parse_case(data)
     except CaseFileError as error:

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
@@ -167,22 +167,13 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _url(name: str, args: list[Any], fallback: str) -> str:
-    """The assessment pages' URL, by name once their app defines it, else by its agreed path."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return fallback
-
-
 def _assessment_links(client: Client, assessments: list[Any]) -> dict[str, Any]:
     links = {
-        "new": {kind: _url("assessment-new", [client.pk, kind], f"/clients/{client.pk}/assessments/new/{kind}/")
-                for kind in ("full", "follow_up", "er")},
+        "new": {kind: reverse("assessment-new", args=[client.pk, kind]) for kind in ("full", "follow_up", "er")},
     }
     for a in assessments:
-        a.edit_url = _url("assessment-edit", [a.pk], f"/assessments/{a.pk}/")
-        a.results_url = _url("assessment-results", [a.pk], f"/assessments/{a.pk}/results/")
+        a.edit_url = reverse("assessment-edit", args=[a.pk])
+        a.results_url = reverse("assessment-results", args=[a.pk])
     return links
 
 

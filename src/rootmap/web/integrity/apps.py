@@ -8,6 +8,7 @@ class IntegrityConfig(AppConfig):
     verbose_name = "Integrity"
 
     def ready(self) -> None:
+        # Imported in ready(): the triggers module reaches the models, loaded only now.
         from rootmap.web.integrity.triggers import install_after_migrate
 
         # After every migrate (and every test-suite flush): SQLite rebuilds a table to alter

@@ -27,6 +27,8 @@ _SQLITE_TRIGGERS = (
 
 
 def _tables() -> tuple[str, str]:
+    # Imported here: this module is loaded by the database backend and apps.py before
+    # the app registry is ready, when models cannot be imported yet.
     from rootmap.web.assessments.models import Assessment
     from rootmap.web.audit.models import AuditEntry
 

@@ -14,6 +14,7 @@ from django.db.backends.sqlite3 import base, operations
 
 class DatabaseOperations(operations.DatabaseOperations):
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        # Imported here: Django loads the backend before the app registry is ready.
         from rootmap.web.integrity.triggers import sqlite_drop_statements
 
         statements = super().sql_flush(

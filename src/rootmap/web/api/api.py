@@ -1,0 +1,105 @@
+"""The API object: its routers, its one error shape, and its OpenAPI document.
+
+Served at /api/v1/ (rootmap.web.urls): the document at /api/v1/openapi.json and its
+browsable docs (Swagger UI, from django-ninja's own static files: no CDN) at /api/v1/docs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Swagger
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from rootmap.web.api import auth, errors
+from rootmap.web.api.endpoints_clients import InputRefused
+from rootmap.web.api.schemas import file_schemas
+from rootmap.web.caregiving.services import HouseholdInputError
+from rootmap.web.clients.services import ClientInputError
+
+DESCRIPTION = """Rootmap's REST API. Authenticate with a personal API token
+(`Authorization: Bearer rm_...`), made on the API tokens page or with `rootmap token create`.
+A token sees exactly what its user sees; a record outside that is 404. Read tokens read
+and score; write tokens also change records. Signing (finalising) an assessment stays in
+the web application, where the password is asked again.
+
+Every refusal is JSON: `detail`, and `problems`, each with the field's `path`, the `value`
+given and a `message` saying what was expected (`text` is the command line's line)."""
+
+
+class RootmapAPI(NinjaAPI):
+    def validation_error_from_error_contexts(self, error_contexts: Any) -> NinjaValidationError:
+        """Problems in core's words, with the value given (ninja drops the value)."""
+        problems = []
+        for context in error_contexts:
+            problems += errors.request_problems(context.pydantic_validation_error, context.model)
+        return NinjaValidationError(problems)  # type: ignore[arg-type]
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(file_schemas())
+        return schema
+
+
+api = RootmapAPI(
+    title="Rootmap API", version="1", description=DESCRIPTION, urls_namespace="api",
+    docs=Swagger(settings={"persistAuthorization": False}), docs_url="/docs", openapi_url="/openapi.json",
+)
+
+
+def _problems(request: HttpRequest, exc: Any) -> HttpResponse:
+    return errors.problems_response(getattr(exc, "status", 422), exc.problems)
+
+
+for kind in (InputRefused, ClientInputError, HouseholdInputError):
+    api.add_exception_handler(kind, _problems)
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return errors.on_request_invalid(request, exc)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    response = errors.json_response(401, errors.error_body(
+        "Not authenticated: send a personal API token as `Authorization: Bearer TOKEN` "
+        "(unknown, expired and revoked tokens, and tokens of switched-off users, are refused)"))
+    response["WWW-Authenticate"] = 'Bearer realm="rootmap"'
+    return response
+
+
+@api.exception_handler(auth.ScopeRefused)
+def _read_only(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return errors.json_response(403, errors.error_body(
+        "This token may only read: changing records needs a token with the write scope"))
+
+
+@api.exception_handler(auth.RateLimited)
+def _rate_limited(request: HttpRequest, exc: auth.RateLimited) -> HttpResponse:
+    return errors.json_response(429, errors.error_body(
+        f"Too many requests with this token: at most {auth.rate_per_minute()} a minute; "
+        f"retry after {exc.retry_after} seconds"), headers={"Retry-After": str(exc.retry_after)})
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return errors.json_response(404, errors.error_body(str(exc) or "Not found"))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return errors.json_response(exc.status_code, errors.error_body(str(exc)))
+
+
+def _register() -> None:
+    from rootmap.web.api import endpoints_clients, endpoints_households, endpoints_score
+
+    api.add_router("", endpoints_clients.router)
+    api.add_router("", endpoints_households.router)
+    api.add_router("", endpoints_score.router)
+
+
+_register()

@@ -1,0 +1,227 @@
+"""The entry page of a draft assessment: its rating fields, rows, triggers and events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from rootmap.core.ages import age_in_months
+from rootmap.instruments import Instrument, load_instrument
+from rootmap.web.assessments.models import Assessment
+from rootmap.web.assessments.selectors import earlier_assessments
+from rootmap.web.assessments.validation import ROW_FIELDS, items_expected, periods_reached
+from rootmap.web.assessments.view_models.common import html_id, text_or_blank
+
+
+@dataclass
+class Choice:
+    value: str
+    word: str
+    anchor: str
+    checked: bool
+
+
+@dataclass
+class RatingField:
+    name: str
+    label: str
+    description: str
+    value: str
+    choices: list[Choice]
+    error: str = ""
+    previous: str = ""      # follow-up: last time's rating, as a hint
+    carried: str = ""       # follow-up history: the value carried from earlier assessments
+
+    @property
+    def id(self) -> str:
+        return html_id(self.name)
+
+
+@dataclass
+class RowCell:
+    name: str
+    id: str
+    key: str
+    label: str
+    value: str
+    error: str
+
+
+@dataclass
+class Row:
+    index: int
+    fields: list[RowCell]
+
+
+@dataclass
+class PeriodSection:
+    period: Any
+    ratings: list[RatingField]
+    new: bool         # a follow-up reaches this period for the first time
+    folded: bool      # a follow-up folds away periods that carry their ratings unchanged
+    summary: str      # the carried ratings in words, shown when folded
+
+
+@dataclass
+class RegionSection:
+    region: Any
+    items: list[RatingField]
+
+
+@dataclass
+class EntryPage:
+    instrument: Instrument
+    age: int
+    periods: list[PeriodSection] = field(default_factory=list)
+    periods_not_reached: list[Any] = field(default_factory=list)
+    regions: list[RegionSection] = field(default_factory=list)
+    not_expected: list[Any] = field(default_factory=list)
+    relational: list[RatingField] = field(default_factory=list)
+    rows: dict[str, list[Row]] = field(default_factory=dict)
+    triggers: list[Choice] = field(default_factory=list)
+    carried_from: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EventRow:
+    category: str
+    onset: int | None
+    end: int | None
+    severity: Any
+    note: str
+    source: str
+    counted: bool     # started by the assessment date (later events are shown, not counted)
+
+
+def _choices(scale: dict[int, str], anchors: dict[int, str] | None, value: str) -> list[Choice]:
+    return [Choice(str(level), word, (anchors or {}).get(level, ""), value == str(level))
+            for level, word in sorted(scale.items())]
+
+
+def carried_history(earlier: list[Assessment]) -> dict[str, dict[str, tuple[int, str]]]:
+    """Per period and rating: the latest non-null value among earlier assessments, and where from."""
+    carried: dict[str, dict[str, tuple[int, str]]] = {}
+    for assessment in earlier:
+        for period_id, ratings in ((assessment.inputs or {}).get("history") or {}).items():
+            for kind, value in (ratings or {}).items():
+                if value is not None:
+                    carried.setdefault(period_id, {})[kind] = (value, assessment.reference)
+    return carried
+
+
+def entry_page(
+    assessment: Assessment,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> EntryPage:
+    """Everything the entry page shows. `values` (a refused whole-form save) win over stored ones."""
+    instrument = load_instrument(assessment.instrument_version)
+    inputs = assessment.inputs or {}
+    values = values or {}
+    errors = errors or {}
+    age = age_in_months(assessment.client.birth_date, assessment.date)
+    page = EntryPage(instrument=instrument, age=age)
+
+    def current(name: str, stored: Any) -> str:
+        return text_or_blank(values[name]) if name in values else text_or_blank(stored)
+
+    earlier = earlier_assessments(assessment)
+    previous = earlier[-1] if earlier else None
+    previous_functioning = (previous.inputs or {}).get("functioning", {}) if previous else {}
+    previous_relational = (previous.inputs or {}).get("relational", {}) if previous else {}
+    follow_up = assessment.kind == Assessment.Kind.FOLLOW_UP
+    carried = carried_history([a for a in earlier if a.kind != Assessment.Kind.ER]) if follow_up else {}
+    page.carried_from = sorted({ref for p in carried.values() for _v, ref in p.values()})
+
+    if assessment.kind != Assessment.Kind.ER:
+        history = inputs.get("history") or {}
+        for period in periods_reached(instrument, age):
+            stored = history.get(period.id) or {}
+            ratings = []
+            for kind, scale in instrument.history_scales.items():
+                name = f"history.{period.id}.{kind}"
+                carried_value = carried.get(period.id, {}).get(kind)
+                ratings.append(RatingField(
+                    name=name,
+                    label="Adversity" if kind == "adversity" else "Relational health",
+                    description="",
+                    value=current(name, stored.get(kind)),
+                    choices=_choices(scale, None, current(name, stored.get(kind))),
+                    error=errors.get(name, ""),
+                    carried=f"{carried_value[0]} {scale[carried_value[0]]} (from {carried_value[1]})"
+                    if carried_value else "",
+                ))
+            page.periods.append(PeriodSection(
+                period=period, ratings=ratings,
+                new=follow_up and period.id not in carried,
+                # A follow-up folds away periods that carry their ratings and were not changed.
+                folded=follow_up and period.id in carried and all(r.value == "" and not r.error for r in ratings),
+                summary="; ".join(f"{r.label.lower()} {r.carried.split(' (from')[0] if r.carried else 'not rated'}"
+                                  for r in ratings),
+            ))
+        page.periods_not_reached = [p for p in instrument.periods if age < p.start]
+
+    functioning = inputs.get("functioning") or {}
+    expected = {i.id for i in items_expected(instrument, age)}
+    for region in instrument.regions:
+        items = []
+        for item in instrument.functioning_items:
+            if item.region != region.id or item.id not in expected:
+                continue
+            name = f"functioning.{item.id}"
+            value = current(name, functioning.get(item.id))
+            prev = previous_functioning.get(item.id)
+            items.append(RatingField(
+                name=name, label=item.label, description=item.description, value=value,
+                choices=_choices(instrument.functioning_scale, item.anchors, value),
+                error=errors.get(name, ""),
+                previous=f"{prev} {instrument.functioning_scale[prev]}" if prev is not None and previous else "",
+            ))
+        page.regions.append(RegionSection(region=region, items=items))
+    page.not_expected = [i for i in instrument.functioning_items if i.id not in expected]
+
+    relational = inputs.get("relational") or {}
+    for rel in instrument.relational_items:
+        name = f"relational.{rel.id}"
+        value = current(name, relational.get(rel.id))
+        prev = previous_relational.get(rel.id)
+        page.relational.append(RatingField(
+            name=name, label=rel.label, description=rel.description, value=value,
+            choices=_choices(instrument.relational.scale, rel.anchors, value),
+            error=errors.get(name, ""),
+            previous=f"{prev} {instrument.relational.scale[prev]}" if prev is not None and previous else "",
+        ))
+
+    for section, keys in ROW_FIELDS.items():
+        rows = []
+        for index, row in enumerate(inputs.get(section) or []):
+            cells = []
+            for key in keys:
+                name = f"{section}.{index}.{key}"
+                cells.append(RowCell(name=name, id=html_id(name), key=key, label=key.capitalize(),
+                                     value=current(name, row.get(key)), error=errors.get(name, "")))
+            rows.append(Row(index=index, fields=cells))
+        page.rows[section] = rows
+
+    trigger = current("trigger", inputs.get("trigger"))
+    page.triggers = [Choice(key, label, "", trigger == key) for key, label in instrument.triggers.items()]
+    return page
+
+
+def event_rows(client: Any, instrument: Instrument, on: dt.date) -> list[EventRow]:
+    """The client's adverse events, oldest first, marked when they start after `on`."""
+    age = age_in_months(client.birth_date, on)
+    rows = []
+    for event in sorted(client.events or [], key=lambda e: (e.get("onset_months", 0), e.get("category", ""))):
+        rows.append(EventRow(
+            category=instrument.event_categories.get(event.get("category"), event.get("category")),
+            onset=event.get("onset_months"),
+            end=event.get("end_months"),
+            severity=event.get("severity"),
+            note=event.get("note", ""),
+            source=event.get("source", ""),
+            counted=(event.get("onset_months") or 0) <= age,
+        ))
+    return rows

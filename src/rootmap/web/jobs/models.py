@@ -1,0 +1,100 @@
+"""A job a person asked for, and the reminders sent (one row per person and period)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Job(models.Model):
+    class Kind(models.TextChoices):
+        REPORT = "report", "Report (PDF)"
+        RESEARCH_EXPORT = "research_export", "De-identified research export"
+        IMPORT = "import", "Import of case files"
+        BACKUP = "backup", "Whole-database backup"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        RETRYING = "retrying", "Failed once, will try again"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    # A random id: a job's address reveals nothing and cannot be guessed.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # PROTECT: the audit log names the owner; a leaver is deactivated, not deleted.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation_id = models.BigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    params = models.JSONField(default=dict, blank=True)  # ids and choices, never clinical text
+    client_id = models.BigIntegerField(null=True, blank=True)  # the client a report is about
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    step = models.CharField(max_length=200, blank=True)  # what it is doing now, for the page
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)  # said to the user
+    summary = models.JSONField(default=list, blank=True)  # lines for the page, e.g. per file imported
+    result_file = models.CharField(max_length=200, blank=True)  # a name inside the job folder
+    result_name = models.CharField(max_length=200, blank=True)  # the name the download gets
+    result_type = models.CharField(max_length=100, blank=True)
+    result_size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # the file is removed then
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.id} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ReminderPreference(models.Model):
+    class Frequency(models.TextChoices):
+        DAILY = "daily", "Every day"
+        WEEKLY = "weekly", "Once a week (Mondays)"
+        NONE = "none", "Never"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="reminder_preference")
+    frequency = models.CharField(max_length=10, choices=Frequency.choices)
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.frequency}"
+
+
+class ReminderSent(models.Model):
+    """One digest to one person for one period: the unique pair makes sending idempotent."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # "2026-12-02" for a daily digest, "2026-W49" for a weekly one.
+    period = models.CharField(max_length=12)
+    digest = models.CharField(max_length=10)  # "daily" (own caseload) or "weekly" (teams)
+    due_soon = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "period"], name="one_reminder_per_user_period")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.period}"
+
+    @property
+    def period_label(self) -> str:
+        """"20 Mar 2026" for a day, "the week of 16 Mar 2026" for an ISO week."""
+        import datetime as dt
+
+        if "-W" in self.period:
+            year, week = self.period.split("-W")
+            return f"the week of {dt.date.fromisocalendar(int(year), int(week), 1):%-d %b %Y}"
+        return f"{dt.date.fromisoformat(self.period):%-d %b %Y}"

@@ -1,0 +1,299 @@
+"""The REST API as an integration uses it: tokens, scopes, limits, audit, and each resource."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+from django.utils import timezone
+
+from rootmap.web.api.models import ApiToken
+from rootmap.web.audit.models import AuditEntry
+from rootmap.web.clients.models import Client
+from tests.web.api.fixtures import CHALLENGE, COLLEAGUE_MARKERS, FOREIGN_MARKERS, build_api_world, call
+from tests.web.security_fixtures import example
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_counts():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def world():
+    return build_api_world()
+
+
+# --- Tokens ----------------------------------------------------------------------------------
+
+def test_only_the_tokens_sha256_is_stored(world):
+    secret = world.tokens["clinician-read"]
+    stored = ApiToken.objects.get(name="clinician read token")
+    assert stored.digest == hashlib.sha256(secret.encode()).hexdigest()
+    every_value = json.dumps(list(ApiToken.objects.values()), default=str)
+    assert secret not in every_value and secret[10:] not in every_value
+
+
+def test_a_token_works_until_revoked_or_expired_or_its_user_is_switched_off(world):
+    secret = world.tokens["clinician-read"]
+    assert call("GET", "/api/v1/clients", secret).status_code == 200
+    token = ApiToken.objects.get(name="clinician read token")
+    assert token.last_used_at is not None
+
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert call("GET", "/api/v1/clients", secret).status_code == 401
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=None)
+    assert call("GET", "/api/v1/clients", secret).status_code == 200
+
+    world.clinician.is_active = False
+    world.clinician.save()
+    assert call("GET", "/api/v1/clients", secret).status_code == 401
+    world.clinician.is_active = True
+    world.clinician.save()
+
+    from rootmap.web.api.tokens import token_revoke
+
+    token_revoke(token=token, user=world.clinician)
+    response = call("GET", "/api/v1/clients", secret)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert call("GET", "/api/v1/clients", None).status_code == 401
+    assert call("GET", "/api/v1/clients", "rm_" + "x" * 43).status_code == 401
+
+
+def test_a_read_token_is_refused_every_write_and_nothing_changes(world):
+    secret = world.tokens["clinician-read"]
+    before = world.client.display_name
+    response = call("PATCH", f"/api/v1/clients/{world.client.pk}", secret, {"display_name": "Changed"})
+    assert response.status_code == 403
+    assert "write scope" in response.json()["detail"]
+    assert Client.objects.get(pk=world.client.pk).display_name == before
+    assert call("POST", "/api/v1/clients", secret, {"reference": "N-1", "display_name": "New",
+                                                    "birth_date": "2019-01-01"}).status_code == 403
+    assert not Client.objects.filter(reference="N-1").exists()
+    # Scoring stores nothing: a read token may.
+    assert call("POST", "/api/v1/score", secret, example("school-age-foster.json")).status_code == 200
+
+
+@override_settings(ROOTMAP_API_RATE_PER_MINUTE=3)
+def test_a_token_past_its_rate_gets_429_with_retry_after_and_others_are_not_slowed(world):
+    secret = world.tokens["clinician-read"]
+    statuses = [call("GET", "/api/v1/clients", secret).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = call("GET", "/api/v1/clients", secret)
+    assert 1 <= int(limited["Retry-After"]) <= 60
+    assert "at most 3 a minute" in limited.json()["detail"]
+    assert call("GET", "/api/v1/clients", world.tokens["colleague-read"]).status_code == 200
+
+
+def test_command_line_prints_the_token_alone_and_it_works(world, capsys):
+    from rootmap.cli import main
+
+    status = main(["token", "create", "--user", "cleo", "--scope", "read", "--expires", "7", "--name", "EHR"])
+    out, err = capsys.readouterr()
+    assert status == 0
+    lines = out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rm_")
+    assert "shown only now" in err
+    token = ApiToken.objects.get(name="EHR")
+    assert token.scope == "read" and token.user == world.clinician
+    assert (token.expires_at - timezone.now()).days in (6, 7)
+    assert call("GET", "/api/v1/clients", lines[0]).status_code == 200
+    entry = AuditEntry.objects.filter(object_type="apitoken", object_id=str(token.pk)).get()
+    assert entry.detail["for_user"] == "cleo" and entry.detail["via"] == "command line"
+
+
+def test_command_line_refuses_an_unknown_user_and_a_bad_scope(world, capsys):
+    from rootmap.cli import main
+
+    assert main(["token", "create", "--user", "nobody", "--scope", "read"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "no user named 'nobody'" in err
+    with pytest.raises(SystemExit):
+        main(["token", "create", "--user", "cleo", "--scope", "admin"])
+
+
+def test_token_page_shows_a_new_token_once_and_lists_and_revokes(world):
+    from django.test import Client as Browser
+
+    browser = Browser()
+    browser.force_login(world.clinician)
+    made = browser.post("/account/api-tokens/", {"name": "Spreadsheet", "scope": "write", "expires": "30"})
+    assert made.status_code == 200
+    token = ApiToken.objects.get(name="Spreadsheet")
+    secret = made.context["issued"].secret
+    assert secret in made.content.decode()
+    assert call("GET", "/api/v1/clients", secret).status_code == 200
+    listing = browser.get("/account/api-tokens/").content.decode()
+    assert "Spreadsheet" in listing and secret not in listing and token.prefix in listing
+    assert "clinician read token" in listing and "colleague read token" not in listing
+    revoked = browser.post(f"/account/api-tokens/{token.pk}/revoke/")
+    assert revoked.status_code == 302
+    assert call("GET", "/api/v1/clients", secret).status_code == 401
+    other = ApiToken.objects.get(name="colleague read token")
+    assert browser.post(f"/account/api-tokens/{other.pk}/revoke/").status_code == 404
+    assert ApiToken.objects.get(pk=other.pk).revoked_at is None
+
+
+def test_token_page_names_a_bad_field(world):
+    from django.test import Client as Browser
+
+    browser = Browser()
+    browser.force_login(world.clinician)
+    response = browser.post("/account/api-tokens/", {"name": "", "scope": "everything", "expires": "0"})
+    assert response.status_code == 422
+    assert set(response.context["form"].errors) == {"name", "scope", "expires"}
+    assert not ApiToken.objects.filter(user=world.clinician, scope="everything").exists()
+
+
+# --- Audit -----------------------------------------------------------------------------------
+
+def test_every_read_of_a_client_record_is_audited_with_the_tokens_name(world):
+    secret = world.tokens["clinician-read"]
+    for path in (f"/api/v1/clients/{world.client.pk}", f"/api/v1/clients/{world.client.pk}/case-file"):
+        before = AuditEntry.objects.count()
+        assert call("GET", path, secret).status_code == 200
+        entry = AuditEntry.objects.order_by("-id").first()
+        assert AuditEntry.objects.count() == before + 1
+        assert entry.client_id == world.client.pk and entry.actor_id == world.clinician.pk
+        assert entry.detail["api_token"] == "clinician read token" and entry.detail["via"] == "api"
+
+
+# --- Clients ---------------------------------------------------------------------------------
+
+def test_client_list_is_the_caseload_with_filters(world):
+    mine = call("GET", "/api/v1/clients", world.tokens["clinician-read"]).json()
+    assert {r["reference"] for r in mine["results"]} == {world.client.reference}
+    everyone = call("GET", "/api/v1/clients", world.tokens["supervisor-read"]).json()
+    assert {r["reference"] for r in everyone["results"]} == {world.client.reference, "W-0777"}
+    assert everyone["count"] == 2 and everyone["next_page"] is None
+    found = call("GET", "/api/v1/clients?q=wren", world.tokens["supervisor-read"]).json()
+    assert [r["reference"] for r in found["results"]] == ["W-0777"]
+    none = call("GET", "/api/v1/clients?phase=unassessed", world.tokens["supervisor-read"]).json()
+    assert none["results"] == []
+
+
+def test_client_create_and_update_check_what_the_web_form_checks(world):
+    secret = world.tokens["clinician-write"]
+    made = call("POST", "/api/v1/clients", secret,
+                {"reference": "C-9", "display_name": "Noor", "birth_date": "2018-05-01", "interests": ["music"]})
+    assert made.status_code == 201, made.content
+    body = made.json()
+    assert body["clinicians"][0]["username"] == "cleo" and body["interests"] == ["music"]
+    taken = call("POST", "/api/v1/clients", secret,
+                 {"reference": "C-9", "display_name": "Other", "birth_date": "2018-05-01"})
+    assert taken.status_code == 422
+    assert taken.json()["problems"][0]["path"] == "reference"
+    assert "already used" in taken.json()["problems"][0]["message"]
+    bad = call("POST", "/api/v1/clients", secret, {"reference": "C-10", "display_name": "X", "birth_date": "soon"})
+    assert bad.status_code == 422
+    problem = bad.json()["problems"][0]
+    assert problem["path"] == "birth_date" and problem["value"] == "soon"
+    assert "YYYY-MM-DD" in problem["message"]
+    changed = call("PATCH", f"/api/v1/clients/{body['id']}", secret, {"display_name": "Noor B."})
+    assert changed.status_code == 200 and changed.json()["display_name"] == "Noor B."
+    assert changed.json()["reference"] == "C-9"
+    assigning = call("PATCH", f"/api/v1/clients/{body['id']}", secret, {"clinicians": ["colin"]})
+    assert assigning.status_code == 422 and assigning.json()["problems"][0]["path"] == "clinicians"
+
+
+def test_import_refuses_a_bad_case_file_with_the_command_lines_lines(world, tmp_path, capsys):
+    from rootmap.cli import main
+
+    data = example("school-age-foster.json")
+    data["client"]["id"] = "C-NEW"
+    data["assessments"][0]["functioning"]["sleep"] = 7
+    response = call("POST", "/api/v1/clients/import", world.tokens["clinician-write"], data)
+    assert response.status_code == 422
+    api_lines = [p["text"] for p in response.json()["problems"]]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    assert main(["score", str(path)]) == 2
+    cli_lines = [line.removeprefix(f"{path}: ") for line in capsys.readouterr().err.splitlines()]
+    assert api_lines == cli_lines
+    assert "assessments[0].functioning.sleep: 7 is above the maximum 5" in api_lines
+    assert response.json()["problems"][0]["value"] == 7
+    assert not Client.objects.filter(reference="C-NEW").exists()
+
+
+def test_import_makes_a_client_whose_case_file_reads_back(world):
+    data = example("toddler-kinship.json")
+    data["client"]["id"] = "C-IMP"
+    made = call("POST", "/api/v1/clients/import", world.tokens["clinician-write"], data)
+    assert made.status_code == 201, made.content
+    case = call("GET", f"/api/v1/clients/{made.json()['id']}/case-file", world.tokens["clinician-read"]).json()
+    assert case["client"]["id"] == "C-IMP"
+    assert [a["id"] for a in case["assessments"]] == [a["id"] for a in data["assessments"]]
+
+
+def test_a_body_that_is_not_json_is_400_naming_it(world):
+    response = call("POST", "/api/v1/score", world.tokens["clinician-read"], raw=b"{not json")
+    assert response.status_code == 400
+    assert response.json()["problems"][0]["path"] == "$"
+    assert "not valid JSON" in response.json()["problems"][0]["message"]
+
+
+# --- Score -----------------------------------------------------------------------------------
+
+def test_score_answers_what_the_command_line_prints_and_stores_nothing(world, tmp_path, capsys):
+    from rootmap.cli import main
+
+    counts = (Client.objects.count(), AuditEntry.objects.count())
+    for name in ("school-age-foster.json", "foster-household.json"):
+        response = call("POST", "/api/v1/score", world.tokens["clinician-read"], example(name))
+        assert response.status_code == 200
+        assert main(["score", "--json", f"examples/{name}"]) == 0
+        assert response.json() == json.loads(capsys.readouterr().out)
+    assert (Client.objects.count(), AuditEntry.objects.count()) == counts
+    earlier = call("POST", "/api/v1/score?assessment=nope", world.tokens["clinician-read"],
+                   example("school-age-foster.json"))
+    assert earlier.status_code == 422 and earlier.json()["problems"][0]["path"] == "assessment"
+
+
+# --- Households ------------------------------------------------------------------------------
+
+def test_a_household_shows_a_colleagues_child_without_name_or_ratings(world):
+    body = call("GET", f"/api/v1/households/{world.household.pk}", world.tokens["clinician-read"]).json()
+    text = json.dumps(body)
+    for marker in COLLEAGUE_MARKERS + FOREIGN_MARKERS:
+        assert marker not in text
+    mine, theirs = body["children"]
+    assert mine["seen"] and mine["client"] == world.client.pk and mine["challenge"]["behavioural"] == 3
+    assert not theirs["seen"] and theirs["client"] is None and theirs["challenge"] is None
+    assert theirs["label"].startswith("A child, age ")
+    assert body["estimate_now"]["reserve"] is not None
+    entries = AuditEntry.objects.filter(object_type="household", object_id=str(world.household.pk))
+    assert {e.client_id for e in entries} == {world.client.pk, world.colleague_client.pk}
+    assert all(e.detail["api_token"] == "clinician read token" for e in entries)
+
+
+def test_what_if_adds_a_child_and_saves_nothing(world):
+    before = world.household.inputs
+    response = call("POST", f"/api/v1/households/{world.household.pk}/what-if", world.tokens["clinician-read"],
+                    {"add_child": {"age_months": 30, "challenge": {**CHALLENGE, "behavioural": 4}}})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["prospective"]["demand"] > body["current"]["demand"]
+    assert body["reserve_change"] < 0
+    world.household.refresh_from_db()
+    assert world.household.inputs == before
+    empty = call("POST", f"/api/v1/households/{world.household.pk}/what-if", world.tokens["clinician-read"], {})
+    assert empty.status_code == 422
+
+
+def test_estimates_are_stored_by_write_tokens_only(world):
+    path = f"/api/v1/households/{world.household.pk}/estimates"
+    assert call("POST", path, world.tokens["clinician-read"]).status_code == 403
+    made = call("POST", path, world.tokens["clinician-write"])
+    assert made.status_code == 201, made.content
+    listed = call("GET", path, world.tokens["clinician-read"]).json()
+    assert listed[0]["id"] == made.json()["id"]
+    assert "Wren" not in json.dumps(listed)
