@@ -100,7 +100,7 @@ def _service_problem(number: int, row: dict[str, str], problem: Problem) -> RowP
 
 
 def clients_csv_import(*, organisation: Organisation, user: User, raw: bytes, dry_run: bool,
-                       request: HttpRequest | None = None) -> CsvImport:
+                       request: HttpRequest | None = None, command_line: Any = None) -> CsvImport:
     """Check (dry run) or import a CSV of clients, all or nothing. See the module's docstring."""
     outcome = CsvImport()
     rows, file_problems = read_csv(raw, required=REQUIRED_COLUMNS, allowed=IMPORT_COLUMNS)
@@ -133,7 +133,8 @@ def clients_csv_import(*, organisation: Organisation, user: User, raw: bytes, dr
                 try:
                     services.client_create(organisation=organisation, user=user, reference=data["reference"],
                                            display_name=data["display_name"], birth_date=data["birth_date"],
-                                           interests=data["interests"], clinicians=clinicians, request=request)
+                                           interests=data["interests"], clinicians=clinicians, request=request,
+                                           command_line=command_line)
                 except services.ClientInputError as error:
                     problems += [_service_problem(number, row, p) for p in error.problems]
                 else:
@@ -142,8 +143,12 @@ def clients_csv_import(*, organisation: Organisation, user: User, raw: bytes, dr
         if outcome.problems or dry_run:
             transaction.set_rollback(True)  # a dry run, or a file with problems: nothing stays
             return outcome
-        audit_record(action="import", request=request, user=user,
-                     detail={"format": "csv", "what": "clients", "clients": len(outcome.references)})
+        detail = {"format": "csv", "what": "clients", "clients": len(outcome.references)}
+        if command_line is not None:
+            audit_record(action="import", organisation_id=organisation.pk, command_line=command_line,
+                         detail={**detail, "for_user": user.username})
+        else:
+            audit_record(action="import", request=request, user=user, detail=detail)
     outcome.saved = True
     return outcome
 
