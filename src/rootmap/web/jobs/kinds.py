@@ -50,7 +50,7 @@ def _safe(text: str) -> str:
 
 def report(job: Job, progress: Progress) -> Outcome:
     from rootmap.web.access import assessment_for
-    from rootmap.web.assessments import presenters
+    from rootmap.web.assessments import reports
     from rootmap.web.assessments.models import Assessment
 
     params = job.params
@@ -65,8 +65,8 @@ def report(job: Job, progress: Progress) -> Outcome:
         raise JobRefused(f"{assessment.reference} is not finalised")
     progress(10, "Rendering the report")
     try:
-        content = presenters.report(assessment, audience=audience, fmt="pdf")
-    except presenters.ReportUnavailable as error:
+        content = reports.report(assessment, audience=audience, fmt="pdf")
+    except reports.ReportUnavailable as error:
         raise JobRefused(str(error)) from None
     progress(90, "Storing the file")
     signed = (assessment.snapshot or {}).get("client") or {}

@@ -17,8 +17,8 @@ from rootmap.instruments.family_words import load_family_words
 from rootmap.render import explain
 from rootmap.render import palette as pal
 from rootmap.render._format import change_text, num
-from rootmap.web.assessments.view_models.common import BAND_TONE
 from rootmap.web.assessments.stored_results import result_from_json
+from rootmap.web.assessments.view_models.common import BAND_TONE
 
 register = template.Library()
 
