@@ -115,7 +115,7 @@ def _hand_scored_case() -> dict:
     # 10 years old: every functioning item 4 (index 100, typical), relational all 2 (50, adequate),
     # perinatal adversity 4 and relational health 0: risk 100 * (0.4 * 1 + 0.6 * 1) = 100, very_high;
     # resilience 0.6 * 50 + 0.4 * (100 * 0 / 4) = 30; nothing compromised: maintain.
-    from tests.core.helpers import INSTRUMENT, all_items
+    from tests.factories import INSTRUMENT, all_items
 
     return {"format": "rootmap-case/1", "client": {"id": "=C-1", "birth_date": "2015-01-01", "display_name": "-Ann"},
             "assessments": [{"id": "A-1", "kind": "full", "date": "2025-01-01",

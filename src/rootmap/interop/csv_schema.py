@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rootmap.core.bands import index_band
 from rootmap.instruments import Instrument, load_instrument
-from rootmap.instruments.model import band_at_least
 
 FORMS = {
     "client_import": "Clients to import (CSV upload on the caseload page)",
@@ -200,7 +200,8 @@ def results_row(client_reference: str, assessment_reference: str, result: Mappin
         "peak_period": result.get("peak_period"),
         "ace_count": result.get("ace_count"),
         "functioning_index": functioning,
-        "functioning_band": None if functioning is None else band_at_least(functioning, instrument.index_bands),
+        # Stored before core kept the band in the result: core's one rule for it.
+        "functioning_band": result.get("functioning_band", index_band(instrument, functioning)),
         "relational_health": result.get("relational_health"),
         "relational_band": result.get("relational_band"),
         "resilience": result.get("resilience"),
