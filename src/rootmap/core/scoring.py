@@ -278,16 +278,17 @@ def _history_dict(assessment: Assessment) -> HistoryRatings:
 def score_history(case: CaseFile, instrument: Instrument | None = None) -> list[AssessmentResult]:
     """Every assessment of the case scored, oldest first (each with its change, if a follow-up).
 
-    `instrument` defaults to the version the assessments name; passing one lets a changed
-    parameter set be tried out on real cases.
+    Each assessment is scored with the instrument version it names (its own stored
+    version); passing `instrument` scores them all with that one instead, so that a changed
+    parameter set can be tried out on real cases.
     """
-    instrument = instrument or load_instrument("1")
     histories = carried_histories(case)
     results: list[AssessmentResult] = []
     baseline: AssessmentResult | None = None
     for n, assessment in enumerate(case.assessments):
         previous = results[-1] if results else None
-        result = _score_one(instrument, case, assessment, histories[n], previous, baseline)
+        result = _score_one(instrument or load_instrument(assessment.instrument_version),
+                            case, assessment, histories[n], previous, baseline)
         results.append(result)
         if baseline is None and assessment.kind == "full":
             baseline = result
@@ -334,7 +335,7 @@ def _score_one(
         risk = period_history(instrument, age, history, counted)
     follow_up = assessment.kind == "follow_up"
     entry_region, phase, plan = build_plan(
-        instrument=instrument, catalogue=load_catalogue("1"), kind=assessment.kind,
+        instrument=instrument, catalogue=load_catalogue(instrument.version), kind=assessment.kind,
         age_months=age, ratings=ratings, domains=domains, relational_health=relational,
         interests=case.interests,
         previous_entry_region=previous.entry_region if follow_up and previous else None,

@@ -97,8 +97,13 @@ def client_create(
     interests: Sequence[str] = (),
     clinicians: Iterable[User] = (),
     request: HttpRequest | None = None,
+    command_line: Any = None,
 ) -> Client:
-    """A new client. A clinician who creates one carries it (else they could not see it)."""
+    """A new client. A clinician who creates one carries it (else they could not see it).
+
+    From the command line (`command_line`, audit.services.CommandLineActor) the audit
+    entry's actor is the operating-system user and host, with `user` named in its detail.
+    """
     chosen = _check_clinicians(organisation.pk, clinicians)
     if user.role == User.Role.CLINICIAN and user not in chosen:
         chosen.append(user)
@@ -114,7 +119,11 @@ def client_create(
                 interests=list(interests),
             )
             client.clinicians.set(chosen)
-            audit_record(action="create", request=request, user=user, obj=client)
+            if command_line is not None:
+                audit_record(action="create", obj=client, organisation_id=organisation.pk,
+                             command_line=command_line, detail={"for_user": user.username})
+            else:
+                audit_record(action="create", request=request, user=user, obj=client)
     except IntegrityError:  # a concurrent create took the reference first
         raise ClientInputError(
             [Problem("reference", f"{reference} is already used by another client")]
@@ -421,7 +430,7 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any,
                     kind=parsed.kind,
                     date=parsed.date,
                     status=Assessment.Status.FINAL,
-                    instrument_version=result.instrument_version,
+                    instrument_version=parsed.instrument_version,  # the file's, checked available
                     # The file's own text, validated: an export gives back what came in.
                     inputs={k: raw[k] for k in INPUT_KEYS if k in raw},
                     result=result_to_json(result),

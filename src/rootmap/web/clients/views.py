@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rootmap.instruments import current
 from rootmap.web.access import client_for, sees_whole_organisation
 from rootmap.web.accounts.models import User
 from rootmap.web.audit.services import audit_record
 from rootmap.web.clients import selectors, services
+from rootmap.web.clients.csv_services import may_import_csv
 from rootmap.web.clients.events_panel import (
     event_lines,
     events_panel,
@@ -61,6 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if sees_whole_organisation(user) else [],
         "query_string": query.urlencode(),
         "today": _today(),
+        "may_import_csv": may_import_csv(user),
     }
     template = "clients/_caseload_table.html" if request.headers.get("HX-Request") else "clients/dashboard.html"
     return render(request, template, context)
@@ -176,9 +179,9 @@ def _assessment_links(client: Client, assessments: list[Any]) -> dict[str, Any]:
 
 
 def _event_labels() -> dict[str, str]:
-    from rootmap.instruments import load_instrument
-
-    return dict(load_instrument("1").event_categories)
+    # Events belong to the client, not to one assessment: named as the current version does
+    # (every version keeps the same category ids, rootmap.instruments.check).
+    return dict(current().event_categories)
 
 
 def _return_to(request: HttpRequest) -> str:
