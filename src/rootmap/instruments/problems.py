@@ -4,7 +4,7 @@ The instrument is built from several YAML files (the loader joins them), so each
 location is mapped back to the file and the path inside it that a person edits.
 
 >>> file_and_path(("functioning_items", 3, "anchors", 5))
-('functioning_items.yaml', 'items[3].anchors.5')
+('functioning_items.yaml', 'items[3].anchors[5]')
 >>> file_and_path(("periods", 1, "weight"))
 ('parameters.yaml', 'periods[1].weight')
 """
