@@ -14,7 +14,7 @@ from rootmap.cli import main
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCORE_FIELDS = {
     "developmental_risk", "period_risk", "risk_band", "peak_period", "ace_count", "domains",
-    "functioning_index", "relational_health", "relational_band", "resilience", "strengths",
+    "functioning_index", "functioning_band", "relational_health", "relational_band", "resilience", "strengths",
     "needs", "entry_region", "phase", "plan", "change", "instrument_version",
 }
 HOUSEHOLD_FIELDS = {"internal", "external", "resources", "children", "demand", "reserve",
@@ -103,7 +103,8 @@ def test_a_rating_out_of_range_names_path_value_and_maximum(tmp_path, capsys) ->
         (lambda d: d["client"].pop("birth_date"), "client.birth_date: is required but missing"),
         (lambda d: d["events"][0].update(severity=5), "events[0].severity: 5 is above the maximum 4"),
         (lambda d: d["assessments"][0]["history"].update(childhood={"adversity": 1}),
-         "assessments[0].history.childhood: rated, but the period starts at 48 months and the client is 30 months old"),
+         "assessments[0].history.childhood.adversity: 1 given, but the period is not reached yet "
+         "(it starts at 48 months and the client is 30 months old); leave it unrated"),
         (lambda d: d["assessments"][0]["functioning"].update(abstract_reasoning=3),
          "assessments[0].functioning.abstract_reasoning: 3 given, but the item is not expected before 84 months"),
         (lambda d: d["assessments"][0].update(date="2020-01-01"),

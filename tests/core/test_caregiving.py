@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
@@ -12,22 +11,15 @@ from rootmap.core.case import parse_case, parse_household
 from rootmap.core.problems import CaseFileError
 from rootmap.core.schedule import follow_up_status
 from rootmap.core.scoring import score_case
-from tests.core.helpers import DOMAIN_ITEMS, INSTRUMENT, all_items, assessment, case
-
-INTERNAL = [i.id for i in INSTRUMENT.internal_items]
-EXTERNAL = [i.id for i in INSTRUMENT.external_items]
-CHALLENGE = [i.id for i in INSTRUMENT.challenge_items]
-
-
-def household(internal: int, external: int, children: list[tuple[int, int]]) -> dict[str, Any]:
-    return {
-        "format": "rootmap-household/1", "id": "H-1", "date": "2025-06-15",
-        "caregivers": [{"name": "Alex", "role": "foster"}],
-        "internal": dict.fromkeys(INTERNAL, internal),
-        "external": dict.fromkeys(EXTERNAL, external),
-        "children": [{"age_months": age, "client_id": None, "challenge": dict.fromkeys(CHALLENGE, level)}
-                     for age, level in children],
-    }
+from tests.factories import (
+    CHALLENGE,
+    DOMAIN_ITEMS,
+    INTERNAL,
+    all_items,
+    assessment,
+    case,
+    household,
+)
 
 
 def test_reserve_is_resources_minus_half_the_summed_challenge() -> None:

@@ -7,6 +7,7 @@ import pytest
 from rootmap.core.case import parse_case
 from rootmap.core.events import months_at_date, months_from_age, months_in_words, timing_problems
 from rootmap.core.problems import CaseFileError
+from tests.factories import case, event
 
 
 @pytest.mark.parametrize(("years", "months", "expected"), [(0, 0, 0), (3, 2, 38), (0, -9, -9), (20, 11, 251)])
@@ -50,12 +51,11 @@ def test_months_read_as_a_clinician_reads_them() -> None:
 
 
 def _case(events: list[dict]) -> dict:
-    return {"format": "rootmap-case/1", "client": {"id": "C-1", "birth_date": "2015-11-08"},
-            "events": events, "assessments": []}
+    return case(birth="2015-11-08", events=events)
 
 
 def test_a_case_file_accepts_a_one_off_event_and_refuses_an_end_before_the_onset() -> None:
-    one_off = {"category": "medical_trauma", "onset_months": 20, "end_months": 20, "severity": 3}
+    one_off = event("medical_trauma", onset=20, end=20, severity=3)
     assert parse_case(_case([one_off])).events[0].end_months == 20
     with pytest.raises(CaseFileError, match=r"events\[0\]\.end_months: 19 must not be before onset_months 20"):
         parse_case(_case([{**one_off, "end_months": 19}]))

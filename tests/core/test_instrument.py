@@ -13,7 +13,7 @@ import rootmap.instruments
 from rootmap.core.case import parse_case
 from rootmap.core.scoring import score_case
 from rootmap.instruments import load_instrument, load_instrument_from
-from tests.core.helpers import assessment, case
+from tests.factories import assessment, case
 
 DATA = Path(rootmap.instruments.__file__).parent / "v1"
 

@@ -7,17 +7,11 @@ from hypothesis import strategies as st
 
 from rootmap.core.case import Event, parse_case
 from rootmap.core.scoring import derive_adversity, score_case
-from tests.core.helpers import INSTRUMENT, ITEMS, assessment, case
+from tests.factories import INSTRUMENT, ITEMS, assessment, birth_for, case
 
 rating = st.one_of(st.none(), st.integers(0, 5))
 relational_rating = st.one_of(st.none(), st.integers(0, 4))
 ages = st.integers(0, 251)
-
-
-def birth_for(age_months: int) -> str:
-    # assessed on 2025-01-01; born on the 1st of the month `age_months` earlier
-    total = 2025 * 12 - age_months
-    return f"{total // 12:04d}-{total % 12 + 1:02d}-01"
 
 
 @st.composite

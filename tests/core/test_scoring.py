@@ -8,7 +8,7 @@ import pytest
 
 from rootmap.core.case import parse_case
 from rootmap.core.scoring import score_case, score_history
-from tests.core.helpers import DOMAIN_ITEMS, all_items, assessment, case
+from tests.factories import DOMAIN_ITEMS, all_items, assessment, case
 
 
 def score(data: dict[str, Any], assessment_id: str | None = None):

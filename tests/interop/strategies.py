@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from rootmap.core.ages import add_months, age_in_months
-from tests.core.helpers import INSTRUMENT, ITEMS, assessment, case
 from tests.core.test_properties import rating, relational_rating
+from tests.factories import INSTRUMENT, ITEMS, assessment, case
 
 history_rating = st.one_of(st.none(), st.integers(0, 4))
 short_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=12)

@@ -264,6 +264,12 @@ MATRIX: list[Row] = [
     Row("client-create", "POST", signed_in(DONE)),
     Row("client-import", "GET", signed_in()),
     Row("client-import", "POST", signed_in(DONE)),
+    # CSV: clinicians and administrators import clients; every member exports what they see.
+    Row("clients-csv-import", "GET", {**signed_in(), "supervisor": NOT_FOUND}),
+    Row("clients-csv-import", "POST", {**signed_in(DONE), "supervisor": NOT_FOUND}),
+    Row("csv-export", "GET", signed_in(), lambda w: {"what": "results"}),
+    Row("csv-export", "GET", signed_in(), lambda w: {"what": "caseload"}),
+    Row("csv-export", "GET", signed_in(), lambda w: {"what": "estimates"}),
     Row("client-detail", "GET", client_scoped(), _client, FOREIGN_CLIENT),
     Row("client-edit", "GET", client_scoped(), _client, FOREIGN_CLIENT),
     Row("client-edit", "POST", client_scoped(DONE), _client, FOREIGN_CLIENT),

@@ -72,3 +72,31 @@ def test_the_organisation_and_clinician_are_checked_before_any_file(org, clinici
     assert (code, out) == (2, "")
     assert err.startswith(expected)
     assert not Client.objects.exists()
+
+
+def test_a_csv_of_clients_is_imported_all_or_nothing_and_a_dry_run_saves_nothing(tmp_path, org, clinician, capsys):
+    good = tmp_path / "clients.csv"
+    good.write_text("reference,display_name,birth_date\r\nC-1,Ana,2018-02-03\r\nC-2,Ben,2019-05-06\r\n")
+    bad = tmp_path / "more.csv"
+    bad.write_text("reference,display_name,birth_date\r\nC-3,Cal,2018-02-03\r\nC-4,Dee,2019-02-30\r\n")
+    code, out, err = run(capsys, "import", str(good), str(bad), "--organisation", org.name, "--clinician", "cleo",
+                         "--dry-run")
+    assert code == 2
+    assert out.startswith("Checked (nothing saved): would import 1 file into")
+    assert f"{bad}: row 3, birth_date: \"2019-02-30\": Enter a valid date (expected YYYY-MM-DD)" in err
+    assert not Client.objects.exists() and not AuditEntry.objects.exists()
+
+    code, out, err = run(capsys, "import", str(good), str(bad), "--organisation", org.name, "--clinician", "cleo")
+    assert code == 2
+    assert set(Client.objects.values_list("reference", flat=True)) == {"C-1", "C-2"}  # not C-3: all or nothing
+    created = AuditEntry.objects.filter(action="create", object_type="client")
+    assert {e.detail["for_user"] for e in created} == {"cleo"} and created.count() == 2
+    assert all(e.actor_name and e.actor is None for e in created)  # the operating-system user, not cleo
+
+
+def test_a_dry_run_of_case_files_saves_nothing(tmp_path, org, clinician, capsys):
+    code, out, _ = run(capsys, "import", str(EXAMPLES / "toddler-kinship.json"), "--organisation", org.name,
+                       "--clinician", "cleo", "--dry-run")
+    assert (code, out) == (0, f"Checked (nothing saved): would import 1 file into {org.name} for cleo; "
+                              "refused 0 files.\n")
+    assert not Client.objects.exists() and not AuditEntry.objects.exists()

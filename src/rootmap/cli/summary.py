@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rootmap.core.case import CaseFile, Household
+from rootmap.core.display import PLACEHOLDER, number, signed_change
 from rootmap.core.results import AssessmentResult, Delta, HouseholdResult
 from rootmap.instruments import load_instrument
 from rootmap.instruments.catalogue import load_catalogue
@@ -15,14 +16,11 @@ from rootmap.instruments.catalogue import load_catalogue
 KIND_NAMES = {"full": "Full assessment", "follow_up": "Follow-up assessment", "er": "Rapid (ER) snapshot"}
 
 
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
-
-
 def _delta(change: Delta) -> str:
-    if change.delta is None:
-        return "—"
-    return f"{change.delta:+.1f} ({change.label})"
+    """The printed change (the difference of the printed values) and the model's label."""
+    if change.label is None:
+        return PLACEHOLDER
+    return f"{signed_change(change.before, change.after)} ({change.label})"
 
 
 def _console() -> Console:
@@ -42,10 +40,10 @@ def print_case_summary(path: Path, case: CaseFile, result: AssessmentResult) -> 
     headline = Table(title="Scores", title_justify="left", show_edge=False)
     for column in ("score", "value", "band"):
         headline.add_column(column)
-    headline.add_row("Developmental risk", _num(result.developmental_risk), result.risk_band or "—")
-    headline.add_row("Functioning", _num(result.functioning_index), "")
-    headline.add_row("Relational health", _num(result.relational_health), result.relational_band or "—")
-    headline.add_row("Resilience", _num(result.resilience), "")
+    headline.add_row("Developmental risk", number(result.developmental_risk), result.risk_band or PLACEHOLDER)
+    headline.add_row("Functioning", number(result.functioning_index), result.functioning_band or PLACEHOLDER)
+    headline.add_row("Relational health", number(result.relational_health), result.relational_band or PLACEHOLDER)
+    headline.add_row("Resilience", number(result.resilience), "")
     if result.ace_count is not None:
         headline.add_row("ACE-style count", str(result.ace_count), "of 9")
     console.print(headline)
@@ -56,7 +54,7 @@ def print_case_summary(path: Path, case: CaseFile, result: AssessmentResult) -> 
     for region in instrument.regions:
         found = result.domains[region.domain]
         band = found.band if found.status == "ok" else found.status.replace("_", " ")
-        domains.add_row(region.label, region.domain_label, _num(found.index), band or "—")
+        domains.add_row(region.label, region.domain_label, number(found.index), band or PLACEHOLDER)
     console.print(domains)
 
     if result.period_risk:
@@ -71,7 +69,7 @@ def print_case_summary(path: Path, case: CaseFile, result: AssessmentResult) -> 
             derived = " (from events)" if period.id in result.derived_adversity else ""
             peak = "  ← peak" if period.id == result.peak_period else ""
             periods.add_row(period.label, f"{adversity}{derived}", str(ratings.get("relational_health")),
-                            f"{result.period_risk[period.id]:.1f}{peak}")
+                            f"{number(result.period_risk[period.id])}{peak}")
         console.print(periods)
 
     console.print("[bold]Strengths:[/bold] " + (", ".join(items[i].label for i in result.strengths) or "none rated 5"))
@@ -93,7 +91,7 @@ def print_case_summary(path: Path, case: CaseFile, result: AssessmentResult) -> 
             drivers = ", ".join(items[d].label for d in rec.drivers)
             if rec.reason:
                 drivers = f"{drivers}; {rec.reason}" if drivers else rec.reason
-            plan.add_row(str(n), catalogue.entries_by_id[rec.id].name, f"{rec.score:.2f}", drivers)
+            plan.add_row(str(n), catalogue.entries_by_id[rec.id].name, number(rec.score), drivers)
         for deferred in phase.deferred:
             plan.add_row("later", catalogue.entries_by_id[deferred.id].name, "", deferred.reason)
         console.print(plan)
@@ -128,13 +126,13 @@ def print_household_summary(path: Path, household: Household, result: HouseholdR
     table = Table(title="Caregiver challenge estimator", title_justify="left", show_edge=False)
     table.add_column("measure")
     table.add_column("value")
-    table.add_row("Internal resources", _num(result.internal))
-    table.add_row("External resources", _num(result.external))
-    table.add_row("Resources", _num(result.resources))
+    table.add_row("Internal resources", number(result.internal))
+    table.add_row("External resources", number(result.external))
+    table.add_row("Resources", number(result.resources))
     for n, child in enumerate(result.children, start=1):
         who = f" ({child.client_id})" if child.client_id else ""
-        table.add_row(f"Child {n}{who}, {child.age_months} months, ×{child.age_factor:g}", _num(child.challenge))
-    table.add_row("Demand", _num(result.demand))
-    table.add_row("[bold]Reserve[/bold]", f"[bold]{_num(result.reserve)}[/bold] {result.reserve_band or ''}")
+        table.add_row(f"Child {n}{who}, {child.age_months} months, ×{child.age_factor:g}", number(child.challenge))
+    table.add_row("Demand", number(result.demand))
+    table.add_row("[bold]Reserve[/bold]", f"[bold]{number(result.reserve)}[/bold] {result.reserve_band or ''}")
     console.print(table)
     console.print(f"[dim]Rootmap's own clinical model, instrument version {result.instrument_version}[/dim]\n")

@@ -20,10 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from rootmap.core.bands import reserve_band
 from rootmap.core.case import Household, HouseholdChild, parse_household, ratings_of
 from rootmap.core.results import AssessmentResult, ChildChallenge, HouseholdResult
 from rootmap.instruments import Instrument, current
-from rootmap.instruments.model import band_at_least
 
 __all__ = ["age_factor", "prefill_challenge", "score_household", "what_if"]
 
@@ -64,7 +64,7 @@ def score_household(household: Household, instrument: Instrument | None = None) 
     return HouseholdResult(
         internal=internal, external=external, resources=resources, children=children,
         demand=demand, reserve=reserve,
-        reserve_band=band_at_least(reserve, instrument.caregiver.reserve_bands) if reserve is not None else None,
+        reserve_band=reserve_band(instrument, reserve),
         instrument_version=instrument.version,
     )
 

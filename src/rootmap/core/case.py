@@ -21,6 +21,14 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
 from rootmap.core.ages import age_in_months
+from rootmap.core.fields import (
+    FieldProblem,
+    check_field,
+    date_problem,
+    field_problem,
+    item_age_problem,
+    period_age_problem,
+)
 from rootmap.core.limits import text_problem
 from rootmap.core.problems import CaseFileError, Problem, problems_from_validation_error, show
 from rootmap.instruments import CURRENT_VERSION, available_versions, current_version, is_available, load_instrument
@@ -29,9 +37,12 @@ __all__ = [
     "Assessment",
     "CaseFile",
     "CaseFileError",
+    "FieldProblem",
     "Household",
     "HouseholdChild",
     "Problem",
+    "check_field",
+    "field_problem",
     "parse_case",
     "parse_document",
     "parse_household",
@@ -215,25 +226,21 @@ def _assessment_problems(here: str, assessment: Assessment, age: int) -> list[Pr
         problems.append(Problem(
             f"{here}.trigger", f"{show(assessment.trigger)} is only for er assessments; expected null",
             assessment.trigger))
+    # The age rules and their words are the single-field checks' (rootmap.core.fields).
     if assessment.history is not None:
         for period in _INSTRUMENT.periods:
             ratings = getattr(assessment.history, period.id)
-            rated = ratings is not None and (ratings.adversity is not None or ratings.relational_health is not None)
-            if rated and age < period.start:
-                problems.append(Problem(
-                    f"{here}.history.{period.id}",
-                    f"rated, but the period starts at {period.start} months and the client is {age} months old",
-                    ratings.model_dump()))
+            for kind, value in (ratings_of(ratings) if ratings is not None else {}).items():
+                problem = None if value is None else period_age_problem(period, value, age)
+                if problem:
+                    problems.append(Problem(f"{here}.history.{period.id}.{kind}", problem, value))
     functioning = ratings_of(assessment.functioning)
     # Ages at which items are expected are the assessment's own version's.
     for item in load_instrument(assessment.instrument_version).functioning_items:
         value = functioning[item.id]
-        if value is not None and item.min_age_months > age:
-            problems.append(Problem(
-                f"{here}.functioning.{item.id}",
-                f"{value} given, but the item is not expected before {item.min_age_months} months "
-                f"and the client is {age} months old; leave it out",
-                value))
+        problem = None if value is None else item_age_problem(item, value, age)
+        if problem:
+            problems.append(Problem(f"{here}.functioning.{item.id}", problem, value))
     return problems
 
 
@@ -262,15 +269,11 @@ def _age_problems(case: CaseFile) -> list[Problem]:
             problems.append(Problem(
                 f"{here}.kind", "a follow_up needs an earlier full assessment to compare with", "follow_up"))
         has_full = has_full or assessment.kind == "full"
-        age = age_in_months(birth, assessment.date)
-        if age < 0:
-            problems.append(Problem(f"{here}.date", f"{when} is before the client's birth date {birth}", when))
-        elif age > _MAX_AGE:
-            problems.append(Problem(
-                f"{here}.date",
-                f"the client is {age} months old on {when}; supported ages are 0 to {_MAX_AGE} months", when))
+        date_wrong = date_problem(_INSTRUMENT, birth, assessment.date)
+        if date_wrong:
+            problems.append(Problem(f"{here}.date", date_wrong, when))
         else:
-            problems.extend(_assessment_problems(here, assessment, age))
+            problems.extend(_assessment_problems(here, assessment, age_in_months(birth, assessment.date)))
     for n, event in enumerate(case.events):
         # A one-off event ends in its onset month (end == onset); only an end before it is wrong.
         if event.end_months is not None and event.end_months < event.onset_months:

@@ -167,6 +167,9 @@ class AssessmentResult:
     ratings: dict[str, int | None] = field(default_factory=dict)          # expected items only
     history: dict[str, dict[str, int | None]] = field(default_factory=dict)  # reached periods
     derived_adversity: dict[str, int] = field(default_factory=dict)       # periods derived from events
+    # The functioning index's band (index bands, section 4); null when the index is null.
+    # Last with a default so that results stored before it existed still load.
+    functioning_band: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -177,6 +180,7 @@ class AssessmentResult:
             "ace_count": self.ace_count,
             "domains": {k: v.to_dict() for k, v in self.domains.items()},
             "functioning_index": self.functioning_index,
+            "functioning_band": self.functioning_band,
             "relational_health": self.relational_health,
             "relational_band": self.relational_band,
             "resilience": self.resilience,
@@ -224,3 +228,117 @@ class HouseholdResult:
             "reserve_band": self.reserve_band,
             "instrument_version": self.instrument_version,
         }
+
+
+# ---------------------------------------------------------------------------------------
+# Stored form: the score output plus what renderers need, and back again.
+
+
+def result_to_json(result: AssessmentResult) -> dict[str, Any]:
+    """A result as plain JSON data: `to_dict()` plus the fields reports and the brain map use.
+
+    `result_from_json(result_to_json(r)) == r` for every result (tested under Hypothesis).
+    """
+    data = result.to_dict()
+    data.update({
+        "assessment_id": result.assessment_id,
+        "kind": result.kind,
+        "date": result.date,
+        "age_months": result.age_months,
+        "ratings": dict(result.ratings),
+        "history": {p: dict(r) for p, r in result.history.items()},
+        "derived_adversity": dict(result.derived_adversity),
+    })
+    return data
+
+
+def _delta_from(data: dict[str, Any]) -> Delta:
+    return Delta(before=data.get("before"), after=data.get("after"),
+                 delta=data.get("delta"), label=data.get("label"))
+
+
+def _comparison_from(data: dict[str, Any]) -> Comparison:
+    entry = data.get("entry_region") or {}
+    phase = data.get("phase") or {}
+    return Comparison(
+        assessment_id=data["assessment_id"],
+        date=data["date"],
+        headline={k: _delta_from(v) for k, v in data.get("headline", {}).items()},
+        domains={k: _delta_from(v) for k, v in data.get("domains", {}).items()},
+        items=dict(data.get("items", {})),
+        entry_region_before=entry.get("before"),
+        entry_region_after=entry.get("after"),
+        phase_progress=data.get("phase_progress", "same"),
+        phase_before=phase.get("before"),
+        phase_after=phase.get("after"),
+    )
+
+
+def _plan_from(data: dict[str, Any]) -> Plan:
+    phases = tuple(
+        PlanPhase(
+            phase=p["phase"],
+            dose=p.get("dose", ""),
+            recommendations=tuple(
+                Recommendation(id=r["id"], score=r["score"], drivers=tuple(r.get("drivers", ())),
+                               reason=r.get("reason"))
+                for r in p.get("recommendations", ())
+            ),
+            deferred=tuple(Deferral(id=d["id"], reason=d["reason"]) for d in p.get("deferred", ())),
+        )
+        for p in data.get("phases", ())
+    )
+    return Plan(
+        phases=phases,
+        abridged=bool(data.get("abridged", False)),
+        stabilisation=data.get("stabilisation"),
+        missing_information=tuple(data.get("missing_information", ())),
+        progress=data.get("progress"),
+    )
+
+
+def result_from_json(data: dict[str, Any]) -> AssessmentResult:
+    """Rebuild a result from what `result_to_json` produced.
+
+    A result stored before `functioning_band` existed gets it from its index and its own
+    instrument version's bands.
+    """
+    change = data.get("change")
+    version = data.get("instrument_version", "1")
+    index = data.get("functioning_index")
+    if "functioning_band" in data:
+        functioning_band = data["functioning_band"]
+    else:
+        from rootmap.core.bands import index_band
+        from rootmap.instruments import load_instrument
+
+        functioning_band = index_band(load_instrument(version), index)
+    return AssessmentResult(
+        assessment_id=data.get("assessment_id", ""),
+        kind=data.get("kind", ""),
+        date=data.get("date", ""),
+        age_months=data.get("age_months", 0),
+        developmental_risk=data.get("developmental_risk"),
+        period_risk=dict(data.get("period_risk", {})),
+        risk_band=data.get("risk_band"),
+        peak_period=data.get("peak_period"),
+        ace_count=data.get("ace_count"),
+        domains={k: DomainResult(index=v.get("index"), band=v.get("band"), status=v.get("status", "ok"))
+                 for k, v in data.get("domains", {}).items()},
+        functioning_index=index,
+        relational_health=data.get("relational_health"),
+        relational_band=data.get("relational_band"),
+        resilience=data.get("resilience"),
+        strengths=tuple(data.get("strengths", ())),
+        needs=tuple(data.get("needs", ())),
+        entry_region=data.get("entry_region"),
+        phase=data.get("phase", "maintain"),
+        plan=_plan_from(data.get("plan") or {}),
+        change=Change(previous=_comparison_from(change["previous"]),
+                      baseline=_comparison_from(change["baseline"])) if change else None,
+        instrument_version=version,
+        ratings=dict(data.get("ratings", {})),
+        history={p: dict(r) for p, r in data.get("history", {}).items()},
+        derived_adversity=dict(data.get("derived_adversity", {})),
+        functioning_band=functioning_band,
+    )

@@ -3,36 +3,65 @@
 Pure functions of a validated `CaseFile` and the instrument data (clinical-model.md
 sections 2-5 and 8). Nothing here rounds: rounding is for display.
 
->>> import json
+A 10-year-old (120 months) rated 1 on every functioning item and 2 on every relational
+item: every domain index is 100 * 1 / 4 = 25, relational health 100 * 2 / 4 = 50, and the
+brainstem (25 < 75) is where to start.
+
 >>> from rootmap.core.case import parse_case
->>> case = parse_case(json.load(open("examples/adolescent-er.json")))  # doctest: +SKIP
->>> score_case(case).phase  # doctest: +SKIP
-'relate'
+>>> case = parse_case({"format": "rootmap-case/1",
+...     "client": {"id": "C-1", "birth_date": "2015-01-01"},
+...     "assessments": [{"id": "A-1", "kind": "er", "date": "2025-01-01", "trigger": "loss",
+...                      "functioning": dict.fromkeys(["sleep", "arousal_baseline", "fine_motor",
+...                          "self_soothing", "attachment_security", "relational_trust",
+...                          "receptive_language", "impulse_control"], 1),
+...                      "relational": dict.fromkeys(["caregiver_connection", "home_stability",
+...                          "kin_connection", "peer_connection"], 2)}]})
+>>> result = score_case(case)
+>>> result.phase, result.relational_health
+('undetermined', 50.0)
+
+Only 2 of 8 items per domain are rated there (fewer than half), so nothing can be judged.
+With half of the brainstem's items rated, it can:
+
+>>> more = case.assessments[0].functioning.model_copy(update={"autonomic_regulation": 1, "feeding_appetite": 1})
+>>> case = case.model_copy(update={"assessments": [case.assessments[0].model_copy(update={"functioning": more})]})
+>>> result = score_case(case)
+>>> result.domains["sensory_integration"].index, result.phase
+(25.0, 'regulate')
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rootmap.core.ages import age_in_months
+from rootmap.core.bands import index_band, relational_band, risk_band
 from rootmap.core.case import Assessment, CaseFile, Event, ratings_of
+from rootmap.core.change import HEADLINES, delta
+from rootmap.core.coverage import domain_is_insufficient, items_expected, periods_reached, relational_is_insufficient
 from rootmap.core.events import overlaps
 from rootmap.core.plan import build_plan
 from rootmap.core.results import (
     AssessmentResult,
     Change,
-    ChangeLabel,
     Comparison,
-    Delta,
     DomainResult,
     PhaseProgress,
 )
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.instruments.catalogue import load_catalogue
-from rootmap.instruments.model import band_at_least, band_below
 
-__all__ = ["PeriodHistory", "score_case", "score_history"]
+__all__ = [
+    "HEADLINES",
+    "PeriodHistory",
+    "carried_histories",
+    "carry_forward",
+    "carry_forward_with_sources",
+    "delta",
+    "score_case",
+    "score_history",
+]
 
 HistoryRatings = dict[str, dict[str, int | None]]
 
@@ -71,9 +100,7 @@ def period_history(
     risks: dict[str, float] = {}
     derived: dict[str, int] = {}
     weighted = weights = 0.0
-    for period in instrument.periods:
-        if age < period.start:
-            break
+    for period in periods_reached(instrument, age):
         entered = ratings.get(period.id, {})
         adversity = entered.get("adversity")
         if adversity is None:
@@ -112,11 +139,11 @@ def domain_results(
             results[domain] = DomainResult(None, None, "not_expected")
             continue
         rated = [r for i in expected if (r := ratings[i]) is not None]
-        if len(rated) < instrument.domain_min_rated_share * len(expected):
+        if domain_is_insufficient(instrument, len(expected), len(rated)):
             results[domain] = DomainResult(None, None, "insufficient")
             continue
         index = 100 * sum(min(r, cap) for r in rated) / (cap * len(rated))
-        results[domain] = DomainResult(index, band_at_least(index, instrument.index_bands), "ok")
+        results[domain] = DomainResult(index, index_band(instrument, index), "ok")
     return results
 
 
@@ -142,7 +169,7 @@ def strengths_and_needs(
 
 def relational_health(instrument: Instrument, ratings: Mapping[str, int | None]) -> float | None:
     rated = [r for r in ratings.values() if r is not None]
-    if len(rated) < instrument.relational.min_rated:
+    if relational_is_insufficient(instrument, len(rated)):
         return None
     return 100 * sum(rated) / len(rated) / 4
 
@@ -162,31 +189,68 @@ def resilience(instrument: Instrument, current: float | None, history: HistoryRa
 # Whole case files
 
 
-def carried_histories(case: CaseFile) -> list[HistoryRatings | None]:
-    """Each assessment's history after carry-forward (None for er).
+HistoryInput = Mapping[str, Mapping[str, int | None] | None]
+Sourced = dict[str, dict[str, tuple[int, str]]]
 
-    A full assessment starts afresh; a follow-up starts from the history in force before it
-    and replaces ratings per period and per rating where it gives a non-null value.
+
+def carry_forward_with_sources(
+    assessments: Iterable[tuple[str, str, HistoryInput | None]],
+) -> list[Sourced | None]:
+    """The carry-forward rule (clinical model 1, case file), on plain data, keeping where
+    each rating came from.
+
+    `assessments` are (kind, reference, history) oldest first. A `full` assessment starts
+    afresh; a `follow_up` starts from the history in force before it and replaces ratings
+    per period and per rating where it gives a non-null value; an `er` has no history
+    (None) and changes nothing. Each entry of the answer is period -> rating kind ->
+    (value, reference of the assessment that gave it).
+
+    >>> out = carry_forward_with_sources([
+    ...     ("full", "A-1", {"infancy": {"adversity": 3, "relational_health": 1}}),
+    ...     ("er", "A-2", None),
+    ...     ("follow_up", "A-3", {"infancy": {"adversity": None, "relational_health": 2}})])
+    >>> out[2]
+    {'infancy': {'adversity': (3, 'A-1'), 'relational_health': (2, 'A-3')}}
+    >>> out[1] is None
+    True
     """
-    carried: HistoryRatings = {}
-    out: list[HistoryRatings | None] = []
-    for assessment in case.assessments:
-        if assessment.kind == "er":
+    carried: Sourced = {}
+    out: list[Sourced | None] = []
+    for kind, reference, history in assessments:
+        if kind == "er":
             out.append(None)
             continue
-        own = _history_dict(assessment)
-        if assessment.kind == "full":
-            carried = own
-        else:
-            merged = {p: dict(r) for p, r in carried.items()}
-            for period_id, ratings in own.items():
-                slot = merged.setdefault(period_id, {"adversity": None, "relational_health": None})
-                for key, value in ratings.items():
-                    if value is not None:
-                        slot[key] = value
-            carried = merged
+        merged: Sourced = {} if kind == "full" else {p: dict(r) for p, r in carried.items()}
+        for period_id, ratings in (history or {}).items():
+            slot = merged.setdefault(period_id, {})
+            for rating_kind, value in (ratings or {}).items():
+                if value is not None:
+                    slot[rating_kind] = (value, reference)
+        carried = merged
         out.append(carried)
     return out
+
+
+def carry_forward(
+    assessments: Iterable[tuple[str, HistoryInput | None]],
+) -> list[HistoryRatings | None]:
+    """Each assessment's history after carry-forward, from (kind, history) pairs (None for er).
+
+    Periods an assessment names keep both rating keys, null where nothing is known.
+    """
+    steps = [(kind, str(n), history) for n, (kind, history) in enumerate(assessments)]
+    return [
+        None if sourced is None else {
+            period_id: {key: found[key][0] if key in found else None for key in ("adversity", "relational_health")}
+            for period_id, found in sourced.items()
+        }
+        for sourced in carry_forward_with_sources(steps)
+    ]
+
+
+def carried_histories(case: CaseFile) -> list[HistoryRatings | None]:
+    """Each assessment's history after carry-forward (None for er)."""
+    return carry_forward((a.kind, _history_dict(a)) for a in case.assessments)
 
 
 def _history_dict(assessment: Assessment) -> HistoryRatings:
@@ -247,8 +311,9 @@ def _score_one(
 ) -> AssessmentResult:
     age = age_in_months(case.client.birth_date, assessment.date)
     functioning = ratings_of(assessment.functioning)
-    ratings = {i.id: functioning[i.id] for i in instrument.functioning_items if i.min_age_months <= age}
+    ratings = {i.id: functioning[i.id] for i in items_expected(instrument, age)}
     domains = domain_results(instrument, ratings)
+    index = functioning_index(domains)
     strengths, needs = strengths_and_needs(instrument, ratings)
     relational = relational_health(instrument, ratings_of(assessment.relational))
     if history is None:
@@ -271,15 +336,14 @@ def _score_one(
         age_months=age,
         developmental_risk=risk.developmental_risk if risk else None,
         period_risk=risk.period_risk if risk else {},
-        risk_band=(band_below(risk.developmental_risk, instrument.risk_bands)
-                   if risk and risk.developmental_risk is not None else None),
+        risk_band=risk_band(instrument, risk.developmental_risk if risk else None),
         peak_period=risk.peak_period if risk else None,
         ace_count=risk.ace_count if risk else None,
         domains=domains,
-        functioning_index=functioning_index(domains),
+        functioning_index=index,
+        functioning_band=index_band(instrument, index),
         relational_health=relational,
-        relational_band=(band_at_least(relational, instrument.relational.bands)
-                         if relational is not None else None),
+        relational_band=relational_band(instrument, relational),
         resilience=resilience(instrument, relational, history),
         strengths=strengths,
         needs=needs,
@@ -304,30 +368,7 @@ def _score_one(
 # ---------------------------------------------------------------------------------------
 # Change between assessments (section 8)
 
-# Headline scores and whether a rise is an improvement. Developmental risk is the one
-# score where lower is better, so its labels are inverted.
-HEADLINES: dict[str, bool] = {
-    "developmental_risk": False,
-    "functioning_index": True,
-    "relational_health": True,
-    "resilience": True,
-}
-
-
-def delta(instrument: Instrument, before: float | None, after: float | None,
-          higher_is_better: bool = True) -> Delta:
-    if before is None or after is None:
-        return Delta(before, after, None, None)
-    difference = after - before
-    threshold = instrument.change.threshold
-    label: ChangeLabel
-    if abs(difference) < threshold:
-        label = "stable"
-    elif (difference > 0) == higher_is_better:
-        label = "improved"
-    else:
-        label = "declined"
-    return Delta(before, after, difference, label)
+# The labels (the ten-point rule, risk inverted) are rootmap.core.change's.
 
 
 def phase_rank(instrument: Instrument, entry_region: str | None) -> int:

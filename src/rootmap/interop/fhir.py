@@ -22,7 +22,6 @@ from rootmap.core.case import Assessment, CaseFile, Event, ratings_of
 from rootmap.core.results import AssessmentResult
 from rootmap.core.scoring import score_history
 from rootmap.instruments import Instrument, current
-from rootmap.instruments.model import band_at_least
 from rootmap.interop import codes
 from rootmap.interop.fhir_import import case_from_bundle
 
@@ -310,9 +309,7 @@ def _score_observations(instrument: Instrument, result: AssessmentResult) -> lis
     if risk_parts:
         risk["component"] = risk_parts
     domain_labels = {r.domain: r.domain_label for r in instrument.regions}
-    functioning_band = (None if result.functioning_index is None
-                        else band_at_least(result.functioning_index, instrument.index_bands))
-    functioning: JSON = {**_score(result.functioning_index), **_band(functioning_band)}
+    functioning: JSON = {**_score(result.functioning_index), **_band(result.functioning_band)}
     functioning["component"] = [
         {"code": _concept(codes.SCORE, f"domain-index.{domain}", domain_labels[domain]),
          **_score(d.index, "not-applicable" if d.status == "not_expected" else "unknown"), **_band(d.band)}

@@ -369,6 +369,9 @@ def assessment_report(request: HttpRequest, pk: int, audience: str, fmt: str) ->
         raise Http404("No such report")
     if (response := _final_or_redirect(request, assessment)) is not None:
         return response
+    if fmt == "pdf":
+        # PDFs are made in the background (rootmap.web.jobs): the page that asks for one.
+        return redirect("job-report", pk=assessment.pk, audience=audience)
     try:
         content = report(assessment, audience=audience, fmt=fmt)
     except ReportUnavailable as error:
@@ -382,11 +385,7 @@ def assessment_report(request: HttpRequest, pk: int, audience: str, fmt: str) ->
     reference = signed.get("id") or assessment.client.reference
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"rootmap-{reference}-{assessment.reference}")
     name = f"{stem}-{audience}.{fmt}"
-    if fmt == "pdf":
-        response = HttpResponse(content, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-    else:
-        response = HttpResponse(content, content_type="text/html; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response = HttpResponse(content, content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -97,8 +97,13 @@ def client_create(
     interests: Sequence[str] = (),
     clinicians: Iterable[User] = (),
     request: HttpRequest | None = None,
+    command_line: Any = None,
 ) -> Client:
-    """A new client. A clinician who creates one carries it (else they could not see it)."""
+    """A new client. A clinician who creates one carries it (else they could not see it).
+
+    From the command line (`command_line`, audit.services.CommandLineActor) the audit
+    entry's actor is the operating-system user and host, with `user` named in its detail.
+    """
     chosen = _check_clinicians(organisation.pk, clinicians)
     if user.role == User.Role.CLINICIAN and user not in chosen:
         chosen.append(user)
@@ -114,7 +119,11 @@ def client_create(
                 interests=list(interests),
             )
             client.clinicians.set(chosen)
-            audit_record(action="create", request=request, user=user, obj=client)
+            if command_line is not None:
+                audit_record(action="create", obj=client, organisation_id=organisation.pk,
+                             command_line=command_line, detail={"for_user": user.username})
+            else:
+                audit_record(action="create", request=request, user=user, obj=client)
     except IntegrityError:  # a concurrent create took the reference first
         raise ClientInputError(
             [Problem("reference", f"{reference} is already used by another client")]

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from rootmap.web.clients import views
+from rootmap.web.clients import csv_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("clients/", views.home, name="client-list"),
     path("clients/new/", views.client_create, name="client-create"),
     path("clients/import/", views.client_import, name="client-import"),
+    path("clients/import-csv/", csv_views.clients_csv_import, name="clients-csv-import"),
+    path("clients/export/<str:what>.csv", csv_views.csv_export, name="csv-export"),
     path("clients/<int:pk>/", views.client_detail, name="client-detail"),
     path("clients/<int:pk>/edit/", views.client_edit, name="client-edit"),
     path("clients/<int:pk>/events/", views.client_events, name="client-events"),

@@ -19,6 +19,7 @@ from rootmap.web.access import client_for, sees_whole_organisation
 from rootmap.web.accounts.models import User
 from rootmap.web.audit.services import audit_record
 from rootmap.web.clients import selectors, services
+from rootmap.web.clients.csv_services import may_import_csv
 from rootmap.web.clients.events_panel import (
     event_lines,
     events_panel,
@@ -62,6 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if sees_whole_organisation(user) else [],
         "query_string": query.urlencode(),
         "today": _today(),
+        "may_import_csv": may_import_csv(user),
     }
     template = "clients/_caseload_table.html" if request.headers.get("HX-Request") else "clients/dashboard.html"
     return render(request, template, context)

@@ -1,0 +1,194 @@
+"""Clients in from CSV, and the caseload, results and household estimates out as CSV.
+
+Import: every row is checked by the client form and created by `services.client_create`
+(the same rules, the same audit entry per client as the web page), all inside one
+transaction with one `import` entry for the file. A dry run does exactly the same and
+rolls back, so it finds every problem the real import would; a real import with any
+problem saves nothing. Exports read through the clients and caregiving selectors (what
+the user may see, nothing more) and are recorded in the audit log with their row count
+and the clients they hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from rootmap.core.problems import Problem, show
+from rootmap.interop.csv_format import csv_text, read_csv
+from rootmap.interop.csv_schema import (
+    CLIENT_IMPORT,
+    caseload_columns,
+    estimates_columns,
+    estimates_row,
+    ordered,
+    results_columns,
+    results_row,
+)
+from rootmap.web.access import households_visible_to
+from rootmap.web.accounts.models import Organisation, User
+from rootmap.web.audit.services import audit_record
+from rootmap.web.caregiving.models import Estimate
+from rootmap.web.clients import selectors, services
+from rootmap.web.clients.forms import ClientForm
+
+IMPORT_COLUMNS = tuple(c.name for c in CLIENT_IMPORT)
+REQUIRED_COLUMNS = tuple(c.name for c in CLIENT_IMPORT if c.required)
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    row: int | None          # as a spreadsheet numbers it (the header is row 1); None: the whole file
+    column: str
+    value: str
+    expected: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}, {self.column}" if self.row is not None else self.column
+        shown = f"{show(self.value)}: " if self.value else ""
+        return f"{where}: {shown}{self.expected}"
+
+
+@dataclass
+class CsvImport:
+    rows: int = 0                                     # data rows read
+    references: list[str] = field(default_factory=list)  # clients created (or that would be)
+    problems: list[RowProblem] = field(default_factory=list)
+    saved: bool = False
+
+
+def may_import_csv(user: User) -> bool:
+    """Clinicians (for their own caseload) and administrators (for anyone's) import clients."""
+    return user.organisation_id is not None and user.role in (User.Role.CLINICIAN, User.Role.ADMIN)
+
+
+def _row_problems(number: int, row: dict[str, str], form: ClientForm) -> list[RowProblem]:
+    problems = []
+    for name, messages in form.errors.items():
+        for message in messages:
+            expected = message.rstrip(".")
+            if name == "birth_date" and "valid date" in message:
+                expected += " (expected YYYY-MM-DD)"
+            problems.append(RowProblem(number, name, row.get(name, ""), expected))
+    return problems
+
+
+def _clinicians(number: int, row: dict[str, str], user: User, by_name: dict[str, User]
+                ) -> tuple[list[User], list[RowProblem]]:
+    names = [n.strip() for n in row.get("clinicians", "").split(",") if n.strip()]
+    if names and user.role != User.Role.ADMIN:
+        return [], [RowProblem(number, "clinicians", row["clinicians"],
+                               "only an administrator assigns a caseload; leave it empty "
+                               "(you will carry the clients you import)")]
+    chosen, problems = [], []
+    for name in names:
+        if name in by_name:
+            chosen.append(by_name[name])
+        else:
+            problems.append(RowProblem(number, "clinicians", name,
+                                       "is not an active clinician of your organisation"))
+    return chosen, problems
+
+
+def _service_problem(number: int, row: dict[str, str], problem: Problem) -> RowProblem:
+    column = problem.path if problem.path in IMPORT_COLUMNS else "reference"
+    return RowProblem(number, column, row.get(column, ""), problem.message)
+
+
+def clients_csv_import(*, organisation: Organisation, user: User, raw: bytes, dry_run: bool,
+                       request: HttpRequest | None = None, command_line: Any = None) -> CsvImport:
+    """Check (dry run) or import a CSV of clients, all or nothing. See the module's docstring."""
+    outcome = CsvImport()
+    rows, file_problems = read_csv(raw, required=REQUIRED_COLUMNS, allowed=IMPORT_COLUMNS)
+    outcome.problems += [RowProblem(int(p.path.split()[1]) if p.path.startswith("row ") else None,
+                                    "row" if p.path.startswith("row ") else p.path,
+                                    "" if p.value is None or not isinstance(p.value, str) else p.value,
+                                    p.message) for p in file_problems]
+    outcome.rows = len(rows)
+    if not rows and not outcome.problems:
+        outcome.problems.append(RowProblem(None, "file", "", "has no rows under its header; nothing to import"))
+    if outcome.problems:
+        return outcome
+    by_name = {u.username: u for u in selectors.clinicians_of(organisation.pk)}
+    first_row: dict[str, int] = {}
+    with transaction.atomic():
+        for row in rows:
+            number = int(row["_row"])
+            form = ClientForm({k: row.get(k, "") for k in ("reference", "display_name", "birth_date", "interests")},
+                              organisation_id=organisation.pk, can_assign=False)
+            problems = [] if form.is_valid() else _row_problems(number, row, form)
+            clinicians, clinician_problems = _clinicians(number, row, user, by_name)
+            problems += clinician_problems
+            reference = row.get("reference", "")
+            if reference in first_row:
+                problems.append(RowProblem(number, "reference", reference,
+                                           f"is also on row {first_row[reference]}; each client once"))
+            first_row.setdefault(reference, number)
+            if not problems:
+                data = form.cleaned_data
+                try:
+                    services.client_create(organisation=organisation, user=user, reference=data["reference"],
+                                           display_name=data["display_name"], birth_date=data["birth_date"],
+                                           interests=data["interests"], clinicians=clinicians, request=request,
+                                           command_line=command_line)
+                except services.ClientInputError as error:
+                    problems += [_service_problem(number, row, p) for p in error.problems]
+                else:
+                    outcome.references.append(data["reference"])
+            outcome.problems += problems
+        if outcome.problems or dry_run:
+            transaction.set_rollback(True)  # a dry run, or a file with problems: nothing stays
+            return outcome
+        detail = {"format": "csv", "what": "clients", "clients": len(outcome.references)}
+        if command_line is not None:
+            audit_record(action="import", organisation_id=organisation.pk, command_line=command_line,
+                         detail={**detail, "for_user": user.username})
+        else:
+            audit_record(action="import", request=request, user=user, detail=detail)
+    outcome.saved = True
+    return outcome
+
+
+def _export(user: User, request: HttpRequest | None, what: str, header: list[str], cells: list[list[Any]],
+            client_ids: list[int]) -> str:
+    with transaction.atomic():  # no audit entry, no file
+        text = csv_text(header, cells)
+        audit_record(action="export", request=request, user=user,
+                     detail={"format": "csv", "what": what, "rows": len(cells), "clients": sorted(set(client_ids))})
+    return text
+
+
+def caseload_csv(*, user: User, today: dt.date, request: HttpRequest | None = None) -> str:
+    rows = selectors.caseload_export(user=user, today=today)
+    header, cells = ordered(caseload_columns(), [{
+        "client_reference": r.client.reference, "display_name": r.client.display_name,
+        "birth_date": r.client.birth_date.isoformat(), "interests": ", ".join(r.client.interests or []),
+        "clinicians": ", ".join(r.clinicians), "assessments": r.assessments,
+        "latest_assessment_date": r.latest_date.isoformat() if r.latest_date else None,
+        "latest_assessment_kind": r.latest_kind, "latest_phase": r.phase,
+        "next_follow_up_due": r.follow_up.next_due.isoformat() if r.follow_up.next_due else None,
+        "follow_up_overdue": None if r.follow_up.next_due is None else int(r.follow_up.overdue),
+    } for r in rows])
+    return _export(user, request, "caseload", header, cells, [r.client.pk for r in rows])
+
+
+def results_csv(*, user: User, request: HttpRequest | None = None) -> str:
+    assessments = list(selectors.results_export(user=user))
+    header, cells = ordered(results_columns(), [
+        results_row(a.client.reference, a.reference, a.result or {}) for a in assessments])
+    return _export(user, request, "results", header, cells, [a.client_id for a in assessments])
+
+
+def estimates_csv(*, user: User, request: HttpRequest | None = None) -> str:
+    """Household-level numbers only: a child's challenge may belong to a client the user may not see."""
+    estimates = (Estimate.objects.filter(household__in=households_visible_to(user))
+                 .select_related("household").order_by("household__reference", "household_id", "date", "id"))
+    header, cells = ordered(estimates_columns(), [
+        estimates_row(e.household.reference, e.household.name, e.date.isoformat(),
+                      len((e.inputs or {}).get("children") or []), e.result or {})
+        for e in estimates])
+    return _export(user, request, "household estimates", header, cells, [])
