@@ -130,7 +130,7 @@ def test_a_follow_up_folds_the_periods_it_carries_and_opens_a_newly_reached_one(
 
 def test_the_functioning_headline_band_starts_at_its_lower_bound():
     def band(index: float) -> str | None:
-        result = result_from_json({"kind": "full", "functioning_index": index})
+        result = result_from_json({"kind": "full", "functioning_index": index, "instrument_version": "1"})
         return next(h.band for h in headline(V1, result) if h.key == "functioning_index")
 
     # Version 1: typical from 87.5, mild from 62.5, moderate from 37.5, severe below.
@@ -138,7 +138,7 @@ def test_the_functioning_headline_band_starts_at_its_lower_bound():
 
 
 def test_a_snapshot_headline_has_no_developmental_risk_row():
-    keys = [h.key for h in headline(V1, result_from_json({"kind": "er"}))]
+    keys = [h.key for h in headline(V1, result_from_json({"kind": "er", "instrument_version": "1"}))]
     assert keys == ["functioning_index", "relational_health", "resilience"]
 
 
@@ -149,7 +149,8 @@ def test_labelled_items_name_a_rating_of_zero_with_its_word():
 
 
 def test_a_domain_the_result_does_not_hold_reads_not_expected():
-    result = result_from_json({"domains": {"sensory_integration": {"index": 50.0, "band": "moderate"}}})
+    result = result_from_json({"domains": {"sensory_integration": {"index": 50.0, "band": "moderate"}},
+                               "instrument_version": "1"})
     rows = domain_rows(V1, result)
     assert [(r.label, r.status) for r in rows] == [
         ("Sensory integration", "ok"), ("Self-regulation", "not_expected"),

@@ -304,7 +304,7 @@ def result_from_json(data: dict[str, Any]) -> AssessmentResult:
     instrument version's bands.
     """
     change = data.get("change")
-    version = data.get("instrument_version", "1")
+    version = data["instrument_version"]  # every stored result names the version that scored it
     index = data.get("functioning_index")
     if "functioning_band" in data:
         functioning_band = data["functioning_band"]

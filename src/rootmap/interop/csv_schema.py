@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rootmap.core.bands import index_band
-from rootmap.instruments import Instrument, load_instrument
+from rootmap.instruments import Instrument, current, load_instrument
 
 FORMS = {
     "client_import": "Clients to import (CSV upload on the caseload page)",
@@ -104,7 +104,7 @@ def caseload_columns() -> tuple[Column, ...]:
 
 
 def results_columns(instrument: Instrument | None = None) -> tuple[Column, ...]:
-    instrument = instrument or load_instrument()
+    instrument = instrument or current()
     f = "results"
     risk_bands = _labels([b.band for b in instrument.risk_bands])
     index_bands = _labels([b.band for b in instrument.index_bands])
@@ -156,7 +156,7 @@ def results_columns(instrument: Instrument | None = None) -> tuple[Column, ...]:
 
 
 def estimates_columns(instrument: Instrument | None = None) -> tuple[Column, ...]:
-    instrument = instrument or load_instrument()
+    instrument = instrument or current()
     f = "household_estimates"
     reserve_note = "Unrounded; resources minus demand, so it can be negative."
     return (
@@ -186,7 +186,7 @@ def dictionary_rows() -> list[tuple[Any, ...]]:
 def results_row(client_reference: str, assessment_reference: str, result: Mapping[str, Any],
                 instrument: Instrument | None = None) -> dict[str, Any]:
     """One results row from a stored result (the score output of the case-file format)."""
-    instrument = instrument or load_instrument(str(result.get("instrument_version") or "1"))
+    instrument = instrument or load_instrument(str(result["instrument_version"]))  # the result's own version
     functioning = result.get("functioning_index")
     row: dict[str, Any] = {
         "client_reference": client_reference,

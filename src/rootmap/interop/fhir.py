@@ -21,7 +21,7 @@ from rootmap.core.ages import age_in_months
 from rootmap.core.case import Assessment, CaseFile, Event, ratings_of
 from rootmap.core.results import AssessmentResult
 from rootmap.core.scoring import score_history
-from rootmap.instruments import Instrument, load_instrument
+from rootmap.instruments import Instrument, current
 from rootmap.interop import codes
 from rootmap.interop.fhir_import import case_from_bundle
 
@@ -87,7 +87,7 @@ def _enable(conditions: list[JSON]) -> JSON:
 
 def questionnaire(instrument: Instrument | None = None) -> JSON:
     """The instrument version as a FHIR R4 Questionnaire."""
-    instrument = instrument or load_instrument()
+    instrument = instrument or current()
     version = instrument.version
     is_er = {"question": "kind", "operator": "=", "answerCoding": _coding(codes.KIND, "er")}
     not_er = {**is_er, "operator": "!="}
@@ -351,7 +351,7 @@ def bundle_from_case(
 
     `searchset` is for the API's Patient/$everything; `collection` for a file.
     """
-    instrument = load_instrument()
+    instrument = current()  # events and item ids are shared by every version
     client_key = case.client.id
     patient_id = _uuid("patient", client_key)
     patient_ref = {"reference": f"urn:uuid:{patient_id}"}
