@@ -11,13 +11,13 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from rootmap.core.family import ISOLATE_END, ISOLATE_START, FamilyView, activity_dose, family_view
+from rootmap.core.results import result_from_json
 from rootmap.instruments import load_instrument
 from rootmap.instruments.catalogue import load_catalogue
 from rootmap.instruments.family_words import load_family_words
 from rootmap.render import explain
 from rootmap.render import palette as pal
 from rootmap.render._format import change_text, num
-from rootmap.web.assessments.stored_results import result_from_json
 from rootmap.web.assessments.view_models.common import BAND_TONE
 
 register = template.Library()
