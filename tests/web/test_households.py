@@ -80,7 +80,7 @@ def test_a_client_child_gets_a_challenge_pre_filled_from_their_latest_assessment
     client, clinician, org, household
 ):
     from rootmap.core.caregiving import prefill_challenge
-    from rootmap.web.assessments.stored_results import result_from_json
+    from rootmap.core.results import result_from_json
 
     milo = case_file_import(organisation=org, user=clinician, data=example("school-age-foster.json"))
     client.force_login(clinician)

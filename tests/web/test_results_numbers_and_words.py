@@ -50,7 +50,7 @@ def web(clinician: User) -> HttpClient:
 
 
 def test_the_results_pages_print_one_string_per_quantity(web: HttpClient, imported: list[Assessment]) -> None:
-    from rootmap.web.assessments.stored_results import result_from_json
+    from rootmap.core.results import result_from_json
 
     assert len(imported) == 6
     for assessment in imported:

@@ -27,12 +27,12 @@ from django.utils import timezone
 from rootmap.core.case import parse_case
 from rootmap.core.events import months_at_date, timing_problems
 from rootmap.core.problems import CaseFileError, Problem
+from rootmap.core.results import result_to_json
 from rootmap.core.scoring import score_history
 from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.assessments.case_files import CASE_FORMAT, INPUT_KEYS, assessment_case_dict, frozen_case
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.selectors import case_file_for_client, current_assessments
-from rootmap.web.assessments.stored_results import result_to_json
 from rootmap.web.audit.services import audit_record
 from rootmap.web.clients.models import Client
 from rootmap.web.validation import stored_length_problems

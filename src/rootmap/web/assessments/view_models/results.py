@@ -140,8 +140,7 @@ def headline(instrument: Instrument, result: AssessmentResult) -> list[HeadlineR
                                 value=result.developmental_risk, band=result.risk_band,
                                 note=f"ACE-style count {result.ace_count}" if result.ace_count is not None else ""))
     rows.append(HeadlineRow(key="functioning_index", label="Current functioning",
-                            value=result.functioning_index, band=result.functioning_band,
-                            note=""))
+                            value=result.functioning_index, band=result.functioning_band, note=""))
     rows.append(HeadlineRow(key="relational_health", label="Relational health",
                             value=result.relational_health, band=result.relational_band, note=""))
     rows.append(HeadlineRow(key="resilience", label="Resilience", value=result.resilience, band=None,
