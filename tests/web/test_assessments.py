@@ -429,7 +429,7 @@ def test_the_results_page_shows_scores_map_and_plan(web: HttpClient, client: Cli
     assert "rm-brain-map" in text and "Developmental risk" in text
     assert "Sequenced plan" in text and "Dose:" in text
     assert "Academic skills" in text  # the one strength, by its label
-    assert reverse("assessment-report", args=[a.pk, "clinician", "pdf"]) in text
+    assert f'action="{reverse("job-report", args=[a.pk, "clinician"])}"' in text  # the PDF, as a job
 
 
 def test_a_draft_has_no_results_page_yet(web: HttpClient, client: Client, clinician: User) -> None:
@@ -497,14 +497,26 @@ def test_the_presentation_walks_one_screen_at_a_time(web: HttpClient, client: Cl
     assert "<script>" not in first and "style=" not in first  # the CSP forbids inline code
 
 
-def test_the_pdf_reports_download_and_are_audited(web: HttpClient, client: Client, clinician: User) -> None:
+def test_the_pdf_reports_are_made_as_jobs_downloaded_and_audited(
+        web: HttpClient, client: Client, clinician: User, django_capture_on_commit_callbacks, settings,
+        tmp_path) -> None:
+    from rootmap.web.jobs.models import Job
+
+    settings.ROOTMAP_JOB_DIR = str(tmp_path)
     a = finalised(client, clinician)
     for audience in ("clinician", "family"):
-        response = web.get(reverse("assessment-report", args=[a.pk, audience, "pdf"]))
+        # The old address of the PDF leads to the page that asks for it.
+        old = web.get(reverse("assessment-report", args=[a.pk, audience, "pdf"]))
+        assert old.status_code == 302 and old["Location"] == reverse("job-report", args=[a.pk, audience])
+        with django_capture_on_commit_callbacks(execute=True):
+            asked = web.post(reverse("job-report", args=[a.pk, audience]))
+        job = Job.objects.get(pk=asked["Location"].split("/")[-2])
+        response = web.get(reverse("job-download", args=[job.pk]))
         assert response.status_code == 200
-        assert response.content.startswith(b"%PDF")
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
         assert response["Content-Type"] == "application/pdf"
-    assert AuditEntry.objects.filter(action="download", object_id=str(a.pk)).count() == 2
+    downloads = AuditEntry.objects.filter(action="download", object_type="job", client_id=client.pk)
+    assert downloads.count() == 2
     assert web.get(reverse("assessment-report", args=[a.pk, "family", "docx"])).status_code == 404
 
 

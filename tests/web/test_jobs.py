@@ -166,3 +166,23 @@ def test_an_expired_file_is_removed_and_no_longer_offered(milo, clinician, job_f
     assert job_purge_expired(now=timezone.now() + dt.timedelta(hours=25)) == 1
     assert not (job_folder / f"{job.pk}.result").exists()
     assert browser.get(reverse("job-download", args=[job.pk])).status_code == 302
+
+
+def test_a_backup_job_is_for_the_installations_superuser_only(
+        milo, admin, django_capture_on_commit_callbacks):
+    import gzip
+
+    from rootmap.web.accounts.models import User
+
+    root = User.objects.create_superuser(username="root", password="x" * 12, email="root@example.org")
+    browser = _browser(root)
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(reverse("job-backup"))
+    job = Job.objects.get()
+    assert job.status == "done" and job.result_name.endswith(".backup.json.gz"), job.error
+    download = browser.get(reverse("job-download", args=[job.pk]))
+    backup = json.loads(gzip.decompress(b"".join(download.streaming_content)))
+    assert backup["manifest"]["format"] == "rootmap-backup/2"
+    assert backup["manifest"]["counts"]["clients.client"] == 1
+    # An organisation's administrator may not take other organisations' records away.
+    assert _browser(admin).post(reverse("job-backup")).status_code == 404

@@ -36,11 +36,17 @@ redis_prefix = redis_fixtures.redis_prefix  # the fixture: a key prefix of this 
 def queue_through_redis(prefix: str) -> Iterator[None]:
     """This process sends jobs to Redis under `prefix`, as the web process does with
     ROOTMAP_REDIS_URL set (the suite otherwise runs them in-process)."""
+    with queue_through_redis_at(REDIS_URL, prefix):
+        yield
+
+
+@contextmanager
+def queue_through_redis_at(url: str, prefix: str) -> Iterator[None]:
     from rootmap.web.jobs.queue import app
 
     keys = ("task_always_eager", "broker_url", "broker_transport_options", "task_default_queue")
     saved = {key: app.conf[key] for key in keys}
-    app.conf.update(task_always_eager=False, broker_url=REDIS_URL,
+    app.conf.update(task_always_eager=False, broker_url=url,
                     broker_transport_options={"global_keyprefix": f"{prefix}:"},
                     task_default_queue=f"{prefix}-jobs")
     _forget_connections(app)

@@ -279,3 +279,31 @@ def test_rootmap_user_invite_role_deactivate_and_reset(smtp_server, capsys, admi
     assert rootmap(["user", "deactivate", "--organisation", "Nowhere", "--username", "colin"]) == 2
     assert rootmap(["user", "deactivate", "--organisation", org, "--username", "colin"]) == 0
     assert User.objects.get(username="colin").is_active is False
+
+
+def test_switching_off_ends_sessions_in_a_cached_session_store_too(settings, admin: User, clinician: User) -> None:
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    leaver = _signed_in(clinician)
+    key = leaver.cookies[settings.SESSION_COOKIE_NAME].value
+    assert SessionStore(session_key=key).load().get("_auth_user_id") == str(clinician.pk)
+    person_deactivate(person=clinician, actor=Actor(user=admin))
+    from django.core.cache import caches
+
+    assert caches[settings.SESSION_CACHE_ALIAS].get(SessionStore.cache_key_prefix + key) is None
+    assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_a_mail_server_that_is_down_is_said_plainly_and_the_account_stays(settings, admin: User) -> None:
+    from tests.mail import free_port, use_email_url
+
+    use_email_url(settings, f"smtp://127.0.0.1:{free_port()}?timeout=2")  # nothing listens there
+    answer = _signed_in(admin).post("/people/invite/", {"email": "nia@example.org", "role": "clinician"},
+                                    follow=True)
+    assert answer.status_code == 200
+    assert "The invitation mail to nia@example.org could not be sent" in answer.content.decode()
+    nia = User.objects.get(email="nia@example.org")
+    assert AuditEntry.objects.filter(action="invite", object_id=str(nia.pk)).count() == 1
+    forgot = HttpClient().post("/sign-in/forgot/", {"email": "ada@example.org"})
+    assert forgot.status_code == 302 and forgot["Location"] == "/sign-in/forgot/sent/"

@@ -160,7 +160,8 @@ def test_an_admin_downloads_the_export_with_a_button_and_it_is_audited(world, cl
     client.force_login(world.admin)
     with override_settings(ROOTMAP_EXPORT_K=1):
         page = client.get(reverse("research-export"))
-        assert page.status_code == 200 and "Download the export" in page.content.decode()
+        assert page.status_code == 200 and "Make the export" in page.content.decode()
+        assert f'action="{reverse("job-research-export")}"' in page.content.decode()  # as a job
         response = client.post(reverse("research-export"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"

@@ -65,7 +65,9 @@ def test_running_twice_on_one_day_sends_one_mail_per_person(world, smtp_server, 
         assert not [word for word in CHILDREN if word in text], text
     rows = {(r.user.username, r.period, r.overdue, r.due_soon) for r in ReminderSent.objects.all()}
     assert rows == {("cleo", "2026-03-20", 1, 1), ("sam", "2026-W12", 1, 1)}
-    assert AuditEntry.objects.filter(action="create", object_type="remindersent").count() == 2
+    entries = AuditEntry.objects.filter(action="create", object_type="remindersent")
+    assert sorted(e.detail["to_user"] for e in entries) == ["cleo", "sam"]
+    assert {e.actor_id for e in entries} == {None} and all("@" in e.actor_name for e in entries)
 
 
 def test_daily_digests_go_each_day_and_weekly_ones_once_a_week(world, smtp_server):

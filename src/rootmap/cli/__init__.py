@@ -12,6 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from rootmap.instruments import ENV_VAR, InstrumentError
+
 # name -> (module under rootmap.cli, one-line help). Each module has
 # `add_arguments(parser)` and `run(args) -> int`.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -32,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "user": ("user", "invite people, set roles, switch accounts off, reset authenticators"),
     "fhir": ("fhir", "FHIR R4: print the Questionnaire, export a case file as a Bundle, import a Bundle"),
     "import": ("bulk_import", "import many case files into an organisation, one transaction per file"),
+    "instrument": ("instrument", "check an instrument version folder, or list the available versions"),
 }
 
 
@@ -51,14 +54,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     # Parse the command name first, then let only that command's module add its arguments.
     if argv and argv[0] in COMMANDS:
-        module = importlib.import_module(f"rootmap.cli.{COMMANDS[argv[0]][0]}")
-        command_parser = argparse.ArgumentParser(
-            prog=f"rootmap {argv[0]}", description=COMMANDS[argv[0]][1]
-        )
-        module.add_arguments(command_parser)
-        args = command_parser.parse_args(argv[1:])
         try:
+            # Importing a command can load instruments (the case file's models are built from
+            # version 1), so a bad ROOTMAP_INSTRUMENTS_DIR can surface here as well as in run.
+            module = importlib.import_module(f"rootmap.cli.{COMMANDS[argv[0]][0]}")
+            command_parser = argparse.ArgumentParser(
+                prog=f"rootmap {argv[0]}", description=COMMANDS[argv[0]][1]
+            )
+            module.add_arguments(command_parser)
+            args = command_parser.parse_args(argv[1:])
             return int(module.run(args))
+        except InstrumentError as error:
+            # An instrument version that cannot be used: one line per problem, no traceback.
+            for problem in error.problems:
+                shown = problem if problem.startswith(ENV_VAR) else f"{ENV_VAR}: {problem}"
+                print(f"rootmap {argv[0]}: {shown}", file=sys.stderr)
+            return 2
         except BrokenPipeError:
             # The reader (e.g. `| head`) went away: stop quietly, as Unix tools do.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -101,7 +101,7 @@ def _household_report(args: argparse.Namespace, household: Household, fmt: str) 
 
     if args.assessment is not None:
         raise _UsageError(["--assessment is for case files only"])
-    result = score_household(household)
+    result = score_household(household)  # a household file names no version: the current one
     what_ifs = _what_ifs(args, household)
     if fmt == "html":
         return household_report_html(household=household, result=result,
@@ -111,10 +111,10 @@ def _household_report(args: argparse.Namespace, household: Household, fmt: str) 
 
 def _what_ifs(args: argparse.Namespace, household: Household) -> list[WhatIf]:
     from rootmap.core.caregiving import what_if
-    from rootmap.instruments import load_instrument
+    from rootmap.instruments import current
     from rootmap.render import WhatIf
 
-    instrument = load_instrument("1")
+    instrument = current()
     challenge_ids = [i.id for i in instrument.challenge_items]
     labels = {i.id: i.label for i in (*instrument.internal_items, *instrument.external_items)}
     problems: list[str] = []

@@ -99,9 +99,18 @@ def _run(args: argparse.Namespace) -> str:
         from rootmap.cli.init import base_url_or_exit
 
         base = base_url_or_exit("user invite", args.base_url)
-        person, link = people.person_invite(organisation=organisation, email=args.email, role=args.role,
-                                            username=args.username, first_name=args.first_name,
-                                            last_name=args.last_name, actor=actor, base_url=base)
+        try:
+            person, link = people.person_invite(organisation=organisation, email=args.email, role=args.role,
+                                                username=args.username, first_name=args.first_name,
+                                                last_name=args.last_name, actor=actor, base_url=base)
+        except people.MailNotSent as not_sent:
+            # The account is made: the link can still be given by hand.
+            from rootmap.web.accounts.models import User
+            from rootmap.web.accounts.tokens import set_up_link
+
+            print(f"rootmap user invite: {not_sent}", file=sys.stderr)
+            person = User.objects.get(email__iexact=args.email.strip())
+            return f"Invited {person.username}; give them this link by hand:\n{set_up_link(person, base_url=base)}"
         return (f"Invited {person.username} ({person.get_role_display().lower()}); the set-up link went to "
                 f"{person.email}:\n{link}")
     person = _person(organisation, email=args.email, username=args.username)

@@ -20,10 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from rootmap.core.bands import reserve_band
 from rootmap.core.case import Household, HouseholdChild, parse_household, ratings_of
 from rootmap.core.results import AssessmentResult, ChildChallenge, HouseholdResult
-from rootmap.instruments import Instrument, load_instrument
-from rootmap.instruments.model import band_at_least
+from rootmap.instruments import Instrument, current
 
 __all__ = ["age_factor", "prefill_challenge", "score_household", "what_if"]
 
@@ -50,8 +50,9 @@ def child_challenge(instrument: Instrument, child: HouseholdChild) -> ChildChall
     return ChildChallenge(child.age_months, child.client_id, factor, challenge)
 
 
-def score_household(household: Household) -> HouseholdResult:
-    instrument = load_instrument("1")
+def score_household(household: Household, instrument: Instrument | None = None) -> HouseholdResult:
+    """The estimate, with `instrument` (a household's stored version) or the current one."""
+    instrument = instrument or current()
     internal = _group_score(instrument, ratings_of(household.internal))
     external = _group_score(instrument, ratings_of(household.external))
     resources = None if internal is None or external is None else (internal + external) / 2
@@ -63,7 +64,7 @@ def score_household(household: Household) -> HouseholdResult:
     return HouseholdResult(
         internal=internal, external=external, resources=resources, children=children,
         demand=demand, reserve=reserve,
-        reserve_band=band_at_least(reserve, instrument.caregiver.reserve_bands) if reserve is not None else None,
+        reserve_band=reserve_band(instrument, reserve),
         instrument_version=instrument.version,
     )
 
@@ -73,6 +74,7 @@ def what_if(
     *,
     add_children: Sequence[Mapping[str, Any] | HouseholdChild] = (),
     raise_resources: Mapping[str, int] | None = None,
+    instrument: Instrument | None = None,
 ) -> HouseholdResult:
     """The estimate with prospective children added and/or resource items set higher.
 
@@ -88,7 +90,7 @@ def what_if(
         if group is None:
             group = "internal"  # let validation name the unknown item
         data[group][item_id] = value
-    return score_household(parse_household(data))
+    return score_household(parse_household(data), instrument)
 
 
 def _round_half_up(value: float) -> int:

@@ -31,7 +31,7 @@ from rootmap.core.fields import (
 )
 from rootmap.core.limits import text_problem
 from rootmap.core.problems import CaseFileError, Problem, problems_from_validation_error, show
-from rootmap.instruments import CURRENT_VERSION, load_instrument
+from rootmap.instruments import CURRENT_VERSION, available_versions, current_version, is_available, load_instrument
 
 __all__ = [
     "Assessment",
@@ -49,6 +49,8 @@ __all__ = [
     "ratings_of",
 ]
 
+# The ids of the file format (items, periods, categories) are those of the built-in version;
+# every available version keeps them (rootmap.instruments.check), so one model serves all.
 _INSTRUMENT = load_instrument(CURRENT_VERSION)
 
 Rating05 = Annotated[int, Field(ge=0, le=5, strict=True)]
@@ -64,6 +66,17 @@ def _plain_text(text: str) -> str:
 
 
 PlainText = AfterValidator(_plain_text)
+
+
+def _available_version(version: str) -> str:
+    """An instrument version Rootmap can score with (built in or added as data)."""
+    if not is_available(version):
+        raise ValueError(f"{version!r} is not an available instrument version; expected one of "
+                         f"{', '.join(available_versions())} (ROOTMAP_INSTRUMENTS_DIR adds versions)")
+    return version
+
+
+InstrumentVersion = Annotated[str, StringConstraints(min_length=1, max_length=10), AfterValidator(_available_version)]
 ShortText = Annotated[str, StringConstraints(max_length=200), PlainText]
 LongText = Annotated[str, StringConstraints(max_length=5000), PlainText]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64), PlainText]
@@ -150,7 +163,9 @@ class Assessment(_Strict):
     id: Identifier
     kind: Literal["full", "follow_up", "er"]
     date: dt.date
-    instrument_version: Literal["1"] = "1"
+    # The version that scores it, kept for good: a case file names it, and one that does
+    # not is scored on the current version.
+    instrument_version: InstrumentVersion = Field(default_factory=current_version)
     history: History | None = None
     functioning: Functioning = Field(default_factory=Functioning)  # type: ignore[valid-type]
     relational: Relational = Field(default_factory=Relational)  # type: ignore[valid-type]
@@ -220,7 +235,8 @@ def _assessment_problems(here: str, assessment: Assessment, age: int) -> list[Pr
                 if problem:
                     problems.append(Problem(f"{here}.history.{period.id}.{kind}", problem, value))
     functioning = ratings_of(assessment.functioning)
-    for item in _INSTRUMENT.functioning_items:
+    # Ages at which items are expected are the assessment's own version's.
+    for item in load_instrument(assessment.instrument_version).functioning_items:
         value = functioning[item.id]
         problem = None if value is None else item_age_problem(item, value, age)
         if problem:

@@ -139,7 +139,7 @@ def undetermined_lead(words: FamilyWords, instrument: Instrument, result: Assess
     short = [r.id for r in instrument.regions
              if (d := result.domains.get(r.domain)) is not None and d.status == "insufficient"]
     areas = [words.regions_short[r] for r in short]
-    more = (" " + words.sentences.undetermined_more.format(areas=join_words(areas))) if areas else ""
+    more = (" " + words.sentences.undetermined_more.format(areas="; ".join(areas))) if areas else ""
     return f"{words.phases['undetermined'].now}{more} {words.sentences.undetermined_then}"
 
 
@@ -157,9 +157,9 @@ def _change(words: FamilyWords, instrument: Instrument, result: AssessmentResult
     lines: list[str] = []
     short = {words.regions[r.id]: words.regions_short[r.id] for r in instrument.regions}
     if better:
-        lines.append(p["improved"].format(date=since, areas=join_words([short[a] for a in better])))
+        lines.append(p["improved"].format(date=since, areas="; ".join(short[a] for a in better)))
     if harder:
-        lines.append(p["worse"].format(date=since, areas=join_words([short[a] for a in harder])))
+        lines.append(p["worse"].format(date=since, areas="; ".join(short[a] for a in harder)))
     if not better and not harder:
         lines.append(p["unchanged"].format(date=since))
     elif len(better) + len(harder) < len(prev.domains):

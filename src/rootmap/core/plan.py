@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from rootmap.core.ages import age_in_words
+from rootmap.core.display import number
 from rootmap.core.results import Deferral, DomainResult, Phase, Plan, PlanPhase, Recommendation
 from rootmap.instruments.catalogue import Catalogue, Messages, Prerequisite
 from rootmap.instruments.model import Instrument
@@ -259,7 +260,7 @@ def _failures(
                     details.append(m.index_unknown.format(domain=name, status=status))
                 elif result.index < threshold:
                     details.append(
-                        m.index_below.format(domain=name, index=f"{result.index:.1f}", threshold=f"{threshold:g}")
+                        m.index_below.format(domain=name, index=number(result.index), threshold=f"{threshold:g}")
                     )
             if details:
                 failed.append(_explain(p.reason, "; ".join(details)))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from rootmap.instruments import current_version
+
 # `undetermined`: too little rated to say where to start (clinical model, section 6).
 Phase = Literal["regulate", "relate", "reason", "maintain", "undetermined"]
 DomainStatus = Literal["ok", "insufficient", "not_expected"]
@@ -213,7 +215,7 @@ class HouseholdResult:
     demand: float | None
     reserve: float | None
     reserve_band: str | None
-    instrument_version: str = "1"
+    instrument_version: str = field(default_factory=current_version)
 
     def to_dict(self) -> dict[str, Any]:
         return {

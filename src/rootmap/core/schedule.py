@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rootmap.core.ages import add_months
-from rootmap.instruments import Instrument, load_instrument
+from rootmap.instruments import Instrument, current
 
 __all__ = ["FollowUpStatus", "follow_up_status"]
 
@@ -33,7 +33,7 @@ def follow_up_status(assessments: Iterable[tuple[str, date]], today: date) -> Fo
     Follow-ups fall due 6 and 12 months after the first full assessment, then every 12
     months; each follow-up done (or later full assessment) satisfies the next due date.
     """
-    instrument = load_instrument("1")
+    instrument = current()
     ordered = sorted(assessments, key=lambda pair: pair[1])
     baseline = next((d for kind, d in ordered if kind == "full"), None)
     if baseline is None:

@@ -3,11 +3,31 @@
 Pure functions of a validated `CaseFile` and the instrument data (clinical-model.md
 sections 2-5 and 8). Nothing here rounds: rounding is for display.
 
->>> import json
+A 10-year-old (120 months) rated 1 on every functioning item and 2 on every relational
+item: every domain index is 100 * 1 / 4 = 25, relational health 100 * 2 / 4 = 50, and the
+brainstem (25 < 75) is where to start.
+
 >>> from rootmap.core.case import parse_case
->>> case = parse_case(json.load(open("examples/adolescent-er.json")))  # doctest: +SKIP
->>> score_case(case).phase  # doctest: +SKIP
-'relate'
+>>> case = parse_case({"format": "rootmap-case/1",
+...     "client": {"id": "C-1", "birth_date": "2015-01-01"},
+...     "assessments": [{"id": "A-1", "kind": "er", "date": "2025-01-01", "trigger": "loss",
+...                      "functioning": dict.fromkeys(["sleep", "arousal_baseline", "fine_motor",
+...                          "self_soothing", "attachment_security", "relational_trust",
+...                          "receptive_language", "impulse_control"], 1),
+...                      "relational": dict.fromkeys(["caregiver_connection", "home_stability",
+...                          "kin_connection", "peer_connection"], 2)}]})
+>>> result = score_case(case)
+>>> result.phase, result.relational_health
+('undetermined', 50.0)
+
+Only 2 of 8 items per domain are rated there (fewer than half), so nothing can be judged.
+With half of the brainstem's items rated, it can:
+
+>>> more = case.assessments[0].functioning.model_copy(update={"autonomic_regulation": 1, "feeding_appetite": 1})
+>>> case = case.model_copy(update={"assessments": [case.assessments[0].model_copy(update={"functioning": more})]})
+>>> result = score_case(case)
+>>> result.domains["sensory_integration"].index, result.phase
+(25.0, 'regulate')
 """
 
 from __future__ import annotations
@@ -246,16 +266,17 @@ def _history_dict(assessment: Assessment) -> HistoryRatings:
 def score_history(case: CaseFile, instrument: Instrument | None = None) -> list[AssessmentResult]:
     """Every assessment of the case scored, oldest first (each with its change, if a follow-up).
 
-    `instrument` defaults to the version the assessments name; passing one lets a changed
-    parameter set be tried out on real cases.
+    Each assessment is scored with the instrument version it names (its own stored
+    version); passing `instrument` scores them all with that one instead, so that a changed
+    parameter set can be tried out on real cases.
     """
-    instrument = instrument or load_instrument("1")
     histories = carried_histories(case)
     results: list[AssessmentResult] = []
     baseline: AssessmentResult | None = None
     for n, assessment in enumerate(case.assessments):
         previous = results[-1] if results else None
-        result = _score_one(instrument, case, assessment, histories[n], previous, baseline)
+        result = _score_one(instrument or load_instrument(assessment.instrument_version),
+                            case, assessment, histories[n], previous, baseline)
         results.append(result)
         if baseline is None and assessment.kind == "full":
             baseline = result
@@ -302,7 +323,7 @@ def _score_one(
         risk = period_history(instrument, age, history, counted)
     follow_up = assessment.kind == "follow_up"
     entry_region, phase, plan = build_plan(
-        instrument=instrument, catalogue=load_catalogue("1"), kind=assessment.kind,
+        instrument=instrument, catalogue=load_catalogue(instrument.version), kind=assessment.kind,
         age_months=age, ratings=ratings, domains=domains, relational_health=relational,
         interests=case.interests,
         previous_entry_region=previous.entry_region if follow_up and previous else None,

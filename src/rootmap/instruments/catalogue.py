@@ -17,11 +17,12 @@ from collections.abc import Container
 from functools import cache, cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
-from rootmap.instruments import CURRENT_VERSION, Instrument, available_versions, load_instrument
+from rootmap.instruments import CURRENT_VERSION, Instrument, InstrumentError, load_instrument, version_folder
 from rootmap.instruments import _read_yaml as read_instrument_yaml
 from rootmap.instruments.model import REGION_IDS
+from rootmap.instruments.problems import model_problems
 
 __all__ = [
     "AgeMonths",
@@ -258,15 +259,21 @@ class Catalogue(_Frozen):
 
 
 def load_catalogue(version: str = CURRENT_VERSION) -> Catalogue:
-    """Load and validate one version's catalogue against its instrument (cached)."""
-    if version not in available_versions():
-        raise KeyError(f"unknown instrument version {version!r}")
-    return _load_catalogue(version)
+    """Load and validate one version's catalogue against its instrument (cached).
+
+    The catalogue belongs to its instrument version (the loader refuses one whose
+    `version` differs), so an assessment's stored instrument version names its catalogue too.
+    """
+    return _load_catalogue(version, str(version_folder(version)))
 
 
-# Cached apart from the public function so that `load_catalogue()` and
-# `load_catalogue("1")` share one object (functools.cache keys on how it was called).
+# Cached apart from the public function so that `load_catalogue()` and `load_catalogue("1")`
+# share one object (functools.cache keys on how it was called); keyed on the folder too, so
+# that a version added from elsewhere is its own.
 @cache
-def _load_catalogue(version: str) -> Catalogue:
+def _load_catalogue(version: str, where: str) -> Catalogue:
     data = read_instrument_yaml(version, "catalogue.yaml")
-    return Catalogue.model_validate(data, context={"instrument": load_instrument(version)})
+    try:
+        return Catalogue.model_validate(data, context={"instrument": load_instrument(version)})
+    except ValidationError as error:
+        raise InstrumentError([f"{where}: {line}" for line in model_problems("catalogue.yaml", error)]) from None

@@ -18,11 +18,12 @@ import string
 from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
 
+from rootmap.instruments import InstrumentError, load_instrument, version_folder
 from rootmap.instruments import _read_yaml as read_instrument_yaml
-from rootmap.instruments import available_versions, load_instrument
 from rootmap.instruments.catalogue import Catalogue, load_catalogue
+from rootmap.instruments.problems import model_problems
 
 __all__ = ["CLINICAL_WORDS", "FamilyWords", "PhaseWords", "Rhythm", "load_family_words"]
 
@@ -169,13 +170,14 @@ class FamilyWords(_Frozen):
 
 def load_family_words(version: str) -> FamilyWords:
     """Load and validate one version's family words against its instrument and catalogue."""
-    if version not in available_versions():
-        raise KeyError(f"unknown instrument version {version!r}")
-    return _load(version)
+    return _load(version, str(version_folder(version)))
 
 
 @cache
-def _load(version: str) -> FamilyWords:
+def _load(version: str, where: str) -> FamilyWords:
     data = read_instrument_yaml(version, "family_words.yaml")
-    return FamilyWords.model_validate(
-        data, context={"instrument": load_instrument(version), "catalogue": load_catalogue(version)})
+    try:
+        return FamilyWords.model_validate(
+            data, context={"instrument": load_instrument(version), "catalogue": load_catalogue(version)})
+    except ValidationError as error:
+        raise InstrumentError([f"{where}: {line}" for line in model_problems("family_words.yaml", error)]) from None

@@ -5,21 +5,11 @@ from __future__ import annotations
 from rootmap.core.family import item_name as family_item_name
 from rootmap.core.family import undetermined_lead
 from rootmap.core.results import AssessmentResult
-from rootmap.instruments import CURRENT_VERSION
 from rootmap.instruments.family_words import load_family_words
 from rootmap.instruments.model import Instrument
 from rootmap.render._format import humanise
 
-# The family words of the current version, for the web pages that still read them by
-# name (the presentation's view models); reports read `rootmap.core.family` directly.
-_WORDS = load_family_words(CURRENT_VERSION)
-FAMILY_ITEM: dict[str, str] = dict(_WORDS.items)
-FAMILY_REGION: dict[str, str] = dict(_WORDS.regions)
-PHASE_FAMILY: dict[str, str] = {phase: words.now for phase, words in _WORDS.phases.items()}
-PHASE_LATER_FAMILY: dict[str, str] = {phase: words.later for phase, words in _WORDS.phases.items()}
-DOSE_FAMILY: dict[str, str] = {phase: words.dose["child"].format(child="your child")
-                               for phase, words in _WORDS.phases.items() if words.rhythms}
-
+# Family words live in instruments/v<version>/family_words.yaml (rootmap.core.family).
 PHASE_LABEL = {"regulate": "Regulate", "relate": "Relate", "reason": "Reason", "maintain": "Maintain",
                "undetermined": "Undetermined"}
 PHASE_CLINICIAN = {

@@ -23,6 +23,12 @@ def chip(scale: str, band: str | None) -> str:
             f'style="background:{fill};color:{ink}">{esc(word)}</span>')
 
 
+def strength_chip() -> str:
+    """A strength (an item rated 5) on its own colour, as the map shows it."""
+    return (f'<span class="rm-band" data-band="strength" style="background:{pal.STRENGTH_FILL};'
+            f'color:{pal.STRENGTH_INK}">★ strength</span>')
+
+
 def document(*, title: str, header: str, footer: str, body: str, lang: str = "en",
              body_class: str = "") -> str:
     """A complete HTML document. `header`, `footer` and `body` are markup already escaped."""

@@ -21,9 +21,9 @@ from rootmap.instruments.family_words import load_family_words
 from rootmap.instruments.model import Instrument
 from rootmap.render import palette as pal
 from rootmap.render._format import esc, long_date, num, signed_int
-from rootmap.render._labels import FAMILY_REGION, item_label, undetermined_text
+from rootmap.render._labels import item_label, undetermined_text
 
-__all__ = ["FAMILY_REGION", "brain_map_svg"]  # FAMILY_REGION: the web app imports it from here
+__all__ = ["brain_map_svg"]
 from rootmap.render._svg import f, fit_box, id_prefix, text_lines, text_width, wrap
 
 # Cells per row in each band, top band first. The bands narrow towards the brainstem,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rootmap.core.case import Household, ratings_of
 from rootmap.core.results import HouseholdResult
-from rootmap.instruments import Instrument, load_instrument
+from rootmap.instruments import Instrument, current, load_instrument
 from rootmap.instruments.model import LowerBand, RatedItem
 from rootmap.render._format import age_text, change_text, esc, long_date, num, shorten
 from rootmap.render._page import chip, colgroup, document
@@ -40,18 +40,19 @@ class ReportChild:
     ratings_shown: bool = True
 
 
-def suggested_what_ifs(household: Household) -> list[WhatIf]:
-    """The report's default scenarios: each of the two lowest-rated resources raised one step."""
+def suggested_what_ifs(household: Household, instrument: Instrument | None = None) -> list[WhatIf]:
+    """The report's default scenarios: each of the two lowest-rated resources raised one step,
+    scored with `instrument` (a stored estimate's version) or the current one."""
     from rootmap.core.caregiving import what_if
 
-    instrument = load_instrument("1")
+    instrument = instrument or current()
     labels = {i.id: i.label for i in (*instrument.internal_items, *instrument.external_items)}
     ratings = {**ratings_of(household.internal), **ratings_of(household.external)}
     rated = [(value, n, item) for n, (item, value) in enumerate(ratings.items())
              if value is not None and value < 4]
     return [
         WhatIf(f"{labels.get(item, item)} raised from {value} to {value + 1}",
-               what_if(household, raise_resources={item: value + 1}))
+               what_if(household, raise_resources={item: value + 1}, instrument=instrument))
         for value, _n, item in sorted(rated)[:2]
     ]
 

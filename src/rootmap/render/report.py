@@ -47,7 +47,7 @@ from rootmap.render._labels import (
     region_label,
     undetermined_text,
 )
-from rootmap.render._page import chip, colgroup, document, model_line
+from rootmap.render._page import chip, colgroup, document, model_line, strength_chip
 from rootmap.render.brain_map import brain_map_svg
 from rootmap.render.charts import domains_over_time_svg, risk_chart_svg
 from rootmap.render.explain import change_note, scale_note, score_note
@@ -266,7 +266,8 @@ def _item_table(ctx: _Context) -> str:
                     rating, band, anchor = "–", chip("index", None).replace("unknown", "not rated"), ""
                 else:
                     rating = str(value)
-                    band = chip("index", inst.item_bands[value])
+                    band = (strength_chip() if value >= inst.strength_rating
+                            else chip("index", inst.item_bands[value]))
                     anchor = item.anchors.get(value, "")
             cells = (f"<td>{esc(item.label)}</td><td class='rm-num'>{rating}</td><td>{band}</td>"
                      f"<td class='rm-small'>{esc(anchor)}</td>")

@@ -60,6 +60,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from rootmap.instruments.check import configured_problems, format_problems
 from rootmap.web.email_url import EmailUrlError, email_settings
 from rootmap.web.env import env_bool, env_int, env_list, env_str
 
@@ -306,6 +307,14 @@ ROOTMAP_AUDIT_CHECKPOINT_MINUTES = env_int("ROOTMAP_AUDIT_CHECKPOINT_MINUTES", 6
 
 # --- De-identified research export --------------------------------------------------------
 ROOTMAP_EXPORT_K = env_int("ROOTMAP_EXPORT_K", 5)
+
+# --- Instrument versions an organisation adds as data (docs/decisions/0015) ------------------
+# ROOTMAP_INSTRUMENTS_DIR: folders (os.pathsep-separated) of versions like rootmap/instruments/v1.
+# One that does not validate stops start-up with its problems, one line each, rather than
+# failing on the first page that scores with it.
+_INSTRUMENT_PROBLEMS = configured_problems()
+if _INSTRUMENT_PROBLEMS:
+    raise RuntimeError(format_problems(_INSTRUMENT_PROBLEMS))
 
 # --- Production refuses weak settings (rootmap.web.weak_settings) ----------------------------
 # ROOTMAP_ALLOW_INSECURE=<reason> lets a deliberate exception start, logged on every start.

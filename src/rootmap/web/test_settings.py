@@ -23,3 +23,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"rootmap-test-{os.getpid()}.sqlite3"),
     }
+
+# Finished jobs' files go to a throwaway folder, never beside a developer's own data.
+if not os.environ.get("ROOTMAP_JOB_DIR"):
+    import tempfile as _tempfile
+
+    ROOTMAP_JOB_DIR = _tempfile.mkdtemp(prefix="rootmap-test-jobs-")

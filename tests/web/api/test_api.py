@@ -297,3 +297,29 @@ def test_estimates_are_stored_by_write_tokens_only(world):
     listed = call("GET", path, world.tokens["clinician-read"]).json()
     assert listed[0]["id"] == made.json()["id"]
     assert "Wren" not in json.dumps(listed)
+
+
+# --- FHIR ------------------------------------------------------------------------------------
+
+def test_fhir_questionnaire_and_patient_everything_validate_as_r4b(world):
+    from fhir.resources.R4B.bundle import Bundle
+
+    questionnaires = call("GET", "/api/v1/fhir/Questionnaire", world.tokens["clinician-read"])
+    assert questionnaires.status_code == 200
+    Bundle.model_validate(questionnaires.json())
+    assert questionnaires.json()["entry"][0]["resource"]["resourceType"] == "Questionnaire"
+
+    before = AuditEntry.objects.count()
+    everything = call("GET", f"/api/v1/fhir/Patient/{world.client.pk}/$everything", world.tokens["clinician-read"])
+    assert everything.status_code == 200, everything.content
+    bundle = everything.json()
+    Bundle.model_validate(bundle)
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds.count("Patient") == 1 and kinds.count("QuestionnaireResponse") == 3
+    entry = AuditEntry.objects.order_by("-id").first()
+    assert AuditEntry.objects.count() == before + 1
+    assert entry.action == "export" and entry.client_id == world.client.pk
+    assert entry.detail["api_token"] == "clinician read token"
+    theirs = call("GET", f"/api/v1/fhir/Patient/{world.colleague_client.pk}/$everything",
+                  world.tokens["clinician-read"])
+    assert theirs.status_code == 404

@@ -45,7 +45,7 @@ def _body_for(path: str, method: str) -> Any:
     """A body the operation would accept for a record the token may see (so 404 means scope)."""
     if path.endswith("/what-if"):
         return {"raise_resources": {"respite_childcare": 3}}
-    if path.endswith("/fields"):
+    if path.endswith("/assessments/{assessment_id}") and method == "patch":
         return {"revision": 1, "fields": {"functioning.sleep": 2}}
     if path.endswith("/assessments") and method == "post":
         return {"kind": "er", "date": "2025-11-01"}

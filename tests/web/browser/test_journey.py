@@ -152,11 +152,15 @@ def test_a_clinician_assesses_a_child_and_follows_up(
     assert page.locator("svg.rm-brain-map").is_visible()
     check_page(page, screenshot_dir, "05-results")
 
-    # The clinician report as PDF.
+    # The clinician report as PDF: made as a job (in-process here), offered on the job's page.
+    results_page = page.url
+    page.get_by_role("button", name="Clinician report (PDF)").first.click()
+    page.wait_for_url("**/jobs/*/")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Clinician report (PDF)").first.click()
+        page.get_by_role("link", name=re.compile(r"^Download rootmap-.*-clinician\.pdf$")).click()
     pdf = Path(download_info.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
+    page.goto(results_page)
 
     # The presentation, one screen at a time, by keyboard.
     results_url = page.url

@@ -10,6 +10,8 @@ is audited. The mail holds a sentence and the link, nothing else.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import smtplib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +33,7 @@ from rootmap.web.audit.services import audit_record, client_ip
 PER_ADDRESS_PER_HOUR = 5
 PER_EMAIL_PER_HOUR = 3
 ACTION = "password_reset"
+logger = logging.getLogger("rootmap.mail")
 
 
 class ForgotPasswordForm(auth_forms.PasswordResetForm):
@@ -79,13 +82,21 @@ class ForgotPasswordView(auth_views.PasswordResetView):
                          detail={"step": "requested", "email": email.lower(),
                                  "account_found": bool(matches), "refused": "rate limit" if refused else ""})
         if not refused:
-            domain, https = link_base()
+            self._send(form)
+        return HttpResponseRedirect(self.get_success_url())
+
+    def _send(self, form: Any) -> None:
+        domain, https = link_base()
+        try:
             form.save(domain_override=domain, use_https=bool(https) if https is not None else self.request.is_secure(),
                       email_template_name=self.email_template_name,
                       subject_template_name=self.subject_template_name,
                       from_email=settings.DEFAULT_FROM_EMAIL, request=self.request,
                       token_generator=self.token_generator)
-        return HttpResponseRedirect(self.get_success_url())
+        except (OSError, smtplib.SMTPException) as error:
+            # The same page as ever (it must not tell whether the address has an account);
+            # the operator sees the failure in the log.
+            logger.warning("password reset mail not sent: %s", error)
 
 
 class PasswordResetSentView(auth_views.PasswordResetDoneView):

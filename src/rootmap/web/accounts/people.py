@@ -9,6 +9,8 @@ field and what was expected; nothing is half-saved.
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,7 @@ from rootmap.web.audit.services import CommandLineActor, audit_record
 from rootmap.web.clients.models import Client
 
 ROLES = tuple(User.Role.values)
+logger = logging.getLogger("rootmap.mail")
 
 
 class PeopleRefused(ValueError):
@@ -160,13 +163,23 @@ def invite_again(*, person: User, actor: Actor, base_url: str = "") -> str:
     return link
 
 
+class MailNotSent(Exception):
+    """The account is saved and audited, but the mail server refused or could not be reached:
+    `str(error)` says so; the link can be given by hand or the invitation sent again."""
+
+
 def send_invitation(person: User, link: str) -> None:
     # A sentence and the link: no organisation, no client, nothing clinical.
-    send_mail(
-        "Your Rootmap account",
-        f"You are invited to Rootmap: open this link within {SET_UP_DAYS} days to choose a password "
-        f"and set up an authenticator app (it works once):\n\n{link}\n",
-        None, [person.email])
+    try:
+        send_mail(
+            "Your Rootmap account",
+            f"You are invited to Rootmap: open this link within {SET_UP_DAYS} days to choose a password "
+            f"and set up an authenticator app (it works once):\n\n{link}\n",
+            None, [person.email])
+    except (OSError, smtplib.SMTPException) as error:
+        logger.warning("invitation mail to user %s not sent: %s", person.pk, error)
+        raise MailNotSent(f"The invitation mail to {person.email} could not be sent ({error.__class__.__name__}: "
+                          f"{error}); check ROOTMAP_EMAIL_URL, then send the invitation again.") from None
 
 
 def _active_admins(organisation_id: int | None) -> int:

@@ -25,6 +25,7 @@ from rootmap.web.accounts.models import Team, User
 from rootmap.web.accounts.passwords import locked_out, password_matches
 from rootmap.web.accounts.people import (
     Actor,
+    MailNotSent,
     PeopleRefused,
     invite_again,
     person_deactivate,
@@ -106,6 +107,9 @@ def people_invite(request: HttpRequest) -> HttpResponse:
                 actor=_admin_actor(request), base_url=_base_url(request))
         except PeopleRefused as refused:
             _refusal_on(form, refused)
+        except MailNotSent as not_sent:
+            messages.error(request, str(not_sent))
+            return redirect("people-list")
         else:
             messages.success(request, f"Invitation sent to {person.email}: the link works once, for seven days.")
             return redirect("people-list")
@@ -153,7 +157,7 @@ def person_invite_again(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person_for(request.user, pk)
     try:
         invite_again(person=person, actor=_admin_actor(request), base_url=_base_url(request))
-    except PeopleRefused as refused:
+    except (PeopleRefused, MailNotSent) as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, f"A new invitation went to {person.email}; the earlier link no longer works.")

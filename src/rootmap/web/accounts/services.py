@@ -103,10 +103,17 @@ def authenticator_reset(*, user: User, by: User | None, request: HttpRequest | N
 
 def _end_sessions_of(user: User) -> int:
     """Delete the user's open sessions (database sessions: each is decoded to find its user),
-    so a session verified with the old authenticator does not live on."""
+    so a session verified with the old authenticator does not live on. Deleted through the
+    configured session store, so a cached copy (`cached_db`) goes too."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
     ended = 0
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
+            store(session_key=session.session_key).delete()
+            Session.objects.filter(session_key=session.session_key).delete()
             ended += 1
     return ended

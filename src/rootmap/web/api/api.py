@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from rootmap.web.api import auth, errors
+from rootmap.web.api.endpoints_assessments import Conflict
 from rootmap.web.api.endpoints_clients import InputRefused
 from rootmap.web.api.schemas import file_schemas
 from rootmap.web.caregiving.services import HouseholdInputError
@@ -84,6 +85,11 @@ def _rate_limited(request: HttpRequest, exc: auth.RateLimited) -> HttpResponse:
         f"retry after {exc.retry_after} seconds"), headers={"Retry-After": str(exc.retry_after)})
 
 
+@api.exception_handler(Conflict)
+def _conflict(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return errors.json_response(409, errors.error_body(str(exc)))
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return errors.json_response(404, errors.error_body(str(exc) or "Not found"))
@@ -95,11 +101,19 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register() -> None:
-    from rootmap.web.api import endpoints_clients, endpoints_households, endpoints_score
+    from rootmap.web.api import (
+        endpoints_assessments,
+        endpoints_clients,
+        endpoints_fhir,
+        endpoints_households,
+        endpoints_score,
+    )
 
     api.add_router("", endpoints_clients.router)
+    api.add_router("", endpoints_assessments.router)
     api.add_router("", endpoints_households.router)
     api.add_router("", endpoints_score.router)
+    api.add_router("", endpoints_fhir.router)
 
 
 _register()

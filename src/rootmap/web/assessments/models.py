@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from rootmap.instruments import current_version
 from rootmap.web.clients.models import Client
 
 
@@ -21,7 +22,8 @@ class Assessment(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     date = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    instrument_version = models.CharField(max_length=10, default="1")
+    # The instrument version that scores it, for good (decision 0015); new rows start on the current one.
+    instrument_version = models.CharField(max_length=10, default=current_version)
     # The assessment as in the case-file format: history, functioning, relational,
     # trigger, informants, documents (interests and events live on the client).
     inputs = models.JSONField(default=dict, blank=True)

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from rootmap.core.case import CaseFileError, parse_case
 from rootmap.core.scoring import score_case
-from rootmap.instruments import load_instrument
+from rootmap.instruments import available_versions, current_version, is_available, load_instrument
 from rootmap.web.accounts.passwords import password_matches
 from rootmap.web.assessments.case_files import frozen_case
 from rootmap.web.assessments.errors import (
@@ -105,11 +105,17 @@ def _next_reference(client: Client) -> str:
 
 def assessment_create(
     *, client: Client, kind: str, date: dt.date, user: Any, request: HttpRequest | None = None,
+    instrument_version: str | None = None,
 ) -> Assessment:
-    """A new draft. A follow-up needs a finalised full assessment before its date."""
+    """A new draft on `instrument_version` (the current version by default), which it keeps
+    for good. A follow-up needs a finalised full assessment before its date."""
     if kind not in Assessment.Kind.values:
         raise FieldInvalid("kind", f"Kind: {kind!r} is not one of {', '.join(Assessment.Kind.values)}")
-    instrument = load_instrument()
+    version = current_version() if instrument_version is None else instrument_version
+    if not is_available(version):
+        raise FieldInvalid("instrument_version", f"Instrument version: {version!r} is not available; "
+                                                 f"expected one of {', '.join(available_versions())}")
+    instrument = load_instrument(version)
     check_assessment_date(instrument, client, date, "date")
     if kind == Assessment.Kind.FOLLOW_UP and not any(
         a.kind == Assessment.Kind.FULL and a.date <= date for a in current_assessments(client)
@@ -347,7 +353,8 @@ def assessment_finalise(
         if reason:
             snapshot["assessments"][-1]["undetermined_reason"] = reason
         locked.snapshot = snapshot
-        locked.instrument_version = result.instrument_version
+        # The instrument version is the draft's own, chosen when it was made; scoring used it
+        # (the case file names it), and finalising never replaces it.
         locked.status = Assessment.Status.FINAL
         locked.finalised_by = user
         locked.finalised_at = timezone.now()

@@ -116,7 +116,7 @@ def result_from_json(data: dict[str, Any]) -> AssessmentResult:
         plan=_plan(data.get("plan") or {}),
         change=Change(previous=_comparison(change["previous"]), baseline=_comparison(change["baseline"]))
         if change else None,
-        instrument_version=data.get("instrument_version", "1"),
+        instrument_version=data["instrument_version"],  # every stored result names its version
         ratings=dict(data.get("ratings", {})),
         history={p: dict(r) for p, r in data.get("history", {}).items()},
         derived_adversity=dict(data.get("derived_adversity", {})),

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rootmap.instruments import load_instrument
+from rootmap.instruments import available_versions, current_version, load_instrument
 from rootmap.render._labels import undetermined_text
 from rootmap.web.access import assessment_for, client_for
 from rootmap.web.accounts.passwords import locked_out
@@ -82,7 +82,9 @@ def assessment_new(request: HttpRequest, client_id: int, kind: str) -> HttpRespo
         raise Http404("No such kind of assessment")
     if request.method == "GET":
         audit_record(action="view", request=request, obj=client, detail={"page": f"new {kind} assessment"})
-    instrument = load_instrument()
+    versions = [(v, load_instrument(v).name) for v in available_versions()]
+    version = request.POST.get("instrument_version", current_version())
+    instrument = load_instrument(version if version in dict(versions) else current_version())
     errors: dict[str, str] = {}
     date_text = request.POST.get("date", timezone.localdate().isoformat())
     trigger = request.POST.get("trigger", "")
@@ -97,7 +99,7 @@ def assessment_new(request: HttpRequest, client_id: int, kind: str) -> HttpRespo
         if not errors:
             try:
                 assessment = assessment_create(client=client, kind=kind, date=date, user=request.user,
-                                               request=request)
+                                               request=request, instrument_version=version)
                 if kind == Assessment.Kind.ER:
                     assessment = assessment_save_field(assessment=assessment, user=request.user,
                                                        field="trigger", value=trigger,
@@ -109,6 +111,7 @@ def assessment_new(request: HttpRequest, client_id: int, kind: str) -> HttpRespo
     return render(request, "assessments/new.html", {
         "client": client, "kind": kind, "kind_label": in_sentence(Assessment.Kind(kind).label),
         "date": date_text, "trigger": trigger, "triggers": instrument.triggers.items(),
+        "versions": versions, "version": version,
         "errors": errors, "client_url": _client_url(client), "nav": "clients",
     }, status=422 if errors else 200)
 
@@ -366,6 +369,9 @@ def assessment_report(request: HttpRequest, pk: int, audience: str, fmt: str) ->
         raise Http404("No such report")
     if (response := _final_or_redirect(request, assessment)) is not None:
         return response
+    if fmt == "pdf":
+        # PDFs are made in the background (rootmap.web.jobs): the page that asks for one.
+        return redirect("job-report", pk=assessment.pk, audience=audience)
     try:
         content = report(assessment, audience=audience, fmt=fmt)
     except ReportUnavailable as error:
@@ -379,11 +385,7 @@ def assessment_report(request: HttpRequest, pk: int, audience: str, fmt: str) ->
     reference = signed.get("id") or assessment.client.reference
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"rootmap-{reference}-{assessment.reference}")
     name = f"{stem}-{audience}.{fmt}"
-    if fmt == "pdf":
-        response = HttpResponse(content, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-    else:
-        response = HttpResponse(content, content_type="text/html; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response = HttpResponse(content, content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response

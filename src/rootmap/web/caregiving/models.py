@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from rootmap.instruments import current_version
 from rootmap.web.accounts.models import Organisation
 
 
@@ -40,7 +41,8 @@ class Estimate(models.Model):
     # day; who the child is, and who may see them, follows this link (decision 0011).
     child_clients = models.JSONField(default=list, blank=True)
     result = models.JSONField(null=True, blank=True)
-    instrument_version = models.CharField(max_length=10, default="1")
+    # The instrument version that scores it, for good (decision 0015); new rows start on the current one.
+    instrument_version = models.CharField(max_length=10, default=current_version)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

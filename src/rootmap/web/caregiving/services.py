@@ -30,7 +30,7 @@ from rootmap.core.caregiving import prefill_challenge, score_household, what_if
 from rootmap.core.case import parse_household
 from rootmap.core.problems import CaseFileError, Problem
 from rootmap.core.results import HouseholdResult
-from rootmap.instruments import load_instrument
+from rootmap.instruments import current, load_instrument
 from rootmap.render import household_report_pdf, suggested_what_ifs
 from rootmap.render.household import ReportChild as RenderedChild
 from rootmap.web.accounts.models import Organisation, User
@@ -51,7 +51,9 @@ class HouseholdInputError(ValueError):
 
 
 def _instrument() -> Any:
-    return load_instrument("1")
+    # A household's live inputs are scored on the current version; each stored estimate
+    # keeps the version it was made with (Estimate.instrument_version).
+    return current()
 
 
 def empty_inputs() -> dict[str, Any]:
@@ -337,8 +339,10 @@ def household_report_download(*, household: Household, estimate: Estimate, user:
     """
     children = estimate_children(user=user, household=household, estimate=estimate)
     parsed = parse_household(estimate.inputs)
+    instrument = load_instrument(estimate.instrument_version)  # the estimate's own version
     pdf = household_report_pdf(
-        household=parsed, result=score_household(parsed), what_ifs=suggested_what_ifs(parsed),
+        household=parsed, result=score_household(parsed, instrument),
+        what_ifs=suggested_what_ifs(parsed, instrument),
         children=[RenderedChild(label=c.label, age=c.age, ratings_shown=c.ratings_shown) for c in children],
     )
     household_view_record(household=household, user=user, action="download", view="report",

@@ -20,6 +20,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rootmap.instruments import current
+from rootmap.render import palette as pal
 from rootmap.web.access import as_pk, client_for, clients_visible_to, household_for, households_visible_to
 from rootmap.web.accounts.models import User
 from rootmap.web.caregiving import selectors, services
@@ -32,7 +34,8 @@ from rootmap.web.caregiving.forms import (
 from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.clients.selectors import PAGE_SIZE, current_final_assessments
 
-RESERVE_BADGE = {"strong": "ok", "adequate": "info", "strained": "warn", "depleted": "bad"}
+# A reserve band's badge is its step of the one semantic palette (render/palette.py).
+RESERVE_BADGE = {band: f"band-{n}" for n, band in enumerate(pal.RESERVE_BANDS, start=1)}
 
 
 def _user(request: HttpRequest) -> User:
@@ -79,9 +82,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 
 
 def _instrument() -> Any:
-    from rootmap.instruments import load_instrument
-
-    return load_instrument("1")
+    return current()  # live inputs: the current version (stored estimates keep their own)
 
 
 def _estimate_context(household: Household, inputs: dict[str, Any], clients: dict[int, Any],

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from rootmap.core.events import months_at_date, months_in_words
 from rootmap.core.problems import Problem
+from rootmap.instruments import current
 from rootmap.web.clients.forms import EVENT_FIELD_LABELS, NEW_EVENT_ROWS, EventFormSet
 from rootmap.web.clients.models import Client
 from rootmap.web.clients.services import event_fingerprint
@@ -48,9 +49,9 @@ class EventsPanel:
 
 
 def _category_labels() -> dict[str, str]:
-    from rootmap.instruments import load_instrument
-
-    return dict(load_instrument("1").event_categories)
+    # Events belong to the client, not to one assessment: named as the current version does
+    # (every version keeps the same category ids, rootmap.instruments.check).
+    return dict(current().event_categories)
 
 
 def _timing(event: dict[str, Any]) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from django import forms
 from rootmap.core.events import months_at_date, months_from_age, timing_problems
 from rootmap.core.limits import MAX_FILE_BYTES, read_document_json
 from rootmap.core.problems import CaseFileError
+from rootmap.instruments import current
 from rootmap.web.access import as_pk
 from rootmap.web.accounts.models import User
 from rootmap.web.clients.selectors import clinicians_of
@@ -85,9 +86,9 @@ class CaseFileUploadForm(forms.Form):
 
 
 def _event_category_choices() -> list[tuple[str, str]]:
-    from rootmap.instruments import load_instrument
-
-    return list(load_instrument("1").event_categories.items())
+    # Events belong to the client, not to one assessment: named as the current version does
+    # (every version keeps the same category ids, rootmap.instruments.check).
+    return list(current().event_categories.items())
 
 
 _CATEGORY_CHOICES = [("", "Choose…"), *_event_category_choices()]

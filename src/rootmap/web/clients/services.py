@@ -430,7 +430,7 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any,
                     kind=parsed.kind,
                     date=parsed.date,
                     status=Assessment.Status.FINAL,
-                    instrument_version=result.instrument_version,
+                    instrument_version=parsed.instrument_version,  # the file's, checked available
                     # The file's own text, validated: an export gives back what came in.
                     inputs={k: raw[k] for k in INPUT_KEYS if k in raw},
                     result=result_to_json(result),

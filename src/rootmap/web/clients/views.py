@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rootmap.instruments import current
 from rootmap.web.access import client_for, sees_whole_organisation
 from rootmap.web.accounts.models import User
 from rootmap.web.audit.services import audit_record
@@ -178,9 +179,9 @@ def _assessment_links(client: Client, assessments: list[Any]) -> dict[str, Any]:
 
 
 def _event_labels() -> dict[str, str]:
-    from rootmap.instruments import load_instrument
-
-    return dict(load_instrument("1").event_categories)
+    # Events belong to the client, not to one assessment: named as the current version does
+    # (every version keeps the same category ids, rootmap.instruments.check).
+    return dict(current().event_categories)
 
 
 def _return_to(request: HttpRequest) -> str:

@@ -28,6 +28,7 @@ class JobRefused(Exception):
 @dataclass(frozen=True)
 class Outcome:
     content: bytes | None = None
+    stored: str = ""  # or: the name of a file the handler already wrote into the job folder
     name: str = ""
     content_type: str = "application/octet-stream"
     summary: list[str] = field(default_factory=list)
@@ -140,24 +141,23 @@ def case_file_import(job: Job, progress: Progress) -> Outcome:
 def backup(job: Job, progress: Progress) -> Outcome:
     """The whole database: for an installation's administrator with no organisation (an
     organisation's administrator must not take away other organisations' records)."""
-    import tempfile
-    from pathlib import Path
+    import os
 
     from rootmap.web.backups import BackupError, backup_write
 
     if not job.owner.is_superuser:
         raise JobRefused("only the installation's administrator may back up the whole database")
     progress(10, "Writing the backup")
-    with tempfile.TemporaryDirectory(dir=storage.job_dir()) as folder:
-        path = Path(folder) / f"rootmap-{timezone.now():%Y%m%d-%H%M%S}.backup.json.gz"
-        try:
-            manifest = backup_write(path=path, user=job.owner)
-        except BackupError as error:
-            raise JobRefused(str(error)) from None
-        content = path.read_bytes()
+    # Written straight into the job folder (a database can be large): no copy in memory.
+    path = storage.ensure_dir() / f"{job.pk}.result"
+    try:
+        manifest = backup_write(path=path, user=job.owner)
+    except BackupError as error:
+        raise JobRefused(str(error)) from None
+    os.chmod(path, 0o600)
     rows = sum(int(n) for n in (manifest.get("counts") or {}).values())
-    return Outcome(content=content, name=path.name, content_type="application/gzip",
-                   summary=[f"{rows} records"])
+    return Outcome(stored=path.name, name=f"rootmap-{timezone.now():%Y%m%d-%H%M%S}.backup.json.gz",
+                   content_type="application/gzip", summary=[f"{rows} records"])
 
 
 HANDLERS: dict[str, Callable[[Job, Progress], Outcome]] = {

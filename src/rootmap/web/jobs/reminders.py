@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rootmap.web.accounts.models import User
-from rootmap.web.audit.services import audit_record
+from rootmap.web.audit.services import audit_record, command_line_actor
 from rootmap.web.clients.models import Client
 from rootmap.web.clients.selectors import DUE_SOON_DAYS, current_final_assessments, follow_up_for
 from rootmap.web.jobs.models import ReminderPreference, ReminderSent
@@ -151,9 +151,12 @@ def _send_one(user: User, frequency: str, period: str, counts: Counts) -> Remind
         sent = ReminderSent.objects.create(user=user, period=period, digest=digest,
                                            due_soon=counts.due_soon, overdue=counts.overdue,
                                            sent_at=timezone.now())
-        audit_record(action="create", user=user, obj=sent,
-                     detail={"reminder": frequency, "period": period, "due_soon": counts.due_soon,
-                             "overdue": counts.overdue, "via": "email"})
+        # Sent by the installation (cron, a timer or the worker), not by the person it goes to:
+        # the actor is the operating-system user and host, the recipient is the record's user.
+        audit_record(action="create", obj=sent, organisation_id=user.organisation_id,
+                     command_line=command_line_actor(),
+                     detail={"reminder": frequency, "period": period, "to_user": user.username,
+                             "due_soon": counts.due_soon, "overdue": counts.overdue, "email": True})
         body = (f"{digest_sentence(user, counts)}\n\nSee them in Rootmap: {digest_link(user)}\n\n"
                 "You can change how often you get this email on the reminders page.\n")
         send_mail("Rootmap: follow-ups due", body, None, [user.email])

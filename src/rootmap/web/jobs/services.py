@@ -127,10 +127,13 @@ def job_attempt(*, job_id: str) -> AttemptResult:
 
 def _finish_done(job: Job, outcome: Outcome) -> AttemptResult:
     now = timezone.now()
+    stored = None
     if outcome.content is not None:
-        name = f"{job.pk}.result"
-        storage.write_file(name, outcome.content)
-        job.result_file, job.result_size = name, len(outcome.content)
+        stored = storage.write_file(f"{job.pk}.result", outcome.content)
+    elif outcome.stored:
+        stored = storage.path_of(outcome.stored)
+    if stored is not None:
+        job.result_file, job.result_size = stored.name, stored.stat().st_size
         job.result_name, job.result_type = outcome.name, outcome.content_type
         job.expires_at = now + dt.timedelta(hours=int(getattr(settings, "ROOTMAP_JOB_HOURS", 24)))
     job.status, job.progress, job.step, job.error = Job.Status.DONE, 100, "Finished", ""

@@ -36,7 +36,7 @@ def job_dir() -> Path:
     return Path(data_dir) / f"{safe}.jobs"
 
 
-def _ensure_dir() -> Path:
+def ensure_dir() -> Path:
     folder = job_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
@@ -45,7 +45,7 @@ def _ensure_dir() -> Path:
 def write_file(name: str, content: bytes) -> Path:
     """Write `content` as `name` in the job folder, whole or not at all (temporary file, then
     renamed), readable by this user only."""
-    folder = _ensure_dir()
+    folder = ensure_dir()
     fd, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-")
     try:
         with os.fdopen(fd, "wb") as handle:

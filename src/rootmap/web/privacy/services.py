@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rootmap.core.ages import age_in_months
-from rootmap.instruments import load_instrument
+from rootmap.instruments import current
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.audit.services import audit_record
 from rootmap.web.keys import pseudonym_key
@@ -63,7 +63,9 @@ def default_k() -> int:
 
 
 def _columns(*, with_sex: bool) -> list[str]:
-    instrument = load_instrument("1")
+    # Column names are ids every version shares (rootmap.instruments.check); each row names
+    # its own instrument_version.
+    instrument = current()
     columns = [
         "client", "assessment", "amends", "organisation", "kind", "instrument_version",
         "days_since_first_assessment", "age_years", "age_months", "sex", "trigger",

@@ -10,14 +10,12 @@ from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
-from rootmap.core.family import ISOLATE_END, ISOLATE_START, FamilyView, activity_dose, family_view
+from rootmap.core.family import ISOLATE_END, ISOLATE_START
 from rootmap.instruments import load_instrument
 from rootmap.instruments.catalogue import load_catalogue
-from rootmap.instruments.family_words import load_family_words
 from rootmap.render import explain
 from rootmap.render import palette as pal
 from rootmap.render._format import change_text, num
-from rootmap.web.assessments.stored_results import result_from_json
 from rootmap.web.assessments.view_models.common import BAND_TONE
 
 register = template.Library()
@@ -93,26 +91,6 @@ def band_text(band: str | None) -> str:
 def in_sentence(label: str) -> str:
     """A kind's label inside a sentence: only its first letter lowered, so "(ER)" stays upper case."""
     return label[:1].lower() + label[1:]
-
-
-@register.simple_tag
-def dose_note(version: str, phase: str, entry_id: str) -> str:
-    """Why an activity's rhythm differs from its phase's ("" when it fits), as families read it."""
-    return activity_dose(version, phase, entry_id)[1]
-
-
-@register.simple_tag
-def family_words_of(assessment: Any, name: str) -> FamilyView:
-    """What the family is told about a finalised assessment (`rootmap.core.family`), the same
-    view the family summary PDF prints."""
-    result = result_from_json(assessment.result or {})
-    return family_view(result=result, name=name)
-
-
-@register.filter
-def family_later(phase: str, version: str) -> str:
-    """A later phase announced in family words (never claiming the earlier step is done)."""
-    return load_family_words(version).phases[phase].later
 
 
 @register.filter

@@ -9,7 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from rootmap.render._labels import DOSE_FAMILY, PHASE_FAMILY, PHASE_LABEL, undetermined_text
+from rootmap.core.family import FamilyActivity, FamilyView, family_view
+from rootmap.instruments.family_words import load_family_words
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.reports import result_svgs
 from rootmap.web.assessments.selectors import ResultsContext
@@ -48,6 +49,7 @@ class MapStep:
     title: str
     svg: str
     regions: list[MapRegion]
+    text: str         # what the colours and the order mean, in family words
 
 
 @dataclass
@@ -77,9 +79,11 @@ class StartStep:
     kind: ClassVar[str] = "start"
     title: str
     phase: str
-    phase_label: str
-    text: str
-    dose: str
+    phase_label: str  # the phase in plain words ("Calm body first")
+    text: str         # where we start (core.family: the phase's own words)
+    stabilisation: str
+    dose: str         # how often, in general ("" when there is nothing to do yet)
+    week: str         # what to do when there are no activities (undetermined, maintain)
 
 
 @dataclass
@@ -87,22 +91,17 @@ class PhaseStep:
     kind: ClassVar[str] = "phase"
     title: str
     phase: PhaseView
-
-
-@dataclass
-class DomainChange:
-    label: str
-    label_change: str
-    delta: float | None
+    lead: str         # the phase's `now` words if the child is in it, else its `later` words
+    activities: list[FamilyActivity]   # the first phase to act on: what the family summary lists
+    dose: str         # how often, in general, for the first phase ("" for later ones)
 
 
 @dataclass
 class ChangeStep:
     kind: ClassVar[str] = "change"
     title: str
-    since: str
-    domains: list[DomainChange]
-    progress: str
+    since: str        # a long date
+    lines: list[str]  # core.family's progress sentences
 
 
 @dataclass
@@ -125,9 +124,12 @@ def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[Step
                            informants=informants, hours=hours,
                            documents=len([d for d in inputs.get("documents") or [] if d.get("title")]),
                            date=assessment.date))
+    family: FamilyView = family_view(result=result, name=name, instrument=instrument)
     steps.append(MapStep(title=f"{name}'s brain map",
                          svg=result_svgs(ctx, family=True)["brain_map"],
-                         regions=[MapRegion(label=family_region(r.id), id=r.id) for r in reversed(instrument.regions)]))
+                         regions=[MapRegion(label=family_region(instrument, r.id), id=r.id)
+                                  for r in reversed(instrument.regions)],
+                         text=family.map_text))
     steps.append(StrengthsStep(title=f"What {name} does well",
                                items=labelled_items(instrument, result.strengths, result.ratings, family=True),
                                typical=labelled_items(
@@ -135,29 +137,27 @@ def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[Step
                                    family=True)))
     needs = labelled_items(instrument, result.needs, result.ratings, family=True)
     steps.append(NeedsStep(title="What is hard right now",
-                           groups=[NeedGroup(label=family_region(r.id),
+                           groups=[NeedGroup(label=family_region(instrument, r.id),
                                              items=[n for n in needs if n.region == r.id][:FAMILY_NEEDS_SHOWN],
                                              more=max(0, sum(1 for n in needs if n.region == r.id)
                                                       - FAMILY_NEEDS_SHOWN))
                                    for r in instrument.regions if any(n.region == r.id for n in needs)]))
-    undetermined = result.phase == "undetermined"
-    steps.append(StartStep(title="Where we start",
-                           phase=result.phase,
-                           phase_label="Not known yet" if undetermined else PHASE_LABEL.get(result.phase, result.phase),
-                           # Family words: which areas we need to know more about before we can start.
-                           text=undetermined_text(instrument, result, family=True) if undetermined
-                           else PHASE_FAMILY.get(result.phase, ""),
-                           dose="" if undetermined else DOSE_FAMILY.get(result.phase, "")))
+    # Every sentence below comes from core.family, the same view the family summary prints.
+    steps.append(StartStep(title="Where we start", phase=result.phase, phase_label=family.title,
+                           text=family.lead, stabilisation=family.stabilisation, dose=family.dose,
+                           week=family.week))
+    words = load_family_words(instrument.version)
     for phase in plan_view(instrument, result, family=True):
-        steps.append(PhaseStep(title=f"{phase.label}: what can help", phase=phase))
-    if result.change is not None:
-        comparison = result.change.previous
-        domain_labels = {r.domain: r.domain_label for r in instrument.regions}
-        steps.append(ChangeStep(title="What has changed since last time",
-                                since=comparison.date,
-                                domains=[DomainChange(label=domain_labels.get(k, k), label_change=d.label,
-                                                      delta=d.delta)
-                                         for k, d in comparison.domains.items() if d.label is not None],
-                                progress=comparison.phase_progress))
+        first = phase.phase == family.activities_phase
+        # The phase the child is in speaks in its `now` words; a later one never claims
+        # that the earlier step is done.
+        lead = family.lead if phase.phase == result.phase else words.phases[phase.phase].later
+        steps.append(PhaseStep(title=f"{phase.label}: what can help", phase=phase, lead=lead,
+                               activities=list(family.activities) if first else [],
+                               dose=family.dose if first else ""))
+    if family.change is not None:
+        steps.append(ChangeStep(title="What has changed since last time", since=family.change.since,
+                                lines=list(family.change.lines)))
     steps.append(CloseStep(title="Next steps"))
     return steps
+

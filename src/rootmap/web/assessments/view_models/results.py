@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rootmap.core.family import activity_dose, item_name
 from rootmap.core.results import AssessmentResult, Comparison, Delta
 from rootmap.instruments import Instrument
 from rootmap.instruments.catalogue import load_catalogue
+from rootmap.instruments.family_words import load_family_words
 from rootmap.instruments.model import band_at_least
-from rootmap.render._labels import DOSE_FAMILY, FAMILY_ITEM, PHASE_FAMILY, PHASE_LABEL
-from rootmap.render.brain_map import FAMILY_REGION
+from rootmap.render._labels import PHASE_LABEL
 from rootmap.web.assessments.models import Assessment
 
 
@@ -28,7 +29,8 @@ class RecommendationView:
     id: str
     name: str
     description: str
-    dose: str
+    dose: str         # the activity's own dose: the clinician and the family read the same
+    dose_note: str    # why it differs from its phase's rhythm ("" when it fits)
     score: float
     reason: str | None
     drivers: list[LabelledItem]
@@ -45,8 +47,7 @@ class DeferredView:
 class PhaseView:
     phase: str
     label: str
-    dose: str
-    family_text: str
+    dose: str         # the phase's dose guidance (clinical words)
     recommendations: list[RecommendationView]
     deferred: list[DeferredView]
 
@@ -94,7 +95,8 @@ def labelled_items(instrument: Instrument, ids: list[str] | tuple[str, ...], rat
     out = []
     for item_id in ids:
         item = instrument.items_by_id.get(item_id)
-        label = (FAMILY_ITEM.get(item_id) if family else None) or (item.label if item else item_id)
+        label = (item_name(load_family_words(instrument.version), instrument, item_id) if family
+                 else item.label if item else item_id)
         rating = ratings.get(item_id)
         out.append(LabelledItem(
             id=item_id, label=label, rating=rating,
@@ -105,7 +107,8 @@ def labelled_items(instrument: Instrument, ids: list[str] | tuple[str, ...], rat
 
 
 def plan_view(instrument: Instrument, result: AssessmentResult, *, family: bool = False) -> list[PhaseView]:
-    """The plan's phases with catalogue names, descriptions and driver labels."""
+    """The plan's phases with catalogue names, descriptions, each activity's dose (and why
+    it differs from its phase's rhythm) and driver labels."""
     catalogue = load_catalogue(instrument.version)
     entries = catalogue.entries_by_id
     phases = []
@@ -113,10 +116,11 @@ def plan_view(instrument: Instrument, result: AssessmentResult, *, family: bool 
         recs = []
         for rec in phase.recommendations:
             entry = entries.get(rec.id)
+            dose, note = activity_dose(instrument.version, phase.phase, rec.id) if entry else ("", "")
             recs.append(RecommendationView(
                 id=rec.id, name=entry.name if entry else rec.id,
                 description=entry.description if entry else "",
-                dose=entry.dose if entry else "",
+                dose=dose, dose_note=note,
                 score=rec.score, reason=rec.reason,
                 drivers=labelled_items(instrument, rec.drivers, result.ratings, family=family),
             ))
@@ -124,8 +128,7 @@ def plan_view(instrument: Instrument, result: AssessmentResult, *, family: bool 
                     for d in phase.deferred]
         phases.append(PhaseView(
             phase=phase.phase, label=PHASE_LABEL.get(phase.phase, phase.phase),
-            dose=DOSE_FAMILY.get(phase.phase, phase.dose) if family else phase.dose,
-            family_text=PHASE_FAMILY.get(phase.phase, ""),
+            dose=phase.dose,
             recommendations=recs, deferred=deferred,
         ))
     return phases
@@ -174,8 +177,9 @@ def change_rows(instrument: Instrument, comparison: Comparison) -> ChangeTable:
     )
 
 
-def family_region(region_id: str) -> str:
-    return FAMILY_REGION.get(region_id, region_id)
+def family_region(instrument: Instrument, region_id: str) -> str:
+    """A region's plain name, as the family words write it."""
+    return load_family_words(instrument.version).regions.get(region_id, region_id)
 
 
 def domain_rows(instrument: Instrument, result: AssessmentResult) -> list[DomainRow]:
