@@ -226,3 +226,18 @@ def test_any_damaged_bundle_is_either_read_or_refused_with_problems_never_a_cras
         case_from_bundle(bundle)
     except CaseFileError as error:
         assert error.problems and all(str(p) for p in error.problems)
+
+
+def test_an_assessment_of_another_version_keeps_its_questionnaire_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROOTMAP_INSTRUMENTS_DIR", str(Path(__file__).resolve().parents[1] / "data" / "instruments"))
+    data = json.loads(Path("examples/toddler-kinship.json").read_text())
+    data["assessments"][0]["instrument_version"] = "2-test"
+    case = parse_case(data)
+    bundle = bundle_from_case(case)
+    Bundle.model_validate(bundle)
+    [response] = resources(bundle, "QuestionnaireResponse")
+    assert response["questionnaire"] == "https://rootmap.org/fhir/Questionnaire/rootmap-assessment|2-test"
+    back = case_from_bundle(bundle)
+    assert back.assessments[0].instrument_version == "2-test"
+    assert scores(back) == scores(case)
+    assert scores(back)[0]["instrument_version"] == "2-test"

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from rootmap.core.case import CaseFile, parse_case
 from rootmap.core.problems import CaseFileError, Problem, json_path, show
+from rootmap.instruments import current_version
 from rootmap.interop import codes
 
 __all__ = ["case_from_bundle"]
@@ -235,7 +236,7 @@ def _assessment(reader: _Reader, response: JSON, here: str, index: int) -> JSON:
     if not response.get("authored"):
         reader.problem(f"{here}.authored", "is missing; expected the assessment date")
     canonical = str(response.get("questionnaire") or "")
-    version = canonical.partition("|")[2] or "1"
+    version = canonical.partition("|")[2] or current_version()  # no version: the current one
     assessment["instrument_version"] = version
     reader.origin[f"{prefix}.instrument_version"] = f"{here}.questionnaire"
     functioning: JSON = {}
