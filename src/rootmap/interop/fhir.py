@@ -21,7 +21,7 @@ from rootmap.core.ages import age_in_months
 from rootmap.core.case import Assessment, CaseFile, Event, ratings_of
 from rootmap.core.results import AssessmentResult
 from rootmap.core.scoring import score_history
-from rootmap.instruments import Instrument, current
+from rootmap.instruments import Instrument, current, load_instrument
 from rootmap.interop import codes
 from rootmap.interop.fhir_import import case_from_bundle
 
