@@ -353,3 +353,45 @@ def test_a_case_file_adds_its_new_assessments_to_an_existing_client(world):
     other = {**fresh, "client": {**fresh["client"], "id": "C-OTHER"}}
     wrong = call("POST", path, world.tokens["clinician-write"], other)
     assert wrong.status_code == 422 and wrong.json()["problems"][0]["path"] == "client.id"
+
+
+# --- Bodies a hostile or careless client sends (found by driving the running app) -----------
+
+@pytest.mark.parametrize("raw", [b"[]", b"null", b"5", b'"text"'])
+def test_a_typed_body_that_is_not_an_object_is_refused_and_changes_nothing(world, raw):
+    before = Client.objects.get(pk=world.client.pk).display_name
+    response = call("PATCH", f"/api/v1/clients/{world.client.pk}", world.tokens["clinician-write"], raw=raw)
+    assert response.status_code == 400, response.content
+    problem = response.json()["problems"][0]
+    assert problem["path"] == "$"
+    assert "is not an object" in problem["message"]
+    assert Client.objects.get(pk=world.client.pk).display_name == before
+
+
+def test_a_typed_body_that_is_not_json_names_where_it_broke(world):
+    response = call("PATCH", f"/api/v1/clients/{world.client.pk}", world.tokens["clinician-write"],
+                    raw=b'{"display_name":')
+    assert response.status_code == 400
+    problem = response.json()["problems"][0]
+    assert problem["path"] == "$"
+    assert "not valid JSON" in problem["message"] and "line 1 column 17" in problem["message"]
+
+
+def test_a_missing_field_shows_the_object_sent_not_an_internal_wrapper(world):
+    response = call("POST", f"/api/v1/clients/{world.client.pk}/assessments", world.tokens["clinician-write"],
+                    {"date": "2026-01-05"})
+    assert response.status_code == 422
+    problem = response.json()["problems"][0]
+    assert problem["path"] == "kind"
+    assert problem["value"] == {"date": "2026-01-05"}
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+@pytest.mark.parametrize(("method", "path"), [("POST", "/api/v1/score"), ("PATCH", "/api/v1/clients/{pk}")])
+def test_a_body_over_the_servers_limit_is_413_json(world, method, path):
+    raw = json.dumps({"display_name": "x" * 2000}).encode()
+    response = call(method, path.format(pk=world.client.pk), world.tokens["clinician-write"], raw=raw)
+    assert response.status_code == 413, response.content
+    assert response["Content-Type"].startswith("application/json")
+    problem = response.json()["problems"][0]
+    assert problem["path"] == "$" and "at most 1000 bytes" in problem["message"]

@@ -6,13 +6,18 @@ browsable docs (Swagger UI, from django-ninja's own static files: no CDN) at /ap
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
+from rootmap.core.limits import read_document_json
+from rootmap.core.problems import CaseFileError, Problem
 from rootmap.web.api import auth, errors
 from rootmap.web.api.endpoints_assessments import Conflict
 from rootmap.web.api.endpoints_clients import InputRefused
@@ -44,7 +49,33 @@ class RootmapAPI(NinjaAPI):
         return schema
 
 
+class ObjectBodyParser(Parser):
+    """The body of a typed endpoint (ClientPatch, AssessmentIn, ...) must be one JSON object.
+
+    Ninja wraps whatever it parses for its schemas, so `[]` or `null` passed as an empty
+    patch (200, nothing said). And ninja turns every parse failure into "Cannot parse request
+    body"; the reason, in the command line's words, is kept on the request for _http_error.
+    """
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            data = read_document_json(request.body)
+        except RequestDataTooBig:
+            setattr(request, errors.BODY_PROBLEMS, errors.body_too_big(request))
+            raise
+        except CaseFileError as error:
+            setattr(request, errors.BODY_PROBLEMS, (400, list(error.problems)))
+            raise
+        if not isinstance(data, dict):
+            shown = json.dumps(data)[:40]
+            setattr(request, errors.BODY_PROBLEMS, (400, [Problem(
+                "$", f"{shown} is not an object; expected a JSON object of the fields", data)]))
+            raise ValueError("the body is not a JSON object")
+        return data
+
+
 api = RootmapAPI(
+    parser=ObjectBodyParser(),
     title="Rootmap API", version="1", description=DESCRIPTION, urls_namespace="api",
     docs=Swagger(settings={"persistAuthorization": False}), docs_url="/docs", openapi_url="/openapi.json",
 )
@@ -97,7 +128,18 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    body_problems = getattr(request, errors.BODY_PROBLEMS, None)
+    if body_problems is not None:  # ninja's "Cannot parse request body": say why (ObjectBodyParser)
+        status, problems = body_problems
+        return errors.problems_response(status, problems)
     return errors.json_response(exc.status_code, errors.error_body(str(exc)))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE, read by an endpoint itself (score, import)."""
+    status, problems = errors.body_too_big(request)
+    return errors.problems_response(status, problems)
 
 
 def _register() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Schema
+from ninja.schema import DjangoGetter
 
 from rootmap.core.problems import Problem, json_path, problems_from_validation_error
 
@@ -35,6 +36,8 @@ class ErrorOut(Schema):
 def _json_value(value: Any) -> Any:
     if type(value) is object:  # core's "no value" marker
         return None
+    if isinstance(value, DjangoGetter):  # ninja's wrapper of the object sent (a missing field's value)
+        value = value._obj
     try:
         return json.loads(json.dumps(value, default=str, ensure_ascii=False))
     except (TypeError, ValueError, RecursionError):
@@ -82,3 +85,14 @@ def request_problems(error: Any, model: Any) -> list[Problem]:
 def on_request_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
     """exc.errors holds Problems (RootmapAPI.validation_error_from_error_contexts)."""
     return problems_response(422, list(exc.errors))
+
+
+BODY_PROBLEMS = "rootmap_body_problems"  # request attribute: why ninja could not parse the body
+
+
+def body_too_big(request: HttpRequest) -> tuple[int, list[Problem]]:
+    from django.conf import settings
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return 413, [Problem("$", f"the request body is {request.META.get('CONTENT_LENGTH', '?')} bytes; "
+                              f"the server accepts at most {limit} bytes")]
