@@ -6,6 +6,8 @@ import csv
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rootmap.interop.csv_format import csv_text, neutralise, read_csv
 
@@ -60,3 +62,11 @@ def test_a_file_that_is_not_utf8_or_is_empty_is_refused() -> None:
 def test_a_row_with_more_cells_than_the_header_is_named() -> None:
     _, problems = read_csv(b"reference,birth_date\nC-1,2020-01-01,extra\n", **COLUMNS)
     assert [str(p) for p in problems] == ["row 2: has 3 cells; the header names 2"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300) | st.text(max_size=200).map(lambda t: ("reference,birth_date\n" + t).encode()))
+def test_any_upload_gives_rows_or_problems_never_a_crash(raw: bytes) -> None:
+    rows, problems = read_csv(raw, **COLUMNS)
+    assert all(set(r) <= {"_row", *COLUMNS["allowed"]} for r in rows)
+    assert all(str(p) for p in problems)

@@ -11,6 +11,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rootmap.core.case import CaseFile, parse_case
 from rootmap.core.problems import CaseFileError
@@ -195,3 +196,48 @@ def test_responses_out_of_order_are_read_oldest_first() -> None:
     bundle = bundle_from_case(case)
     bundle["entry"].reverse()
     assert scores(case_from_bundle(bundle)) == scores(case)
+
+
+def _leaves(value: Any, path: tuple = ()) -> list[tuple]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _leaves(v, (*path, k))] or [path]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))] or [path]
+    return [path]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), json_values)
+def test_any_damaged_bundle_is_either_read_or_refused_with_problems_never_a_crash(data: Any, junk: Any) -> None:
+    bundle = _bundle()
+    path = data.draw(st.sampled_from(_leaves(bundle)))
+    target = bundle
+    for step in path[:-1]:
+        target = target[step]
+    if path:
+        target[path[-1]] = junk
+    try:
+        case_from_bundle(bundle)
+    except CaseFileError as error:
+        assert error.problems and all(str(p) for p in error.problems)
+
+
+def test_an_assessment_of_another_version_keeps_its_questionnaire_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROOTMAP_INSTRUMENTS_DIR", str(Path(__file__).resolve().parents[1] / "data" / "instruments"))
+    data = json.loads(Path("examples/toddler-kinship.json").read_text())
+    data["assessments"][0]["instrument_version"] = "2-test"
+    case = parse_case(data)
+    bundle = bundle_from_case(case)
+    Bundle.model_validate(bundle)
+    [response] = resources(bundle, "QuestionnaireResponse")
+    assert response["questionnaire"] == "https://rootmap.org/fhir/Questionnaire/rootmap-assessment|2-test"
+    back = case_from_bundle(bundle)
+    assert back.assessments[0].instrument_version == "2-test"
+    assert scores(back) == scores(case)
+    assert scores(back)[0]["instrument_version"] == "2-test"

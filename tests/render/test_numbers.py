@@ -32,8 +32,17 @@ PERIOD_LABEL = {p.id: p.label for p in INSTRUMENT.periods}
 
 
 def half_up(value: float) -> str:
-    """The rule as a person applies it to the value's decimal digits."""
-    return str(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    """The rule as a person applies it: the value to nine places (81.24999999999999 is the
+    computer's 81.25), then half-up to one decimal, a true minus sign, never "−0.0"."""
+    nine = Decimal(value).quantize(Decimal("0.000000001"), rounding=ROUND_HALF_UP)
+    shown = nine.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if shown == 0:
+        return "0.0"
+    return f"−{-shown}" if shown < 0 else str(shown)
+
+
+def as_decimal(text: str) -> Decimal:
+    return Decimal(text.replace("−", "-"))
 
 
 def raw_values(results: list[AssessmentResult] | tuple[AssessmentResult, ...]) -> dict[str, float]:
@@ -116,7 +125,8 @@ def test_every_printed_change_is_the_difference_of_the_printed_values(name: str,
     result = next(r for r in results if r.assessment_id == assessment_id)
     assert bool(changes) == (result.change is not None)
     for quantity, before_id, after_id, text in changes:
-        before, after = Decimal(values[f"{quantity}@{before_id}"]), Decimal(values[f"{quantity}@{after_id}"])
+        before = as_decimal(values[f"{quantity}@{before_id}"])
+        after = as_decimal(values[f"{quantity}@{after_id}"])
         difference = after - before
         expected = "0.0" if difference == 0 else f"{difference:+}".replace("-", "−")
         assert text == expected, (quantity, before, after, text)

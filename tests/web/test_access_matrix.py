@@ -347,7 +347,10 @@ MATRIX: list[Row] = [
     Row("household-share", "POST", {**org_wide(DONE), "clinician": NOT_FOUND, "colleague": NOT_FOUND},
         _household, FOREIGN_HOUSEHOLD, data=lambda w: {"share": w.client.pk},
         note="sharing a child's ratings beyond their caseload is a supervisor's or admin's decision"),
-    Row("household-report", "GET", org_wide(), _household, FOREIGN_HOUSEHOLD),
+    Row("household-report", "GET", org_wide(REDIRECT), _household, FOREIGN_HOUSEHOLD,
+        note="the old address of the PDF: it leads to the job that makes it"),
+    Row("job-household-report", "GET", org_wide(), _household, FOREIGN_HOUSEHOLD),
+    Row("job-household-report", "POST", org_wide(DONE), _household, FOREIGN_HOUSEHOLD),
     # Personal API tokens: each person manages their own; another person's token is 404.
     # (The API itself, /api/v1/..., is walked path by path in tests/web/api/test_api_access.py.)
     Row("api-tokens", "GET", signed_in()),

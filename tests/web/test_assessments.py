@@ -115,12 +115,13 @@ def test_it_saves_one_field_and_bumps_the_revision(client: Client, clinician: Us
     ("functioning.sleep", "two", "Sleep: expected a whole number from 0 to 5, got 'two'"),
     ("relational.home_stability", "5", "Stability of home: 5 is above the maximum 4"),
     ("history.perinatal.adversity", "9", "Perinatal (prenatal to 2 months), adversity: 9 is above the maximum 4"),
-    ("history.adolescence.adversity", "2", "this period is not reached yet (it starts at 144 months; "
-                                           "the client is 105 months old)"),
-    ("functioning.no_such_item", "2", "no such functioning item"),
+    ("history.adolescence.adversity", "2", "Adolescence (12 to 21 years), adversity: 2 given, but the period "
+                                           "is not reached yet (it starts at 144 months and the client is "
+                                           "105 months old); leave it unrated"),
+    ("functioning.no_such_item", "2", "functioning.no_such_item: no such functioning item in instrument 1"),
     ("date", "2025-13-01", "Assessment date: expected a date as YYYY-MM-DD"),
     ("date", "2015-01-01", "is before the client's birth date 2016-04-11"),
-    ("trigger", "loss", "only a Rapid (ER) snapshot has a trigger"),
+    ("trigger", "loss", "Trigger: only a Rapid (ER) snapshot has a trigger"),
     ("bogus", "1", "'bogus' is not a field of this assessment"),
 ])
 def test_it_rejects_an_invalid_value_naming_the_field(
@@ -141,8 +142,9 @@ def test_it_rejects_an_item_not_expected_at_the_clients_age(org: Organisation, c
     a = assessment_create(client=toddler, kind="full", date=dt.date(2024, 7, 20), user=clinician)  # 18 months
     with pytest.raises(FieldInvalid) as error:
         save(a, clinician, "functioning.peer_play", "3")
-    assert error.value.message == ("Peer play: not expected before 24 months; the client is 18 months old "
-                                   "at this assessment, so leave it unrated")
+    # The core's words (the same as a case file's), after the item's label.
+    assert error.value.message == ("Peer play: 3 given, but the item is not expected before 24 months and "
+                                   "the client is 18 months old; leave it unrated")
 
 
 def test_clearing_a_rating_removes_it(client: Client, clinician: User) -> None:

@@ -14,6 +14,8 @@ from rootmap.core.case import parse_household
 from rootmap.web.caregiving import services
 from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.clients.services import case_file_import
+from rootmap.web.jobs.models import Job
+from tests.web.job_helpers import household_pdf
 from tests.web.org_fixtures import *  # noqa: F403
 from tests.web.org_fixtures import example, make_client
 
@@ -25,6 +27,11 @@ RESOURCES = {
 }
 CHALLENGE = {"behavioural": 1, "emotional_regulation": 2, "medical_physical": 2,
              "developmental_learning": 2, "sleep_feeding": 3, "supervision_safety": 3}
+
+
+@pytest.fixture(autouse=True)
+def job_folder(tmp_path, settings):
+    settings.ROOTMAP_JOB_DIR = str(tmp_path / "jobs")  # the reports' files, made as jobs
 
 
 @pytest.fixture
@@ -63,7 +70,7 @@ def test_households_belong_to_the_organisation(client, clinician, outsider, hous
     assert "Dana and Rob" in client.get(reverse("household-list")).content.decode()
     client.force_login(outsider)
     assert "Dana and Rob" not in client.get(reverse("household-list")).content.decode()
-    for name in ("household-detail", "household-report"):
+    for name in ("household-detail", "household-report", "job-household-report"):
         assert client.get(reverse(name, args=[household.pk])).status_code == 404
     for name in ("household-save", "household-what-if", "household-preview", "household-add-other"):
         assert client.post(reverse(name, args=[household.pk]), _form(household)).status_code == 404
@@ -80,7 +87,7 @@ def test_a_client_child_gets_a_challenge_pre_filled_from_their_latest_assessment
     client, clinician, org, household
 ):
     from rootmap.core.caregiving import prefill_challenge
-    from rootmap.web.assessments.stored_results import result_from_json
+    from rootmap.core.results import result_from_json
 
     milo = case_file_import(organisation=org, user=clinician, data=example("school-age-foster.json"))
     client.force_login(clinician)
@@ -185,20 +192,23 @@ def test_the_preview_shows_the_estimate_as_typed_without_saving(client, clinicia
     assert household.inputs["external"]["respite_childcare"] == 1
 
 
-def test_the_household_report_is_a_pdf_of_the_latest_estimate(client, clinician, household):
+def test_the_household_report_is_a_pdf_of_the_latest_estimate_made_as_a_job(client, clinician, household):
     client.force_login(clinician)
-    assert client.get(reverse("household-report", args=[household.pk])).status_code == 404
+    assert household_pdf(client, household.pk).status_code == 404  # no saved estimate yet
     services.estimate_save(household=household, user=clinician, on=dt.date(2025, 1, 1))
-    response = client.get(reverse("household-report", args=[household.pk]))
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    import io
-
-    from pypdf import PdfReader
-
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    assert "raised from" in text  # the suggested what-ifs, as in `rootmap report`
+    old = client.get(reverse("household-report", args=[household.pk]))
+    assert old.status_code == 302 and old["Location"] == reverse("job-household-report", args=[household.pk])
+    pdf = household_pdf(client, household.pk)
+    assert pdf.startswith(b"%PDF")
+    job = Job.objects.get()
+    assert (job.owner_id, job.kind, job.status, job.client_id) == (clinician.pk, "household_report", "done", None)
+    assert job.result_name == "household-H-1-2025-01-01.pdf"
+    assert "raised from" in _pdf_text(pdf)  # the suggested what-ifs, as in `rootmap report`
     for bad in ("9" * 40, "abc"):
-        assert client.get(reverse("household-report", args=[household.pk]), {"estimate": bad}).status_code == 404
+        assert household_pdf(client, household.pk, estimate=bad).status_code == 404
+        assert client.post(reverse("job-household-report", args=[household.pk]),
+                           {"estimate": bad}).status_code == 404
+    assert Job.objects.count() == 1
 
 
 def test_the_household_list_runs_the_same_queries_for_3_and_30_households(client, clinician, org):
@@ -259,7 +269,7 @@ def test_a_reference_renamed_and_given_to_another_client_keeps_the_first_child_a
     milo_age = 12 * (2026 - 2015) + (12 - 11) - 1  # born 8 November 2015, on 1 December 2026
     assert file["children"][-1] == {"age_months": milo_age, "client_id": "C-0102-OLD",
                                     "challenge": milo_ratings}
-    text = _pdf_text(client.get(reverse("household-report", args=[household.pk])).content)
+    text = _pdf_text(household_pdf(client, household.pk))
     assert "Milo (C-0102-OLD)" in " ".join(text.split()), text
     assert "Quentin" not in text
     assert usurper.pk not in Estimate.objects.get(household=household).child_clients

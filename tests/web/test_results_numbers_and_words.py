@@ -6,7 +6,6 @@ direction and score explained; family screens in family words only."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from rootmap.instruments.catalogue import load_catalogue
 from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.clients.services import case_file_import
-from tests.render.test_numbers import half_up, printed
+from tests.render.test_numbers import as_decimal, half_up, printed
 from tests.web.org_fixtures import *  # noqa: F403
 from tests.web.org_fixtures import example
 
@@ -51,7 +50,7 @@ def web(clinician: User) -> HttpClient:
 
 
 def test_the_results_pages_print_one_string_per_quantity(web: HttpClient, imported: list[Assessment]) -> None:
-    from rootmap.web.assessments.stored_results import result_from_json
+    from rootmap.core.results import result_from_json
 
     assert len(imported) == 6
     for assessment in imported:
@@ -79,7 +78,7 @@ def test_the_results_pages_print_one_string_per_quantity(web: HttpClient, import
             if "–" in (before, after):
                 assert change == "–"
                 continue
-            difference = Decimal(after) - Decimal(before)
+            difference = as_decimal(after) - as_decimal(before)
             assert change == ("0.0" if difference == 0 else f"{difference:+}".replace("-", "−"))
 
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
+from rootmap.core.results import result_from_json
 from rootmap.instruments import load_instrument
 from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.selectors import results_context
 from rootmap.web.assessments.services import assessment_create, assessment_finalise
-from rootmap.web.assessments.stored_results import result_from_json
 from rootmap.web.assessments.view_models.entry import carried_history, entry_page, event_rows
 from rootmap.web.assessments.view_models.finalise import finalise_summary
 from rootmap.web.assessments.view_models.presentation import NeedsStep, StartStep, presentation_steps
@@ -58,7 +58,7 @@ def test_the_finalise_summary_counts_expected_items_by_age_and_flags_short_domai
     assert [(d.expected, d.rated) for d in summary.domains] == [(8, 1), (8, 0), (8, 0), (4, 1)]
     # 1 rated of 4 expected is below half: too few. Sensory: 1 of 8, also too few.
     assert by_label["Cognitive"].insufficient and by_label["Sensory integration"].insufficient
-    assert by_label["Cognitive"].unrated == ["Expressive language", "Concrete reasoning", "Impulse control"]
+    assert by_label["Cognitive"].unrated == ("Expressive language", "Concrete reasoning", "Impulse control")
     # Three relational items rated; four are needed for a score.
     assert (summary.relational_rated, summary.relational_total, summary.relational_insufficient) == (3, 6, True)
 
@@ -77,16 +77,26 @@ def test_exactly_half_of_a_domain_rated_is_enough_and_four_relational_items_are_
 
 # --- Entry: carried history and events ------------------------------------------------------
 
-def _earlier(reference: str, history: dict[str, Any]) -> Any:
-    return SimpleNamespace(reference=reference, inputs={"history": history})
+def _earlier(kind: str, reference: str, history: dict[str, Any] | None) -> Any:
+    return SimpleNamespace(kind=kind, reference=reference, inputs={"history": history})
 
 
 def test_carried_history_keeps_the_latest_rating_given_and_where_it_came_from():
     carried = carried_history([
-        _earlier("A-1", {"infancy": {"adversity": 3, "relational_health": 1}}),
-        _earlier("A-2", {"infancy": {"adversity": 1, "relational_health": None}}),  # null keeps A-1's
+        _earlier("full", "A-1", {"infancy": {"adversity": 3, "relational_health": 1}}),
+        _earlier("follow_up", "A-2", {"infancy": {"adversity": 1, "relational_health": None}}),  # null keeps A-1's
+        _earlier("er", "A-3", None),  # a snapshot has no history and changes nothing
     ])
     assert carried == {"infancy": {"adversity": (1, "A-2"), "relational_health": (1, "A-1")}}
+
+
+def test_a_later_full_assessment_starts_the_carried_history_afresh():
+    # Scoring carries nothing across a full assessment; the entry page must not either.
+    carried = carried_history([
+        _earlier("full", "A-1", {"perinatal": {"adversity": 4, "relational_health": 0}}),
+        _earlier("full", "A-2", {"infancy": {"adversity": 2, "relational_health": 3}}),
+    ])
+    assert carried == {"infancy": {"adversity": (2, "A-2"), "relational_health": (3, "A-2")}}
 
 
 def test_an_event_counts_from_its_onset_month_on():

@@ -6,9 +6,9 @@ change of exactly 10 counts. Developmental risk is the one score where lower is 
 so its labels are inverted.
 
 The label is worked out on the unrounded values (the model rounds only for display).
-Differences are first rounded to 9 decimal places, so that binary noise cannot move a
-change across the boundary: 70.1 - 60.1 is 9.999999999999993 in floating point, and it
-is a change of 10.
+A difference within 1e-9 of the threshold counts as reaching it, so that binary noise
+cannot move a change across the boundary: 70.1 - 60.1 is 9.999999999999993 in floating
+point, and it is a change of 10.
 
 >>> from rootmap.instruments import load_instrument
 >>> instrument = load_instrument("1")
@@ -35,7 +35,9 @@ HEADLINES: dict[str, bool] = {
     "resilience": True,
 }
 
-_NOISE_DIGITS = 9
+# Far below any difference two sets of ratings can make, far above floating-point noise
+# on scores of -200..200.
+_NOISE = 1e-9
 
 
 def higher_is_better(score: str) -> bool:
@@ -49,8 +51,8 @@ def change_label(
     """`improved`, `declined` or `stable`; None when either side is unknown."""
     if before is None or after is None:
         return None
-    difference = round(after - before, _NOISE_DIGITS)
-    if abs(difference) < instrument.change.threshold:
+    difference = after - before
+    if abs(difference) < instrument.change.threshold - _NOISE:
         return "stable"
     return "improved" if (difference > 0) == higher_is_better else "declined"
 

@@ -50,21 +50,23 @@ def item_expected(item: FunctioningItem, age_months: int) -> bool:
     return age_months >= item.min_age_months
 
 
+# The lists below inline the two predicates above: scoring calls them on every assessment.
+
 def periods_reached(instrument: Instrument, age_months: int) -> tuple[Period, ...]:
-    return tuple(p for p in instrument.periods if period_reached(p, age_months))
+    return tuple([p for p in instrument.periods if age_months >= p.start])
 
 
 def periods_not_reached(instrument: Instrument, age_months: int) -> tuple[Period, ...]:
-    return tuple(p for p in instrument.periods if not period_reached(p, age_months))
+    return tuple([p for p in instrument.periods if age_months < p.start])
 
 
 def items_expected(instrument: Instrument, age_months: int) -> tuple[FunctioningItem, ...]:
     """The functioning items rated at this age, in the instrument's (bottom-up) order."""
-    return tuple(i for i in instrument.functioning_items if item_expected(i, age_months))
+    return tuple([i for i in instrument.functioning_items if age_months >= i.min_age_months])
 
 
 def items_not_expected(instrument: Instrument, age_months: int) -> tuple[FunctioningItem, ...]:
-    return tuple(i for i in instrument.functioning_items if not item_expected(i, age_months))
+    return tuple([i for i in instrument.functioning_items if age_months < i.min_age_months])
 
 
 def domain_is_insufficient(instrument: Instrument, expected: int, rated: int) -> bool:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from rootmap.core.ages import age_in_months
 from rootmap.core.bands import index_band, relational_band, risk_band
@@ -189,21 +190,52 @@ def resilience(instrument: Instrument, current: float | None, history: HistoryRa
 # Whole case files
 
 
-HistoryInput = Mapping[str, Mapping[str, int | None] | None]
+HistoryInput = Mapping[str, Mapping[str, Any] | None]
 Sourced = dict[str, dict[str, tuple[int, str]]]
+_RATING_KINDS = ("adversity", "relational_health")
+
+
+def carry_forward(assessments: Iterable[tuple[str, HistoryInput | None]]) -> list[dict[str, dict[str, Any]] | None]:
+    """The carry-forward rule (clinical model 1, case file): each assessment's history in force.
+
+    `assessments` are (kind, history) oldest first, history as period -> rating kind -> value.
+    A `full` assessment starts afresh; a `follow_up` starts from the history in force before
+    it and replaces ratings per period and per rating where it gives a non-null value; an
+    `er` has no history (None) and changes nothing. Periods an assessment names keep both
+    rating keys, null where nothing is known.
+
+    >>> carry_forward([("full", {"infancy": {"adversity": 3, "relational_health": 1}}),
+    ...                ("er", None),
+    ...                ("follow_up", {"infancy": {"adversity": None, "relational_health": 2}})])[2]
+    {'infancy': {'adversity': 3, 'relational_health': 2}}
+    """
+    carried: dict[str, dict[str, Any]] = {}
+    out: list[dict[str, dict[str, Any]] | None] = []
+    for kind, own in assessments:
+        if kind == "er":
+            out.append(None)
+            continue
+        if kind == "full":
+            carried = {p: {k: (r or {}).get(k) for k in _RATING_KINDS} for p, r in (own or {}).items()}
+        else:
+            merged = {p: dict(r) for p, r in carried.items()}
+            for period_id, ratings in (own or {}).items():
+                slot = merged.setdefault(period_id, dict.fromkeys(_RATING_KINDS))
+                for key, value in (ratings or {}).items():
+                    if value is not None:
+                        slot[key] = value
+            carried = merged
+        out.append(carried)
+    return out
 
 
 def carry_forward_with_sources(
     assessments: Iterable[tuple[str, str, HistoryInput | None]],
 ) -> list[Sourced | None]:
-    """The carry-forward rule (clinical model 1, case file), on plain data, keeping where
-    each rating came from.
+    """`carry_forward`, keeping where each rating came from (for the entry page).
 
-    `assessments` are (kind, reference, history) oldest first. A `full` assessment starts
-    afresh; a `follow_up` starts from the history in force before it and replaces ratings
-    per period and per rating where it gives a non-null value; an `er` has no history
-    (None) and changes nothing. Each entry of the answer is period -> rating kind ->
-    (value, reference of the assessment that gave it).
+    `assessments` are (kind, reference, history); each answer maps period -> rating kind ->
+    (value, reference of the assessment that gave it), for known ratings only.
 
     >>> out = carry_forward_with_sources([
     ...     ("full", "A-1", {"infancy": {"adversity": 3, "relational_health": 1}}),
@@ -214,43 +246,23 @@ def carry_forward_with_sources(
     >>> out[1] is None
     True
     """
-    carried: Sourced = {}
-    out: list[Sourced | None] = []
-    for kind, reference, history in assessments:
-        if kind == "er":
-            out.append(None)
-            continue
-        merged: Sourced = {} if kind == "full" else {p: dict(r) for p, r in carried.items()}
-        for period_id, ratings in (history or {}).items():
-            slot = merged.setdefault(period_id, {})
-            for rating_kind, value in (ratings or {}).items():
-                if value is not None:
-                    slot[rating_kind] = (value, reference)
-        carried = merged
-        out.append(carried)
-    return out
-
-
-def carry_forward(
-    assessments: Iterable[tuple[str, HistoryInput | None]],
-) -> list[HistoryRatings | None]:
-    """Each assessment's history after carry-forward, from (kind, history) pairs (None for er).
-
-    Periods an assessment names keep both rating keys, null where nothing is known.
-    """
-    steps = [(kind, str(n), history) for n, (kind, history) in enumerate(assessments)]
+    tagged = [
+        (kind, None if history is None else {
+            p: {k: (v, reference) for k, v in (r or {}).items() if v is not None} for p, r in history.items()
+        })
+        for kind, reference, history in assessments
+    ]
     return [
-        None if sourced is None else {
-            period_id: {key: found[key][0] if key in found else None for key in ("adversity", "relational_health")}
-            for period_id, found in sourced.items()
+        None if carried is None else {
+            p: {k: v for k, v in r.items() if v is not None} for p, r in carried.items()
         }
-        for sourced in carry_forward_with_sources(steps)
+        for carried in carry_forward(tagged)
     ]
 
 
 def carried_histories(case: CaseFile) -> list[HistoryRatings | None]:
     """Each assessment's history after carry-forward (None for er)."""
-    return carry_forward((a.kind, _history_dict(a)) for a in case.assessments)
+    return carry_forward([(a.kind, _history_dict(a)) for a in case.assessments])
 
 
 def _history_dict(assessment: Assessment) -> HistoryRatings:

@@ -44,7 +44,7 @@ CLINICAL_WORDS = ("index", "domain", "brainstem", "diencephalon", "limbic", "cor
                   "cerebellum", "phase", "sensory integration", "self-regulation", "cognitive")
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _PLACEHOLDERS = frozenset({"child", "name", "areas", "date", "item", "area", "connection",
-                           "interests", "activities"})
+                           "interests", "activities", "count"})
 _PHASE_REGIONS: dict[str, tuple[str, ...]] = {
     "regulate": ("brainstem", "diencephalon"), "relate": ("limbic",), "reason": ("cortex",),
 }
@@ -68,6 +68,18 @@ class PhaseWords(_Frozen):
     rhythms: tuple[Rhythm, ...]
 
 
+class PresentationSentences(_Frozen):
+    intro: str
+    order: str
+    strengths: str
+    typical: str
+    no_strengths: str
+    no_needs: str
+    more_needs: str
+    close: str
+    close_summary: str
+
+
 class Sentences(_Frozen):
     intro: str
     undetermined_more: str
@@ -84,6 +96,7 @@ class Sentences(_Frozen):
     later_steps: str
     map: str
     good_to_know: tuple[str, ...]
+    presentation: PresentationSentences
 
 
 def _texts(value: object) -> list[str]:

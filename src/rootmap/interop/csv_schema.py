@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rootmap.core.bands import index_band
-from rootmap.instruments import Instrument, current, load_instrument
+from rootmap.instruments import Instrument, current, current_version, load_instrument
 
 FORMS = {
     "client_import": "Clients to import (CSV upload on the caseload page)",
@@ -186,7 +186,11 @@ def dictionary_rows() -> list[tuple[Any, ...]]:
 def results_row(client_reference: str, assessment_reference: str, result: Mapping[str, Any],
                 instrument: Instrument | None = None) -> dict[str, Any]:
     """One results row from a stored result (the score output of the case-file format)."""
-    instrument = instrument or load_instrument(str(result["instrument_version"]))  # the result's own version
+    if instrument is None:
+        try:
+            instrument = load_instrument(str(result.get("instrument_version") or current_version()))
+        except KeyError:  # a version no longer installed: its stored numbers still export
+            instrument = load_instrument()
     functioning = result.get("functioning_index")
     row: dict[str, Any] = {
         "client_reference": client_reference,

@@ -21,7 +21,7 @@ from rootmap.core.ages import age_in_months
 from rootmap.core.case import Assessment, CaseFile, Event, ratings_of
 from rootmap.core.results import AssessmentResult
 from rootmap.core.scoring import score_history
-from rootmap.instruments import Instrument, current
+from rootmap.instruments import Instrument, current, load_instrument
 from rootmap.interop import codes
 from rootmap.interop.fhir_import import case_from_bundle
 
@@ -360,6 +360,8 @@ def bundle_from_case(
         resources.append(_event_observation(instrument, event, _uuid("event", client_key, str(n)), patient_ref))
     results = score_history(case) if case.assessments else []
     for assessment, result in zip(case.assessments, results, strict=True):
+        # Each assessment keeps the version that scored it: its anchors and labels are that version's.
+        version = load_instrument(assessment.instrument_version)
         age = age_in_months(case.client.birth_date, assessment.date)
         response_id = _uuid("assessment", client_key, assessment.id)
         response: JSON = {
@@ -370,10 +372,10 @@ def bundle_from_case(
             "status": "completed",
             "subject": patient_ref,
             "authored": assessment.date.isoformat(),
-            "item": _response_items(instrument, assessment, age),
+            "item": _response_items(version, assessment, age),
         }
         resources.append(response)
-        for code, body in _score_observations(instrument, result):
+        for code, body in _score_observations(version, result):
             resources.append({
                 "resourceType": "Observation",
                 "id": _uuid("score", client_key, assessment.id, code),

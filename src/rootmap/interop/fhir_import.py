@@ -11,6 +11,7 @@ Importing into the web creates drafts (the clinician signs them there).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -28,12 +29,47 @@ JSON = dict[str, Any]
 _RATING_SYSTEMS = {codes.FUNCTIONING_RATING, codes.RELATIONAL_RATING, *codes.HISTORY_RATING.values()}
 
 
-def _fhir_problems(bundle: Mapping[str, Any]) -> list[Problem]:
-    """The FHIR R4B models' verdict on the Bundle, one Problem per error."""
+def _resource_type_problems(bundle: Mapping[str, Any]) -> list[Problem]:
+    """Entries whose resourceType names no FHIR R4 resource (the models fail on those, not refuse)."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from fhir.resources.R4B.resource import Resource
+
+    entries = bundle.get("entry")
+    if not isinstance(entries, list):
+        return []  # absent, or a shape the models refuse with their own message
+    problems = []
+    for n, entry in enumerate(entries):
+        resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        if not isinstance(resource, Mapping):
+            continue
+        kind = resource.get("resourceType")
+        try:
+            known = isinstance(kind, str) and issubclass(get_fhir_model_class(kind), Resource)
+        except ValueError:
+            known = False
+        if not known:
+            problems.append(Problem(f"entry[{n}].resource.resourceType",
+                                    f"{show(kind)} is not a FHIR R4 resource type", kind))
+    return problems
+
+
+def _fhir_checked(bundle: Mapping[str, Any]) -> tuple[JSON, list[Problem]]:
+    """The FHIR R4B models' verdict on the Bundle: the Bundle as they read it, or one Problem per error.
+
+    What is read afterwards is the models' own JSON, so every value has its FHIR type (a
+    date is text, ...) whatever the sender wrote.
+    """
     from fhir.resources.R4B.bundle import Bundle  # imported here: only the import path pays for it
 
+    problems = _resource_type_problems(bundle)
+    if problems:
+        return {}, problems
     try:
-        Bundle.model_validate(bundle)
+        checked = Bundle.model_validate(bundle)
+    except (KeyError, TypeError, AttributeError, RecursionError) as error:
+        # The models failing rather than refusing (a shape they do not expect): still one line.
+        return {}, [Problem("$", f"is not a FHIR R4 Bundle the models can read ({error.__class__.__name__}); "
+                                 "expected a Bundle as `rootmap fhir export` writes it")]
     except ValidationError as error:
         problems = []
         for detail in error.errors(include_url=False):
@@ -46,8 +82,8 @@ def _fhir_problems(bundle: Mapping[str, Any]) -> list[Problem]:
                 shown = f"{show(value)} " if not isinstance(value, Mapping) else ""
                 text = f"{shown}is not valid FHIR R4: {message}"
             problems.append(Problem(json_path(loc), text, value))
-        return problems
-    return []
+        return {}, problems
+    return json.loads(checked.model_dump_json()), []
 
 
 class _Reader:
@@ -200,7 +236,7 @@ def _assessment(reader: _Reader, response: JSON, here: str, index: int) -> JSON:
     if not response.get("authored"):
         reader.problem(f"{here}.authored", "is missing; expected the assessment date")
     canonical = str(response.get("questionnaire") or "")
-    version = canonical.partition("|")[2] or current_version()  # parse_case refuses an unknown one
+    version = canonical.partition("|")[2] or current_version()  # no version: the current one
     assessment["instrument_version"] = version
     reader.origin[f"{prefix}.instrument_version"] = f"{here}.questionnaire"
     functioning: JSON = {}
@@ -278,7 +314,7 @@ def case_from_bundle(bundle: Any) -> CaseFile:
         found = bundle.get("resourceType") if isinstance(bundle, Mapping) else bundle
         raise CaseFileError([Problem("resourceType", f"{show(found)} is not a FHIR Bundle; expected "
                                                      "\"resourceType\": \"Bundle\"", found)])
-    problems = _fhir_problems(bundle)
+    bundle, problems = _fhir_checked(bundle)
     if problems:
         raise CaseFileError(problems)
     reader = _Reader()

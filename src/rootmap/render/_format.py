@@ -11,7 +11,7 @@ import html
 import re
 
 from rootmap.core.ages import age_in_words
-from rootmap.render._number import number, signed_change
+from rootmap.core.display import number, signed_change
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -37,7 +37,7 @@ def num(value: float | None) -> str:
     >>> num(81.25), num(43.75), num(None)
     ('81.3', '43.8', '–')
     """
-    return "–" if value is None else number(value)
+    return number(value)
 
 
 def change_text(before: float | None, after: float | None) -> str:
@@ -47,8 +47,6 @@ def change_text(before: float | None, after: float | None) -> str:
     >>> change_text(43.75, 75.0), change_text(None, 75.0)
     ('+31.2', '–')
     """
-    if before is None or after is None:
-        return "–"
     return signed_change(before, after)
 
 

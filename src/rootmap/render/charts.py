@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from rootmap.core.bands import risk_band
 from rootmap.core.results import AssessmentResult, HouseholdResult
 from rootmap.instruments.model import Instrument
 from rootmap.render import palette as pal
@@ -103,7 +104,7 @@ def risk_chart_svg(*, instrument: Instrument, result: AssessmentResult) -> str:
             note = ["no risk:", f"{' and '.join(missing) or 'rating'} unknown"]
             parts.append(text_lines(note, x=cx, y=bottom - 22, size=9, fill=pal.MUTED))
         else:
-            band = next(b.band for b in instrument.risk_bands if b.below is None or risk < b.below)
+            band = risk_band(instrument, risk) or "low"  # a known risk always has a band
             bar_w = min(slot * 0.5, 60)
             bar_title = f"{period.label}: risk {num(risk)} ({band.replace('_', ' ')})"
             y = y_risk(risk)

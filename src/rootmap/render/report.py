@@ -26,7 +26,6 @@ from rootmap.core.family import (
 from rootmap.core.results import AssessmentResult, Comparison, Delta, PlanPhase
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.instruments.catalogue import Catalogue, load_catalogue
-from rootmap.instruments.model import band_at_least
 from rootmap.render._format import (
     age_text,
     esc,
@@ -167,7 +166,7 @@ def _summary(ctx: _Context) -> str:
         rows.append(("Developmental risk (0–100, lower is better)", risk))
         rows.append(("ACE-style count", esc(f"{r.ace_count} of {len(inst.ace_categories)}"
                                             if r.ace_count is not None else "–")))
-    index_band = _index_band(inst, r.functioning_index)
+    index_band = r.functioning_band
     rows.append(("Functioning index (0–100, higher is better)",
                  f"{shown(f'functioning_index@{r.assessment_id}', r.functioning_index)} "
                  f"{chip('index', index_band) if index_band else ''}"))
@@ -193,12 +192,6 @@ def _summary(ctx: _Context) -> str:
             "100 and is rounded to one decimal for display; the band beside it says what it means.</p>"
             f"<ul class='rm-small rm-muted rm-scale-notes'>{''.join(notes)}</ul>")
 
-
-def _index_band(inst: Instrument, value: float | None) -> str | None:
-    # Until core's result carries the functioning index's band (issue 11, helper core).
-    if value is None:
-        return None
-    return band_at_least(value, inst.index_bands)
 
 
 def _domain_change(comparison: Comparison | None, domain: str, after_id: str) -> str:

@@ -323,3 +323,33 @@ def test_fhir_questionnaire_and_patient_everything_validate_as_r4b(world):
     theirs = call("GET", f"/api/v1/fhir/Patient/{world.colleague_client.pk}/$everything",
                   world.tokens["clinician-read"])
     assert theirs.status_code == 404
+
+
+def test_a_case_file_adds_its_new_assessments_to_an_existing_client(world):
+    data = example("school-age-foster.json")
+    path = f"/api/v1/clients/{world.client.pk}/case-file"
+    again = call("POST", path, world.tokens["clinician-write"], data)
+    assert again.status_code == 422 and "nothing to add" in again.json()["problems"][0]["message"]
+
+    later = {**data["assessments"][-1], "id": "A-4", "date": "2026-03-02"}
+    later["functioning"] = {**later["functioning"], "sleep": 4}
+    data["assessments"].append(later)
+    added = call("POST", path, world.tokens["clinician-write"], data)
+    assert added.status_code == 200, added.content
+    refs = [a["reference"] for a in added.json()["assessments"] if a["status"] == "final"]
+    assert "A-4" in refs and refs.count("A-3") == 1
+    case = call("GET", path, world.tokens["clinician-read"]).json()
+    assert [a["id"] for a in case["assessments"]] == ["A-1", "A-2", "A-3", "A-4"]
+    assert case["assessments"][-1]["functioning"]["sleep"] == 4
+
+    # In order within the file, but before the client's latest signed assessment.
+    between = {**data, "assessments": [data["assessments"][0], {**later, "id": "A-5", "date": "2025-03-01"}]}
+    refused = call("POST", path, world.tokens["clinician-write"], between)
+    assert refused.status_code == 422
+    problem = refused.json()["problems"][0]
+    assert problem["path"] == "assessments[1].date" and "before this client's latest" in problem["message"]
+    assert not world.client.assessments.filter(reference="A-5").exists()
+    fresh = example("school-age-foster.json")
+    other = {**fresh, "client": {**fresh["client"], "id": "C-OTHER"}}
+    wrong = call("POST", path, world.tokens["clinician-write"], other)
+    assert wrong.status_code == 422 and wrong.json()["problems"][0]["path"] == "client.id"

@@ -171,3 +171,42 @@ def test_a_leaver_is_switched_off_and_their_open_session_ends(
         assert page.csp.violations == [] and theirs.csp.violations == []
     finally:
         context.close()
+
+
+def test_password_reset_and_team_pages_pass_axe(settings: Any, smtp_server: Any, page: Any,
+                                                live_server: Any) -> None:
+    settings.ROOTMAP_REQUIRE_2FA = True
+    base = live_server.url
+    admin, admin_codes = _administrator()
+    page.goto(f"{base}/sign-in/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.wait_for_url(f"{base}/sign-in/forgot/")
+    _no_axe_violations(page, "forgot")
+    page.fill("#id_email", "ada@example.org")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the link").click()
+    assert page.url == f"{base}/sign-in/forgot/sent/"
+    _no_axe_violations(page, "sent")
+    link = smtp_server.wait_for(to="ada@example.org").links[0]
+    page.goto(link)
+    _no_axe_violations(page, "choose a password")
+    page.fill("#id_new_password1", "short")
+    page.fill("#id_new_password2", "short")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the password").click()
+    assert "too short" in page.inner_text("main")
+    _no_axe_violations(page, "choose a password, refused")
+    page.fill("#id_new_password1", NEW_PASSWORD)
+    page.fill("#id_new_password2", NEW_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the password").click()
+    assert page.url == f"{base}/sign-in/reset/done/"
+    _no_axe_violations(page, "password saved")
+
+    from rootmap.web.accounts.models import Team
+
+    team = Team.objects.create(organisation=admin.organisation, name="North")
+    _sign_in_with_code(page, base, "ada", NEW_PASSWORD, admin_codes.now())
+    page.goto(f"{base}/teams/{team.pk}/")
+    _no_axe_violations(page, "team")
+    assert page.csp.violations == []

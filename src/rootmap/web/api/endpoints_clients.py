@@ -213,3 +213,14 @@ def client_import(request: HttpRequest) -> Any:
         raise InputRefused([Problem("$", "your account has no organisation")])
     client = services.case_file_import(organisation=user.organisation, user=user, data=data, request=request)
     return Status(201, client_body(client))
+
+
+@router.post("/clients/{int:client_id}/case-file", response=responses(ClientOut), auth=write_token,
+             openapi_extra=body_of("CaseFile"),
+             summary="Add a case file's new assessments to this client (finalised and scored; ids it has are kept)")
+def client_add_assessments(request: HttpRequest, client_id: int) -> Any:
+    user = _user(request)
+    client = client_for(user, client_id)
+    data = document_body(request)
+    services.case_file_add_assessments(client=client, user=user, data=data, request=request)
+    return client_body(client_for(user, client_id))

@@ -18,12 +18,11 @@ from django.db.models import Q
 
 from rootmap.core.ages import age_in_months
 from rootmap.core.case import parse_case
-from rootmap.core.results import AssessmentResult
+from rootmap.core.results import AssessmentResult, result_from_json
 from rootmap.core.scoring import score_case
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.web.assessments.case_files import case_dict, signed_case
 from rootmap.web.assessments.models import Assessment
-from rootmap.web.assessments.stored_results import result_from_json
 from rootmap.web.clients.models import Client
 
 

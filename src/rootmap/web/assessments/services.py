@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from rootmap.core.case import CaseFileError, parse_case
+from rootmap.core.results import result_to_json
 from rootmap.core.scoring import score_case
 from rootmap.instruments import available_versions, current_version, is_available, load_instrument
 from rootmap.web.accounts.passwords import password_matches
@@ -39,7 +40,7 @@ from rootmap.web.assessments.errors import (
 )
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.selectors import case_file_for_client, current_assessments
-from rootmap.web.assessments.stored_results import canonical_sha256, result_to_json
+from rootmap.web.assessments.stored_results import canonical_sha256
 from rootmap.web.assessments.validation import (
     MAX_ROWS,
     ROW_FIELDS,

@@ -1,7 +1,9 @@
 """Checks of what a clinician typed into an assessment, one field at a time.
 
-Values are checked against the instrument the assessment uses, with a message that
-names the field and says what was expected. Nothing here writes: `clean_field` returns
+Ratings, the trigger and the assessment date are checked by the core
+(`rootmap.core.fields`, the same rules and words as a case file's validation); this
+module adds the field's label in front. Rows, interests and reasons are the web's own
+(no clinical rule). Each message names the field and says what was expected. Nothing here writes: `clean_field` returns
 a `FieldChange` that services.py applies inside its transaction.
 """
 
@@ -10,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 
 from rootmap.core.ages import age_in_months
+from rootmap.core.fields import RATING_KINDS, FieldProblem, age_conflicts, check_field, date_problem
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.render._labels import domain_label, short_domains
 from rootmap.web.assessments.errors import FieldInvalid, UndeterminedUnconfirmed
@@ -24,7 +26,6 @@ from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.selectors import assessment_age_months, instrument_of
 from rootmap.web.clients.models import Client
 
-RATING_KINDS = ("adversity", "relational_health")
 ROW_FIELDS: dict[str, tuple[str, ...]] = {
     "informants": ("role", "name", "hours"),
     "documents": ("title", "source", "date"),
@@ -35,14 +36,6 @@ MAX_TEXT = 200
 MAX_HOURS = 200
 MAX_INTERESTS = 50
 MAX_REASON = 2000
-
-
-def periods_reached(instrument: Instrument, age: int) -> list[Any]:
-    return [p for p in instrument.periods if age >= p.start]
-
-
-def items_expected(instrument: Instrument, age: int) -> list[Any]:
-    return [i for i in instrument.functioning_items if age >= i.min_age_months]
 
 
 @dataclass(frozen=True)
@@ -61,48 +54,10 @@ def parse_date(text: str, label: str, field: str) -> dt.date:
         raise FieldInvalid(field, f"{label}: expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
-def parse_rating(raw: Any, *, field: str, label: str, maximum: int) -> int | None:
-    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
-        return None
-    text = str(raw).strip()
-    if not re.fullmatch(r"-?\d+", text):
-        raise FieldInvalid(field, f"{label}: expected a whole number from 0 to {maximum}, got {text!r}")
-    value = int(text)
-    if value < 0:
-        raise FieldInvalid(field, f"{label}: {value} is below the minimum 0")
-    if value > maximum:
-        raise FieldInvalid(field, f"{label}: {value} is above the maximum {maximum}")
-    return value
-
-
 def check_assessment_date(instrument: Instrument, client: Client, date: dt.date, field: str) -> None:
-    today = timezone.localdate()
-    if date > today:
-        raise FieldInvalid(field, f"Assessment date: {date.isoformat()} is in the future; "
-                                  f"expected a date up to today ({today.isoformat()})")
-    if date < client.birth_date:
-        raise FieldInvalid(field, f"Assessment date: {date.isoformat()} is before the client's birth "
-                                  f"date {client.birth_date.isoformat()}")
-    age = age_in_months(client.birth_date, date)
-    limit = instrument.supported_age_months.max
-    if age > limit:
-        raise FieldInvalid(field, f"Assessment date: the client would be {age} months old; "
-                                  f"Rootmap supports ages up to {limit} months")
-
-
-def inputs_problems_at(instrument: Instrument, inputs: Mapping[str, Any], age: int) -> list[str]:
-    """Entered ratings that the instrument does not allow at `age` (for a date change)."""
-    problems = []
-    reached = {p.id for p in periods_reached(instrument, age)}
-    for period_id, ratings in (inputs.get("history") or {}).items():
-        if period_id not in reached and any(v is not None for v in (ratings or {}).values()):
-            label = next(p.label for p in instrument.periods if p.id == period_id)
-            problems.append(f"history for {label} (not reached at {age} months)")
-    for item_id, value in (inputs.get("functioning") or {}).items():
-        item = instrument.items_by_id.get(item_id)
-        if value is not None and item is not None and item.min_age_months > age:
-            problems.append(f"{item.label} (expected from {item.min_age_months} months)")
-    return problems
+    problem = date_problem(instrument, client.birth_date, date, today=timezone.localdate())
+    if problem:
+        raise FieldInvalid(field, f"Assessment date: {problem}")
 
 
 # Control characters other than tab and line breaks are never typed; NUL in particular is
@@ -143,6 +98,33 @@ def row_value(section: str, index: int, key: str, raw: Any, field: str) -> Any:
     return text
 
 
+def _is_rating(parts: list[str]) -> bool:
+    """Whether a field name is one of the case file's ratings (checked by the core)."""
+    head = parts[0]
+    return (parts == ["trigger"] or (head in ("functioning", "relational") and len(parts) == 2)
+            or (head == "history" and len(parts) == 3 and parts[2] in RATING_KINDS))
+
+
+def _label(instrument: Instrument, parts: list[str], kind: str) -> str:
+    """The words a rating field is shown with, put before the core's message."""
+    head = parts[0]
+    if head == "trigger":
+        return "Trigger"
+    if head == "functioning" and parts[1] in instrument.items_by_id:
+        return instrument.items_by_id[parts[1]].label
+    if head == "relational":
+        item = next((i for i in instrument.relational_items if i.id == parts[1]), None)
+        if item is not None:
+            return item.label
+    if head == "history":
+        if kind == Assessment.Kind.ER:
+            return "History"
+        period = next((p for p in instrument.periods if p.id == parts[1]), None)
+        if period is not None:
+            return f"{period.label}, {parts[2].replace('_', ' ')}"
+    return ".".join(parts)
+
+
 def clean_field(assessment: Assessment, field: str, raw: Any) -> FieldChange:
     """Check one value against the instrument; raise FieldInvalid naming the field."""
     instrument = instrument_of(assessment)
@@ -153,8 +135,9 @@ def clean_field(assessment: Assessment, field: str, raw: Any) -> FieldChange:
     if field == "date":
         date = parse_date(raw, "Assessment date", field)
         check_assessment_date(instrument, assessment.client, date, field)
-        bad = inputs_problems_at(instrument, assessment.inputs or {},
-                                  age_in_months(assessment.client.birth_date, date))
+        inputs = assessment.inputs or {}
+        bad = age_conflicts(instrument, age_in_months(assessment.client.birth_date, date),
+                            inputs.get("functioning") or {}, inputs.get("history"))
         if bad:
             raise FieldInvalid(field, f"Assessment date: at {date.isoformat()} these ratings would no "
                                       f"longer be allowed; clear them first: {'; '.join(bad)}")
@@ -171,46 +154,12 @@ def clean_field(assessment: Assessment, field: str, raw: Any) -> FieldChange:
             raise FieldInvalid(field, f"Interests: {len(set(interests))} given; at most {MAX_INTERESTS}")
         return FieldChange("interests", (), list(dict.fromkeys(interests)))
 
-    if field == "trigger":
-        if assessment.kind != Assessment.Kind.ER:
-            raise FieldInvalid(field, "Trigger: only a Rapid (ER) snapshot has a trigger")
-        text = "" if raw is None else str(raw).strip()
-        if text == "":
-            return FieldChange("inputs", ("trigger",), None)
-        if text not in instrument.triggers:
-            raise FieldInvalid(field, f"Trigger: {text!r} is not one of "
-                                      f"{', '.join(instrument.triggers.values())}")
-        return FieldChange("inputs", ("trigger",), text)
-
-    if head == "functioning" and len(parts) == 2:
-        item = instrument.items_by_id.get(parts[1])
-        if item is None:
-            raise FieldInvalid(field, f"{field}: no such functioning item in instrument {instrument.version}")
-        value = parse_rating(raw, field=field, label=item.label, maximum=max(instrument.functioning_scale))
-        if value is not None and item.min_age_months > age:
-            raise FieldInvalid(field, f"{item.label}: not expected before {item.min_age_months} months; "
-                                      f"the client is {age} months old at this assessment, so leave it unrated")
-        return FieldChange("inputs", ("functioning", item.id), value)
-
-    if head == "relational" and len(parts) == 2:
-        rel = next((i for i in instrument.relational_items if i.id == parts[1]), None)
-        if rel is None:
-            raise FieldInvalid(field, f"{field}: no such relational item in instrument {instrument.version}")
-        value = parse_rating(raw, field=field, label=rel.label, maximum=max(instrument.relational.scale))
-        return FieldChange("inputs", ("relational", rel.id), value)
-
-    if head == "history" and len(parts) == 3 and parts[2] in RATING_KINDS:
-        if assessment.kind == Assessment.Kind.ER:
-            raise FieldInvalid(field, "History: a Rapid (ER) snapshot has no developmental history")
-        period = next((p for p in instrument.periods if p.id == parts[1]), None)
-        if period is None:
-            raise FieldInvalid(field, f"{field}: no such developmental period")
-        label = f"{period.label}, {parts[2].replace('_', ' ')}"
-        value = parse_rating(raw, field=field, label=label, maximum=max(instrument.history_scales[parts[2]]))
-        if value is not None and age < period.start:
-            raise FieldInvalid(field, f"{label}: this period is not reached yet (it starts at "
-                                      f"{period.start} months; the client is {age} months old)")
-        return FieldChange("inputs", ("history", period.id, parts[2]), value)
+    if _is_rating(parts):
+        try:
+            value = check_field(instrument, field, raw, age_months=age, kind=assessment.kind)
+        except FieldProblem as problem:
+            raise FieldInvalid(field, f"{_label(instrument, parts, assessment.kind)}: {problem.message}") from None
+        return FieldChange("inputs", tuple(parts), value)
 
     if head in ROW_FIELDS and len(parts) == 3 and parts[1].isdigit() and parts[2] in ROW_FIELDS[head]:
         index = int(parts[1])

@@ -29,13 +29,12 @@ from rootmap.core.ages import age_in_months
 from rootmap.core.caregiving import prefill_challenge, score_household, what_if
 from rootmap.core.case import parse_household
 from rootmap.core.problems import CaseFileError, Problem
-from rootmap.core.results import HouseholdResult
+from rootmap.core.results import HouseholdResult, result_from_json
 from rootmap.instruments import current, load_instrument
 from rootmap.render import household_report_pdf, suggested_what_ifs
 from rootmap.render.household import ReportChild as RenderedChild
 from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.assessments.models import Assessment
-from rootmap.web.assessments.stored_results import result_from_json
 from rootmap.web.audit.services import audit_record
 from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.caregiving.selectors import estimate_children, may_share

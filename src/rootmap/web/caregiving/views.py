@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -326,22 +328,13 @@ def _what_if_problem(problem: Any, existing_children: int) -> str:
 
 
 @login_required
-@require_GET  # any other method is 405, before the view audits anything
+@require_GET
 def household_report(request: HttpRequest, pk: int) -> HttpResponse:
-    """The caregiver estimator report (PDF) of the latest saved estimate, or of ?estimate=ID."""
-    user = _user(request)
-    household = household_for(user, pk)
-    estimates = household.estimates.order_by("-date", "-id")
+    """The old address of the PDF: the report is made as a job now (docs/decisions/0019)."""
+    household = household_for(_user(request), pk)
+    target = reverse("job-household-report", args=[household.pk])
     wanted = request.GET.get("estimate")
-    estimate = estimates.filter(pk=as_pk(wanted)).first() if wanted else estimates.first()
-    if estimate is None:
-        raise Http404("No saved estimate")
-    pdf = services.household_report_download(household=household, estimate=estimate, user=user,
-                                             request=request)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in household.reference)
-    response["Content-Disposition"] = f'attachment; filename="household-{safe}-{estimate.date}.pdf"'
-    return response
+    return redirect(f"{target}?{urlencode({'estimate': wanted})}" if wanted else target)
 
 
 @login_required

@@ -27,12 +27,12 @@ from django.utils import timezone
 from rootmap.core.case import parse_case
 from rootmap.core.events import months_at_date, timing_problems
 from rootmap.core.problems import CaseFileError, Problem
+from rootmap.core.results import result_to_json
 from rootmap.core.scoring import score_history
 from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.assessments.case_files import CASE_FORMAT, INPUT_KEYS, assessment_case_dict, frozen_case
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.selectors import case_file_for_client, current_assessments
-from rootmap.web.assessments.stored_results import result_to_json
 from rootmap.web.audit.services import audit_record
 from rootmap.web.clients.models import Client
 from rootmap.web.validation import stored_length_problems
@@ -455,10 +455,85 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any,
     return client
 
 
+def case_file_add_assessments(*, client: Client, user: User, data: Any,
+                              request: HttpRequest | None = None) -> list[Assessment]:
+    """Add a case file's new assessments to an existing client, finalised and scored.
+
+    The file names the client (same `client.id` and birth date). Assessments whose id the
+    client already has are left as they are (a file exported earlier and extended can be
+    sent again); the new ones must be dated on or after the client's latest finalised
+    assessment, since signed assessments never change and a new one dated before them
+    would change what they were compared with. The client's events and interests are the
+    record's (change them on the client's pages); the file's are checked but not taken.
+    Raises ClientInputError naming every problem (JSON path first); nothing is saved then.
+    """
+    try:
+        case = parse_case(data)
+    except CaseFileError as error:
+        raise ClientInputError(error.problems) from None
+    problems = []
+    if case.client.id != client.reference:
+        problems.append(Problem("client.id", f"{case.client.id} is not this client ({client.reference}); "
+                                             "import it as a new client instead", case.client.id))
+    if case.client.birth_date != client.birth_date:
+        problems.append(Problem("client.birth_date", f"{case.client.birth_date.isoformat()} is not this client's "
+                                                     f"birth date ({client.birth_date.isoformat()})",
+                                case.client.birth_date.isoformat()))
+    if problems:
+        raise ClientInputError(problems)
+    with transaction.atomic():
+        locked = _locked_client(client)  # two imports at once cannot both add the same ids
+        stored = current_assessments(locked)
+        taken = set(Assessment.objects.filter(client=locked).values_list("reference", flat=True))
+        latest = max((a.date for a in stored), default=None)
+        new = [(n, raw, parsed) for n, (raw, parsed) in enumerate(zip(data.get("assessments", []), case.assessments,
+                                                                      strict=True)) if parsed.id not in taken]
+        if not new:
+            raise ClientInputError([Problem("assessments", "holds no assessment this client does not have "
+                                                           "already; nothing to add", len(case.assessments))])
+        problems = [
+            *(Problem(f"assessments[{n}].date", f"{parsed.date.isoformat()} is before this client's latest finalised "
+                                                f"assessment ({latest.isoformat()}); expected a later date",
+                      parsed.date.isoformat())
+              for n, _raw, parsed in new if latest is not None and parsed.date < latest),
+            *(p for n, _raw, parsed in new
+              for p in stored_length_problems(Assessment, {"reference": (f"assessments[{n}].id", parsed.id)})),
+        ]
+        if problems:
+            raise ClientInputError(problems)
+        combined = case_file_for_client(locked)
+        combined["assessments"] += [raw for _n, raw, _parsed in new]
+        try:
+            results = {r.assessment_id: r for r in score_history(parse_case(combined))}
+        except CaseFileError as error:
+            raise ClientInputError(error.problems) from None
+        now = timezone.now()
+        signed = [assessment_case_dict(a) for a in stored]
+        added = []
+        for _n, raw, parsed in new:
+            result = results[parsed.id]
+            row = Assessment(
+                client=locked, reference=parsed.id, kind=parsed.kind, date=parsed.date,
+                status=Assessment.Status.FINAL, instrument_version=result.instrument_version,
+                inputs={k: raw[k] for k in INPUT_KEYS if k in raw}, result=result_to_json(result),
+                undetermined_reason=parsed.undetermined_reason or "",
+                created_by=user, finalised_by=user, finalised_at=now,
+            )
+            signed.append(assessment_case_dict(row))
+            row.snapshot = frozen_case({**case_file_for_client(locked, assessments=[]), "assessments": signed},
+                                       parsed.id)
+            row.save()
+            added.append(row)
+        audit_record(action="import", request=request, user=user, obj=locked,
+                     detail={"added_assessments": [a.reference for a in added]})
+    return added
+
+
 __all__ = [
     "CASE_FORMAT",
     "ClientInputError",
     "EventChangedError",
+    "case_file_add_assessments",
     "case_file_export",
     "case_file_for",
     "case_file_import",

@@ -77,6 +77,25 @@ def report(job: Job, progress: Progress) -> Outcome:
     return Outcome(content=data, name=name, content_type="application/pdf")
 
 
+def household_report(job: Job, progress: Progress) -> Outcome:
+    """The caregiver estimator report of one saved estimate, as the owner may see it now."""
+    from rootmap.web.access import household_for
+    from rootmap.web.caregiving import services
+
+    try:
+        household = household_for(job.owner, job.params.get("household"))
+    except Http404:
+        raise JobRefused("the household is not yours to see any more") from None
+    estimate = household.estimates.filter(pk=job.params.get("estimate")).first()
+    if estimate is None:
+        raise JobRefused("the estimate was removed")
+    progress(10, "Rendering the report")
+    pdf = services.household_report_download(household=household, estimate=estimate, user=job.owner)
+    progress(90, "Storing the file")
+    return Outcome(content=pdf, name=_safe(f"household-{household.reference}-{estimate.date}") + ".pdf",
+                   content_type="application/pdf")
+
+
 def research_export(job: Job, progress: Progress) -> Outcome:
     from rootmap.web.access import can_administer
     from rootmap.web.privacy.services import research_export_write
@@ -162,6 +181,7 @@ def backup(job: Job, progress: Progress) -> Outcome:
 
 HANDLERS: dict[str, Callable[[Job, Progress], Outcome]] = {
     Job.Kind.REPORT: report,
+    Job.Kind.HOUSEHOLD_REPORT: household_report,
     Job.Kind.RESEARCH_EXPORT: research_export,
     Job.Kind.IMPORT: case_file_import,
     Job.Kind.BACKUP: backup,

@@ -11,6 +11,7 @@ from django.db import models
 class Job(models.Model):
     class Kind(models.TextChoices):
         REPORT = "report", "Report (PDF)"
+        HOUSEHOLD_REPORT = "household_report", "Household report (PDF)"
         RESEARCH_EXPORT = "research_export", "De-identified research export"
         IMPORT = "import", "Import of case files"
         BACKUP = "backup", "Whole-database backup"

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rootmap.web.access import assessment_for, can_administer
+from rootmap.web.access import as_pk, assessment_for, can_administer, household_for
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.audit.services import audit_record
 from rootmap.web.jobs import reminders
@@ -97,6 +97,27 @@ def job_report(request: HttpRequest, pk: int, audience: str) -> HttpResponse:
     return render(request, "jobs/report.html", {
         "assessment": assessment, "client": assessment.client, "audience": audience,
         "recent": recent[:5], "nav": "clients"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_household_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The caregiver estimator report (PDF) of the latest saved estimate, or of ?estimate=ID,
+    rendered as a job."""
+    household = household_for(request.user, pk)
+    estimates = household.estimates.order_by("-date", "-id")
+    wanted = request.POST.get("estimate") if request.method == "POST" else request.GET.get("estimate")
+    estimate = estimates.filter(pk=as_pk(wanted)).first() if wanted else estimates.first()
+    if estimate is None:
+        raise Http404("No saved estimate")
+    if request.method == "POST":
+        job = job_submit(owner=request.user, kind=Job.Kind.HOUSEHOLD_REPORT,
+                         params={"household": household.pk, "estimate": estimate.pk}, request=request)
+        return redirect("job-detail", pk=job.pk)
+    recent = [j for j in Job.objects.filter(owner=request.user, kind=Job.Kind.HOUSEHOLD_REPORT)[:20]
+              if j.params.get("household") == household.pk and j.params.get("estimate") == estimate.pk]
+    return render(request, "jobs/household_report.html", {
+        "household": household, "estimate": estimate, "recent": recent[:5], "nav": "households"})
 
 
 @login_required

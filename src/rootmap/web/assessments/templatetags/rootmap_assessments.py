@@ -16,19 +16,12 @@ from rootmap.instruments.catalogue import load_catalogue
 from rootmap.render import explain
 from rootmap.render import palette as pal
 from rootmap.render._format import change_text, num
-from rootmap.web.assessments.view_models.common import BAND_TONE
 
 register = template.Library()
 
 # Which band scale each headline quantity uses.
 _SCALE = {"developmental_risk": "risk", "functioning_index": "index", "relational_health": "relational",
           "index": "index", "risk": "risk", "relational": "relational", "reserve": "reserve"}
-
-
-@register.filter
-def tone(band: str | None) -> str:
-    """The badge colour of a band or change label (ok, info, warn, bad)."""
-    return BAND_TONE.get(band or "", "info")
 
 
 @register.filter

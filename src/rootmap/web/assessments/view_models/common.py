@@ -12,10 +12,3 @@ def html_id(name: str) -> str:
 def text_or_blank(value: Any) -> str:
     return "" if value is None else str(value)
 
-
-BAND_TONE = {
-    "low": "ok", "typical": "ok", "strong": "ok", "adequate": "info",
-    "moderate": "warn", "mild": "info", "limited": "warn",
-    "high": "bad", "very_high": "bad", "severe": "bad", "impoverished": "bad",
-    "improved": "ok", "stable": "info", "declined": "bad",
-}

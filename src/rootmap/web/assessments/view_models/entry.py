@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rootmap.core.ages import age_in_months
+from rootmap.core.coverage import items_expected, items_not_expected, periods_not_reached, periods_reached
+from rootmap.core.scoring import carry_forward_with_sources
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.selectors import earlier_assessments
-from rootmap.web.assessments.validation import ROW_FIELDS, items_expected, periods_reached
+from rootmap.web.assessments.validation import ROW_FIELDS
 from rootmap.web.assessments.view_models.common import html_id, text_or_blank
 
 
@@ -100,14 +102,12 @@ def _choices(scale: dict[int, str], anchors: dict[int, str] | None, value: str) 
 
 
 def carried_history(earlier: list[Assessment]) -> dict[str, dict[str, tuple[int, str]]]:
-    """Per period and rating: the latest non-null value among earlier assessments, and where from."""
-    carried: dict[str, dict[str, tuple[int, str]]] = {}
-    for assessment in earlier:
-        for period_id, ratings in ((assessment.inputs or {}).get("history") or {}).items():
-            for kind, value in (ratings or {}).items():
-                if value is not None:
-                    carried.setdefault(period_id, {})[kind] = (value, assessment.reference)
-    return carried
+    """The history in force after `earlier` (oldest first), per period and rating with the
+    assessment it came from: the core's carry-forward rule, the one scoring uses."""
+    steps = carry_forward_with_sources(
+        (a.kind, a.reference, None if a.kind == Assessment.Kind.ER else (a.inputs or {}).get("history"))
+        for a in earlier)
+    return next((step for step in reversed(steps) if step is not None), {})
 
 
 def entry_page(
@@ -132,7 +132,7 @@ def entry_page(
     previous_functioning = (previous.inputs or {}).get("functioning", {}) if previous else {}
     previous_relational = (previous.inputs or {}).get("relational", {}) if previous else {}
     follow_up = assessment.kind == Assessment.Kind.FOLLOW_UP
-    carried = carried_history([a for a in earlier if a.kind != Assessment.Kind.ER]) if follow_up else {}
+    carried = carried_history(earlier) if follow_up else {}
     page.carried_from = sorted({ref for p in carried.values() for _v, ref in p.values()})
 
     if assessment.kind != Assessment.Kind.ER:
@@ -161,7 +161,7 @@ def entry_page(
                 summary="; ".join(f"{r.label.lower()} {r.carried.split(' (from')[0] if r.carried else 'not rated'}"
                                   for r in ratings),
             ))
-        page.periods_not_reached = [p for p in instrument.periods if age < p.start]
+        page.periods_not_reached = list(periods_not_reached(instrument, age))
 
     functioning = inputs.get("functioning") or {}
     expected = {i.id for i in items_expected(instrument, age)}
@@ -180,7 +180,7 @@ def entry_page(
                 previous=f"{prev} {instrument.functioning_scale[prev]}" if prev is not None and previous else "",
             ))
         page.regions.append(RegionSection(region=region, items=items))
-    page.not_expected = [i for i in instrument.functioning_items if i.id not in expected]
+    page.not_expected = list(items_not_expected(instrument, age))
 
     relational = inputs.get("relational") or {}
     for rel in instrument.relational_items:

@@ -6,25 +6,16 @@ from dataclasses import dataclass
 
 from rootmap.core.ages import age_in_months
 from rootmap.core.case import CaseFileError
+from rootmap.core.coverage import DomainCoverage, domain_coverage, relational_coverage
 from rootmap.instruments import load_instrument
 from rootmap.render._labels import undetermined_text
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.selectors import score_client_assessment
-from rootmap.web.assessments.validation import items_expected
-
-
-@dataclass
-class DomainCheck:
-    label: str
-    expected: int
-    rated: int
-    insufficient: bool
-    unrated: list[str]
 
 
 @dataclass
 class FinaliseSummary:
-    domains: list[DomainCheck]
+    domains: tuple[DomainCoverage, ...]   # the core's coverage: expected, rated, unrated, insufficient
     relational_rated: int
     relational_total: int
     relational_insufficient: bool
@@ -36,22 +27,12 @@ def finalise_summary(assessment: Assessment) -> FinaliseSummary:
     """What is still unrated, per domain, so the clinician sees gaps before signing."""
     instrument = load_instrument(assessment.instrument_version)
     age = age_in_months(assessment.client.birth_date, assessment.date)
-    functioning = (assessment.inputs or {}).get("functioning") or {}
-    relational = (assessment.inputs or {}).get("relational") or {}
-    domains = []
-    for region in instrument.regions:
-        expected = [i for i in items_expected(instrument, age) if i.region == region.id]
-        rated = [i for i in expected if functioning.get(i.id) is not None]
-        domains.append(DomainCheck(
-            label=region.domain_label, expected=len(expected), rated=len(rated),
-            insufficient=bool(expected) and len(rated) < instrument.domain_min_rated_share * len(expected),
-            unrated=[i.label for i in expected if functioning.get(i.id) is None],
-        ))
-    rated_relational = sum(1 for r in instrument.relational_items if relational.get(r.id) is not None)
+    inputs = assessment.inputs or {}
+    relational = relational_coverage(instrument, inputs.get("relational") or {})
     return FinaliseSummary(
-        domains=domains, relational_rated=rated_relational,
-        relational_total=len(instrument.relational_items),
-        relational_insufficient=rated_relational < instrument.relational.min_rated,
+        domains=domain_coverage(instrument, age, inputs.get("functioning") or {}),
+        relational_rated=relational.rated, relational_total=relational.total,
+        relational_insufficient=relational.insufficient,
         age=age,
         undetermined=would_be_undetermined(assessment),
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rootmap.core.family import FamilyActivity, FamilyView, family_view
-from rootmap.instruments.family_words import load_family_words
+from rootmap.instruments.family_words import PresentationSentences, load_family_words
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.reports import result_svgs
 from rootmap.web.assessments.selectors import ResultsContext
@@ -35,6 +35,8 @@ class IntroStep:
     hours: float
     documents: int
     date: dt.date
+    lead: str         # the family words' opening sentence
+    order: str        # bottom-up, in family words
 
 
 @dataclass
@@ -58,6 +60,7 @@ class StrengthsStep:
     title: str
     items: list[LabelledItem]
     typical: list[LabelledItem]
+    words: PresentationSentences
 
 
 @dataclass
@@ -65,6 +68,7 @@ class NeedGroup:
     label: str
     items: list[LabelledItem]
     more: int         # how many more needs of this level are not shown
+    more_text: str    # "and 3 more we will talk about" ("" when none)
 
 
 @dataclass
@@ -72,6 +76,7 @@ class NeedsStep:
     kind: ClassVar[str] = "needs"
     title: str
     groups: list[NeedGroup]
+    words: PresentationSentences
 
 
 @dataclass
@@ -108,6 +113,8 @@ class ChangeStep:
 class CloseStep:
     kind: ClassVar[str] = "close"
     title: str
+    lead: str
+    summary: str
 
 
 Step = IntroStep | MapStep | StrengthsStep | NeedsStep | StartStep | PhaseStep | ChangeStep | CloseStep
@@ -118,12 +125,13 @@ def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[Step
     name = ctx.client_name
     inputs = ctx.case_assessment or assessment.inputs or {}
     steps: list[Step] = []
+    said = load_family_words(instrument.version).sentences.presentation
     informants = [i for i in inputs.get("informants") or [] if i.get("role") or i.get("name")]
     hours = sum(float(i.get("hours") or 0) for i in informants)
     steps.append(IntroStep(title=f"Getting to know {name}", name=name,
                            informants=informants, hours=hours,
                            documents=len([d for d in inputs.get("documents") or [] if d.get("title")]),
-                           date=assessment.date))
+                           date=assessment.date, lead=said.intro.format(name=name), order=said.order))
     family: FamilyView = family_view(result=result, name=name, instrument=instrument)
     steps.append(MapStep(title=f"{name}'s brain map",
                          svg=result_svgs(ctx, family=True)["brain_map"],
@@ -134,14 +142,16 @@ def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[Step
                                items=labelled_items(instrument, result.strengths, result.ratings, family=True),
                                typical=labelled_items(
                                    instrument, [i for i, r in result.ratings.items() if r == 4][:12], result.ratings,
-                                   family=True)))
+                                   family=True), words=said))
     needs = labelled_items(instrument, result.needs, result.ratings, family=True)
     steps.append(NeedsStep(title="What is hard right now",
                            groups=[NeedGroup(label=family_region(instrument, r.id),
                                              items=[n for n in needs if n.region == r.id][:FAMILY_NEEDS_SHOWN],
-                                             more=max(0, sum(1 for n in needs if n.region == r.id)
-                                                      - FAMILY_NEEDS_SHOWN))
-                                   for r in instrument.regions if any(n.region == r.id for n in needs)]))
+                                             more=(more := max(0, sum(1 for n in needs if n.region == r.id)
+                                                               - FAMILY_NEEDS_SHOWN)),
+                                             more_text=said.more_needs.format(count=more) if more else "")
+                                   for r in instrument.regions if any(n.region == r.id for n in needs)],
+                           words=said))
     # Every sentence below comes from core.family, the same view the family summary prints.
     steps.append(StartStep(title="Where we start", phase=result.phase, phase_label=family.title,
                            text=family.lead, stabilisation=family.stabilisation, dose=family.dose,
@@ -158,6 +168,6 @@ def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[Step
     if family.change is not None:
         steps.append(ChangeStep(title="What has changed since last time", since=family.change.since,
                                 lines=list(family.change.lines)))
-    steps.append(CloseStep(title="Next steps"))
+    steps.append(CloseStep(title="Next steps", lead=said.close, summary=said.close_summary))
     return steps
 

@@ -10,7 +10,6 @@ from rootmap.core.results import AssessmentResult, Comparison, Delta
 from rootmap.instruments import Instrument
 from rootmap.instruments.catalogue import load_catalogue
 from rootmap.instruments.family_words import load_family_words
-from rootmap.instruments.model import band_at_least
 from rootmap.render._labels import PHASE_LABEL
 from rootmap.web.assessments.models import Assessment
 
@@ -141,8 +140,7 @@ def headline(instrument: Instrument, result: AssessmentResult) -> list[HeadlineR
                                 value=result.developmental_risk, band=result.risk_band,
                                 note=f"ACE-style count {result.ace_count}" if result.ace_count is not None else ""))
     rows.append(HeadlineRow(key="functioning_index", label="Current functioning",
-                            value=result.functioning_index, band=_index_band(instrument, result.functioning_index),
-                            note=""))
+                            value=result.functioning_index, band=result.functioning_band, note=""))
     rows.append(HeadlineRow(key="relational_health", label="Relational health",
                             value=result.relational_health, band=result.relational_band, note=""))
     rows.append(HeadlineRow(key="resilience", label="Resilience", value=result.resilience, band=None,
@@ -150,11 +148,6 @@ def headline(instrument: Instrument, result: AssessmentResult) -> list[HeadlineR
                             if result.kind == Assessment.Kind.ER else "current and historical relational health"))
     return rows
 
-
-def _index_band(instrument: Instrument, value: float | None) -> str | None:
-    if value is None:
-        return None
-    return band_at_least(value, instrument.index_bands)
 
 
 def _delta_row(name: str, delta: Delta) -> DeltaRow:
