@@ -96,11 +96,12 @@ def _refusal_on(form: forms.Form, refused: PeopleRefused) -> None:
     form.add_error(refused.field if refused.field in form.fields else None, str(refused))
 
 
-def _mail_said(person: User) -> str:
+def _mail_said(person: User, what: str) -> str:
+    """"Invitation sent to" once the mail went (the embedded default), else "... queued for"."""
     from rootmap.web.jobs.mail import last_invitation_mail
 
     mail = last_invitation_mail(person)
-    return "was sent" if mail is not None and mail.status == "sent" else "is queued to be sent"
+    return f"{what} sent to" if mail is not None and mail.status == "sent" else f"{what} queued for"
 
 
 @login_required
@@ -123,7 +124,7 @@ def people_invite(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(not_sent))
             return redirect("people-list")
         else:
-            messages.success(request, f"Invitation to {person.email} {_mail_said(person)}: the link works once, "
+            messages.success(request, f"{_mail_said(person, 'Invitation')} {person.email}: the link works once, "
                                       "for seven days.")
             return redirect("people-list")
     return render(request, "accounts/invite.html", {"form": form, "nav": "people"},
@@ -173,7 +174,7 @@ def person_invite_again(request: HttpRequest, pk: int) -> HttpResponse:
     except (PeopleRefused, MailNotSent) as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, f"A new invitation to {person.email} {_mail_said(person)}; the earlier link "
+        messages.success(request, f"{_mail_said(person, 'A new invitation')} {person.email}; the earlier link "
                                   "no longer works.")
     return redirect("person-detail", pk=person.pk)
 
