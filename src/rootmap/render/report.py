@@ -584,8 +584,10 @@ def _family_body(ctx: _Context) -> str:
     intro = (f"<h1>A summary for {name}'s family</h1>"
              f"<p class='rm-lead'>{esc(view.intro)}</p>")
     map_part = (
-        "<h2>The brain map</h2>"
-        f"<p class='rm-with-next'>{esc(view.map_text)}</p>"
+        # The explanation is read as one piece beside the map: never split across pages
+        # (break-inside: avoid), and kept with the map that follows it.
+        "<div class='rm-map-explanation rm-keep rm-with-next'><h2>The brain map</h2>"
+        f"<p>{esc(view.map_text)}</p></div>"
         '<div class="rm-figure rm-family-map">'
         + brain_map_svg(instrument=ctx.instrument, result=ctx.result, family=True)
         + "</div>"

@@ -152,6 +152,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "rootmap.web.context_processors.rootmap",
             ],
+            # Filters every app's templates share (the one display number, decision 0016).
+            "libraries": {"rootmap_numbers": "rootmap.web.templatetags.rootmap_numbers"},
         },
     },
 ]
