@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rootmap.core.case import Assessment, CaseFile, ratings_of
+from rootmap.core.coverage import item_expected
 from rootmap.core.family import (
     ISOLATE_END,
     ISOLATE_START,
@@ -250,7 +251,7 @@ def _item_table(ctx: _Context) -> str:
         for item in inst.functioning_items:
             if item.region != region.id:
                 continue
-            if item.min_age_months > r.age_months:
+            if not item_expected(item, r.age_months):
                 rating, band = "–", "–"
                 anchor = f"not expected yet (from {item.min_age_months} months)"
             else:
