@@ -16,6 +16,7 @@ from django.test import Client as HttpClient
 from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.audit.models import AuditEntry
 from rootmap.web.email_url import EmailUrlError, email_settings
+from rootmap.web.jobs.models import OutgoingMail
 from tests.mail import self_signed_certificate, start_smtp_server, use_email_url
 
 NEW_PASSWORD = "a fresh and private passphrase"
@@ -114,6 +115,9 @@ def test_a_password_reset_mail_arrives_and_its_link_works_once(smtp_server, nia:
     # A sentence and a link, nothing else: no user name, no organisation, no client.
     assert len(mail.links) == 1 and "nia" not in mail.body.lower().replace(mail.links[0].lower(), "")
     assert "Riverside" not in mail.body
+    # It went through the queue (in-process on the embedded default), after the response.
+    queued = OutgoingMail.objects.get()
+    assert (queued.purpose, queued.status, queued.recipient_id, queued.body) == ("password_reset", "sent", nia.pk, "")
     link = mail.links[0].removeprefix("http://testserver")
 
     choose = http.get(link)
@@ -137,7 +141,10 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(smtp_server, nia: U
     assert answer.status_code == 302 and answer["Location"] == "/sign-in/forgot/sent/"
     entry = AuditEntry.objects.get(action="password_reset")
     assert entry.detail["account_found"] is False
-    assert smtp_server.messages == []
+    assert smtp_server.messages == [] and not OutgoingMail.objects.exists()
+    known = HttpClient().post("/sign-in/forgot/", {"email": "nia@example.org"})
+    # Byte for byte the same answer, whether or not a mail was queued.
+    assert (known.status_code, known["Location"], known.content) == (302, answer["Location"], answer.content)
 
 
 def test_requests_for_one_address_are_limited_to_three_an_hour(smtp_server, nia: User) -> None:

@@ -20,6 +20,7 @@ from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.services import assessment_amend, assessment_finalise
 from rootmap.web.clients.models import Client
 from rootmap.web.clients.services import ClientInputError, case_file_import
+from rootmap.web.jobs.models import Job
 from tests.web.sample_ratings import FUNCTIONING, RELATIONAL
 
 TEST_VERSIONS = Path(__file__).resolve().parents[1] / "data" / "instruments"
@@ -96,7 +97,26 @@ def test_an_unavailable_version_is_refused_naming_the_field(web: HttpClient, sam
     assert not Assessment.objects.filter(client=sam).exists()
 
 
-def test_two_versions_score_show_and_report_side_by_side(web: HttpClient, sam: Client, clinician: User):
+@pytest.fixture
+def job_folder(tmp_path: Path, settings: Any) -> Path:
+    settings.ROOTMAP_JOB_DIR = str(tmp_path / "jobs")
+    return tmp_path / "jobs"
+
+
+def pdf_report(web: HttpClient, assessment: Assessment, capture: Any) -> bytes:
+    """The clinician PDF, made as a job (run when the request commits) and downloaded."""
+    with capture(execute=True):
+        asked = web.post(reverse("job-report", args=[assessment.pk, "clinician"]))
+    assert asked.status_code == 302
+    job = Job.objects.get(pk=asked["Location"].rstrip("/").split("/")[-1])
+    assert job.status == "done"
+    download = web.get(reverse("job-download", args=[job.pk]))
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    return b"".join(download.streaming_content)
+
+
+def test_two_versions_score_show_and_report_side_by_side(web: HttpClient, sam: Client, clinician: User,
+                                                          job_folder: Path, django_capture_on_commit_callbacks):
     one = start(web, sam, "2025-02-03")  # no choice made: the current version
     two = start(web, sam, "2025-03-03", instrument_version="2-test")
     assert (one.instrument_version, two.instrument_version) == ("1", "2-test")
@@ -124,9 +144,7 @@ def test_two_versions_score_show_and_report_side_by_side(web: HttpClient, sam: C
     assert f"Overall developmental risk {TEST_RISK}" not in results_one
 
     for assessment, version, risk in ((one, "1", V1_RISK), (two, "2-test", TEST_RISK)):
-        response = web.get(reverse("assessment-report", args=[assessment.pk, "clinician", "pdf"]))
-        assert response.status_code == 200
-        text = pdf_text(response.content)
+        text = pdf_text(pdf_report(web, assessment, django_capture_on_commit_callbacks))
         assert f"Rootmap's own clinical model (version {version})" in text
         assert risk in text
 

@@ -165,3 +165,24 @@ def test_the_workers_scheduler_sends_reminders_once_however_often_it_runs(redis_
     assert runs >= 6, log.read_text()[-2000:]  # received and succeeded, each at least 3 times
     assert len(smtp_server.to("cleo@example.org")) == 1
     assert ReminderSent.objects.filter(user=cleo).count() == 1
+
+
+def test_an_invitation_mail_goes_out_through_the_worker(redis_prefix, tmp_path, smtp_server):
+    """The web side only queues the mail; the worker process sends it to the SMTP server."""
+    from rootmap.web.accounts.people import Actor, person_invite
+    from rootmap.web.jobs.models import OutgoingMail
+
+    org = Organisation.objects.create(name="Riverside Family Services")
+    ada = User.objects.create_user(username="ada", password="x" * 12, organisation=org, role="admin")
+    with worker(redis_prefix, tmp_path, ROOTMAP_JOB_DIR=str(tmp_path / "jobs"), ROOTMAP_EMAIL_URL=smtp_server.url), \
+            queue_through_redis(redis_prefix):
+        nia, link = person_invite(organisation=org, email="nia@example.org", role="clinician",
+                                  actor=Actor(user=ada), base_url="https://rootmap.example.org")
+        message = smtp_server.wait_for(to="nia@example.org", timeout=60)
+        mail = OutgoingMail.objects.get()
+        deadline = time.monotonic() + 30
+        while mail.status != "sent" and time.monotonic() < deadline:  # the worker records it after SMTP
+            time.sleep(0.2)
+            mail.refresh_from_db()
+    assert message.links == [link] and message.subject == "Your Rootmap account"
+    assert (mail.status, mail.attempts, mail.recipient_id, mail.body) == ("sent", 1, nia.pk, "")

@@ -28,6 +28,7 @@ from rootmap.web.accounts.people import (
 from rootmap.web.accounts.tokens import SetUpTokenGenerator, set_up_tokens
 from rootmap.web.audit.models import AuditEntry
 from rootmap.web.audit.services import audit_record
+from rootmap.web.jobs.models import OutgoingMail
 from tests.web.org_fixtures import *  # noqa: F403
 from tests.web.org_fixtures import PASSWORD, make_client
 
@@ -46,12 +47,16 @@ def _path(link: str) -> str:
 
 # --- The set-up link -------------------------------------------------------------------------
 
-def test_an_invitation_mails_a_link_and_a_sentence_only(smtp_server, admin: User) -> None:
+def test_an_invitation_mails_a_link_and_a_sentence_only(smtp_server, admin: User,
+                                                        django_capture_on_commit_callbacks) -> None:
     http = _signed_in(admin)
-    answer = http.post("/people/invite/", {"email": "nia@example.org", "role": "clinician",
-                                           "first_name": "Nia", "last_name": "Okafor"})
+    with django_capture_on_commit_callbacks(execute=True):  # the mail is queued once the invitation commits
+        answer = http.post("/people/invite/", {"email": "nia@example.org", "role": "clinician",
+                                               "first_name": "Nia", "last_name": "Okafor"})
     assert answer.status_code == 302 and answer["Location"] == "/people/"
     mail = smtp_server.wait_for(to="nia@example.org")
+    queued = OutgoingMail.objects.get()
+    assert (queued.purpose, queued.status, queued.attempts, queued.body) == ("invitation", "sent", 1, "")
     assert mail.subject == "Your Rootmap account"
     assert len(mail.links) == 1 and "/welcome/" in mail.links[0]
     body_without_link = mail.body.replace(mail.links[0], "")
@@ -104,12 +109,15 @@ def test_the_link_expires_after_seven_days() -> None:
     assert set_up_tokens.check_token(other, token) is False
 
 
-def test_inviting_again_voids_the_earlier_link_and_deactivation_voids_any(smtp_server, admin: User) -> None:
+def test_inviting_again_voids_the_earlier_link_and_deactivation_voids_any(
+        smtp_server, admin: User, django_capture_on_commit_callbacks) -> None:
     http = _signed_in(admin)
-    http.post("/people/invite/", {"email": "nia@example.org", "role": "clinician"})
+    with django_capture_on_commit_callbacks(execute=True):
+        http.post("/people/invite/", {"email": "nia@example.org", "role": "clinician"})
     first = _path(smtp_server.wait_for(to="nia@example.org").links[0])
     nia = User.objects.get(email="nia@example.org")
-    http.post(f"/people/{nia.pk}/invite-again/")
+    with django_capture_on_commit_callbacks(execute=True):
+        http.post(f"/people/{nia.pk}/invite-again/")
     second = _path(smtp_server.wait_for(to="nia@example.org", count=2).links[0])
     assert first != second
     assert b"does not work" in HttpClient().get(first).content
@@ -247,10 +255,12 @@ def test_a_supervisor_reads_the_audit_entries_of_their_teams_clients_only(
 
 # --- The command line ------------------------------------------------------------------------
 
-def test_rootmap_user_invite_role_deactivate_and_reset(smtp_server, capsys, admin: User, colleague: User) -> None:
+def test_rootmap_user_invite_role_deactivate_and_reset(smtp_server, capsys, admin: User, colleague: User,
+                                                       django_capture_on_commit_callbacks) -> None:
     org = admin.organisation.name
-    assert rootmap(["user", "invite", "--organisation", org, "--email", "nia@example.org",
-                    "--role", "clinician", "--base-url", "https://rootmap.example.org"]) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rootmap(["user", "invite", "--organisation", org, "--email", "nia@example.org",
+                        "--role", "clinician", "--base-url", "https://rootmap.example.org"]) == 0
     printed = capsys.readouterr().out
     mail = smtp_server.wait_for(to="nia@example.org")
     assert mail.links[0] in printed and mail.links[0].startswith("https://rootmap.example.org/welcome/")
@@ -295,15 +305,41 @@ def test_switching_off_ends_sessions_in_a_cached_session_store_too(settings, adm
     assert not Session.objects.filter(session_key=key).exists()
 
 
-def test_a_mail_server_that_is_down_is_said_plainly_and_the_account_stays(settings, admin: User) -> None:
-    from tests.mail import free_port, use_email_url
+def test_a_mail_server_that_is_down_is_retried_then_shown_failed_with_send_again(
+        settings, admin: User, django_capture_on_commit_callbacks) -> None:
+    from tests.mail import free_port, start_smtp_server, use_email_url
 
+    settings.ROOTMAP_MAIL_RETRIES = 2
     use_email_url(settings, f"smtp://127.0.0.1:{free_port()}?timeout=2")  # nothing listens there
-    answer = _signed_in(admin).post("/people/invite/", {"email": "nia@example.org", "role": "clinician"},
-                                    follow=True)
-    assert answer.status_code == 200
-    assert "The invitation mail to nia@example.org could not be sent" in answer.content.decode()
+    http = _signed_in(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = http.post("/people/invite/", {"email": "nia@example.org", "role": "clinician"})
+    assert answer.status_code == 302
     nia = User.objects.get(email="nia@example.org")
-    assert AuditEntry.objects.filter(action="invite", object_id=str(nia.pk)).count() == 1
+    assert AuditEntry.objects.filter(action="invite", object_id=str(nia.pk)).count() == 1  # the account stays
+    mail = OutgoingMail.objects.get()
+    # Tried once and retried twice (on the embedded default the retries follow at once), then given up.
+    assert (mail.status, mail.attempts, mail.body) == ("failed", 3, "")
+    assert mail.error.startswith("Could not be sent after 3 attempts (ConnectionRefusedError")
+    page = http.get("/people/").content.decode()
+    assert "The invitation mail could not be sent:" in page and "Could not be sent after 3 attempts" in page
+    assert f'action="/people/{nia.pk}/invite-again/"' in page and ">Send again</button>" in page
+
+    # The mail server is back: "send again" sends a new link and the page stops saying it failed.
+    server = start_smtp_server()
+    try:
+        use_email_url(settings, server.url)
+        with django_capture_on_commit_callbacks(execute=True):
+            http.post(f"/people/{nia.pk}/invite-again/")
+        assert "/welcome/" in server.wait_for(to="nia@example.org").links[0]
+    finally:
+        server.controller.stop()
+    assert "could not be sent" not in http.get("/people/").content.decode()
+
+    # A password reset with the server down: the same page as ever, the failure on its row.
+    use_email_url(settings, f"smtp://127.0.0.1:{free_port()}?timeout=2")
+    User.objects.filter(pk=admin.pk).update(email="ada@example.org")
     forgot = HttpClient().post("/sign-in/forgot/", {"email": "ada@example.org"})
     assert forgot.status_code == 302 and forgot["Location"] == "/sign-in/forgot/sent/"
+    reset = OutgoingMail.objects.get(purpose="password_reset")
+    assert (reset.status, reset.attempts, reset.recipient_id) == ("failed", 3, admin.pk)

@@ -190,7 +190,7 @@ def results_row(client_reference: str, assessment_reference: str, result: Mappin
         try:
             instrument = load_instrument(str(result.get("instrument_version") or current_version()))
         except KeyError:  # a version no longer installed: its stored numbers still export
-            instrument = load_instrument()
+            instrument = current()
     functioning = result.get("functioning_index")
     row: dict[str, Any] = {
         "client_reference": client_reference,

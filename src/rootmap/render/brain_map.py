@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rootmap.core.coverage import item_expected
 from rootmap.core.results import AssessmentResult, Comparison
 from rootmap.instruments.family_words import load_family_words
 from rootmap.instruments.model import Instrument
@@ -73,7 +74,7 @@ def _cells(
 ) -> dict[str, list[_Cell]]:
     by_region: dict[str, list[_Cell]] = {r: [] for r in _ROWS}
     for item in instrument.functioning_items:
-        expected = item.min_age_months <= result.age_months
+        expected = item_expected(item, result.age_months)
         rating = result.ratings.get(item.id) if expected else None
         if not expected:
             state = "not_expected"

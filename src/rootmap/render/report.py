@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rootmap.core.case import Assessment, CaseFile, ratings_of
+from rootmap.core.coverage import item_expected
 from rootmap.core.family import (
     ISOLATE_END,
     ISOLATE_START,
@@ -250,7 +251,7 @@ def _item_table(ctx: _Context) -> str:
         for item in inst.functioning_items:
             if item.region != region.id:
                 continue
-            if item.min_age_months > r.age_months:
+            if not item_expected(item, r.age_months):
                 rating, band = "–", "–"
                 anchor = f"not expected yet (from {item.min_age_months} months)"
             else:
@@ -584,8 +585,10 @@ def _family_body(ctx: _Context) -> str:
     intro = (f"<h1>A summary for {name}'s family</h1>"
              f"<p class='rm-lead'>{esc(view.intro)}</p>")
     map_part = (
-        "<h2>The brain map</h2>"
-        f"<p class='rm-with-next'>{esc(view.map_text)}</p>"
+        # The explanation is read as one piece beside the map: never split across pages
+        # (break-inside: avoid), and kept with the map that follows it.
+        "<div class='rm-map-explanation rm-keep rm-with-next'><h2>The brain map</h2>"
+        f"<p>{esc(view.map_text)}</p></div>"
         '<div class="rm-figure rm-family-map">'
         + brain_map_svg(instrument=ctx.instrument, result=ctx.result, family=True)
         + "</div>"

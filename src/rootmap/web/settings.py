@@ -42,6 +42,8 @@ ROOTMAP_JOB_DIR         where finished jobs' files are kept, outside the web roo
 ROOTMAP_JOB_HOURS       how long a finished job's file can be downloaded (default 24)
 ROOTMAP_JOB_RETRIES     how often a failing job is tried again before it is marked failed (default 3)
 ROOTMAP_JOB_RETRY_SECONDS  the first wait before trying again, doubled each time (default 30)
+ROOTMAP_MAIL_RETRIES    how often a mail the SMTP server did not take is tried again (default 3)
+ROOTMAP_MAIL_RETRY_SECONDS  the first wait before sending it again, doubled each time (default 30)
 ROOTMAP_REMINDERS_EVERY_SECONDS  how often the worker's scheduler runs `reminders send` (default 3600;
                         it sends each digest once per person and period however often it runs)
 ROOTMAP_EMAIL_URL       where mail goes: console:// (default), smtp://user:pass@host:port,
@@ -150,6 +152,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "rootmap.web.context_processors.rootmap",
             ],
+            # Filters every app's templates share (the one display number, decision 0016).
+            "libraries": {"rootmap_numbers": "rootmap.web.templatetags.rootmap_numbers"},
         },
     },
 ]
@@ -347,6 +351,8 @@ ROOTMAP_JOB_DIR = env_str("ROOTMAP_JOB_DIR", "")  # "": the default place (rootm
 ROOTMAP_JOB_HOURS = env_int("ROOTMAP_JOB_HOURS", 24)
 ROOTMAP_JOB_RETRIES = env_int("ROOTMAP_JOB_RETRIES", 3)
 ROOTMAP_JOB_RETRY_SECONDS = env_int("ROOTMAP_JOB_RETRY_SECONDS", 30)
+ROOTMAP_MAIL_RETRIES = env_int("ROOTMAP_MAIL_RETRIES", 3)
+ROOTMAP_MAIL_RETRY_SECONDS = env_int("ROOTMAP_MAIL_RETRY_SECONDS", 30)
 CELERY_BROKER_URL = ROOTMAP_REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not ROOTMAP_REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,6 +42,23 @@ class ForgotPasswordForm(auth_forms.PasswordResetForm):
         error_messages={"required": "Enter the email address of your Rootmap account.",
                         "invalid": "Enter an email address, like name@example.org."},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queued: list[Any] = []  # the mails written, handed to the queue after the response
+
+    def send_mail(self, subject_template_name: str, email_template_name: str, context: dict[str, Any],
+                  from_email: str | None, to_email: str, html_email_template_name: str | None = None) -> None:
+        """Django's form renders the message; the queue sends it (retried, recorded)."""
+        from django.template import loader
+
+        from rootmap.web.jobs.mail import mail_queue
+        from rootmap.web.jobs.models import OutgoingMail
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        self.queued.append(mail_queue(to=to_email, subject=subject, body=body, dispatch=False,
+                                      purpose=OutgoingMail.Purpose.PASSWORD_RESET, recipient=context.get("user")))
 
 
 def _too_many(*, address: str | None, email: str) -> bool:
@@ -82,21 +98,25 @@ class ForgotPasswordView(auth_views.PasswordResetView):
                          detail={"step": "requested", "email": email.lower(),
                                  "account_found": bool(matches), "refused": "rate limit" if refused else ""})
         if not refused:
-            self._send(form)
-        return HttpResponseRedirect(self.get_success_url())
+            self._write(form)
+        response = HttpResponseRedirect(self.get_success_url())
+        # The mail is handed to the queue once the response has gone (the server closes it
+        # after writing it): on the embedded default the SMTP dialogue then runs in this
+        # process, and the answer comes as fast whether or not an account was found. A mail
+        # that cannot be sent is retried, then recorded as failed; the page is the same.
+        from rootmap.web.jobs.mail import mail_dispatch
 
-    def _send(self, form: Any) -> None:
+        for mail in form.queued:
+            response._resource_closers.append(lambda pk=mail.pk: mail_dispatch(pk))
+        return response
+
+    def _write(self, form: Any) -> None:
         domain, https = link_base()
-        try:
-            form.save(domain_override=domain, use_https=bool(https) if https is not None else self.request.is_secure(),
-                      email_template_name=self.email_template_name,
-                      subject_template_name=self.subject_template_name,
-                      from_email=settings.DEFAULT_FROM_EMAIL, request=self.request,
-                      token_generator=self.token_generator)
-        except (OSError, smtplib.SMTPException) as error:
-            # The same page as ever (it must not tell whether the address has an account);
-            # the operator sees the failure in the log.
-            logger.warning("password reset mail not sent: %s", error)
+        form.save(domain_override=domain, use_https=bool(https) if https is not None else self.request.is_secure(),
+                  email_template_name=self.email_template_name,
+                  subject_template_name=self.subject_template_name,
+                  from_email=settings.DEFAULT_FROM_EMAIL, request=self.request,
+                  token_generator=self.token_generator)
 
 
 class PasswordResetSentView(auth_views.PasswordResetDoneView):

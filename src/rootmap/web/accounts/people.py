@@ -10,13 +10,11 @@ field and what was expected; nothing is half-saved.
 from __future__ import annotations
 
 import logging
-import smtplib
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
@@ -168,18 +166,26 @@ class MailNotSent(Exception):
     `str(error)` says so; the link can be given by hand or the invitation sent again."""
 
 
-def send_invitation(person: User, link: str) -> None:
+def send_invitation(person: User, link: str) -> Any:
+    """Queue the invitation mail (rootmap.web.jobs.mail: retried, then recorded as failed).
+    On the embedded default it has been tried by the time this returns: a mail that could
+    not be sent raises MailNotSent; with a worker it is on its way and the people page says
+    what became of it."""
+    from rootmap.web.jobs.mail import mail_queue
+    from rootmap.web.jobs.models import OutgoingMail
+
     # A sentence and the link: no organisation, no client, nothing clinical.
-    try:
-        send_mail(
-            "Your Rootmap account",
-            f"You are invited to Rootmap: open this link within {SET_UP_DAYS} days to choose a password "
-            f"and set up an authenticator app (it works once):\n\n{link}\n",
-            None, [person.email])
-    except (OSError, smtplib.SMTPException) as error:
-        logger.warning("invitation mail to user %s not sent: %s", person.pk, error)
-        raise MailNotSent(f"The invitation mail to {person.email} could not be sent ({error.__class__.__name__}: "
-                          f"{error}); check ROOTMAP_EMAIL_URL, then send the invitation again.") from None
+    mail = mail_queue(
+        to=person.email, subject="Your Rootmap account", purpose=OutgoingMail.Purpose.INVITATION,
+        recipient=person,
+        body=(f"You are invited to Rootmap: open this link within {SET_UP_DAYS} days to choose a password "
+              f"and set up an authenticator app (it works once):\n\n{link}\n"))
+    mail.refresh_from_db()
+    if mail.status == OutgoingMail.Status.FAILED:
+        logger.warning("invitation mail to user %s not sent: %s", person.pk, mail.error)
+        raise MailNotSent(f"The invitation mail to {person.email} could not be sent ({mail.error}) "
+                          "Send the invitation again, or give the link by hand.")
+    return mail
 
 
 def _active_admins(organisation_id: int | None) -> int:

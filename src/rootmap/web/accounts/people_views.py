@@ -48,16 +48,21 @@ class PersonRow:
     is_self: bool
     invited: bool  # has not chosen a password yet
     caseload: int
+    mail_failed: str = ""  # why their latest invitation mail could not be sent
 
 
 def _people_of(admin: User) -> list[PersonRow]:
+    from rootmap.web.jobs.mail import invitation_mail_failures
+
+    failed = invitation_mail_failures(admin.organisation_id)
     enrolled = set(TOTPDevice.objects.filter(user__organisation_id=admin.organisation_id, confirmed=True)
                    .values_list("user_id", flat=True))
     people = User.objects.filter(organisation_id=admin.organisation_id).annotate(
         clients=Count("caseload")).order_by("last_name", "first_name", "username")
     return [
         PersonRow(u.pk, str(u), u.username, u.get_role_display(), u.is_active, u.pk in enrolled,
-                  u.pk == admin.pk, not u.has_usable_password(), u.clients)
+                  u.pk == admin.pk, not u.has_usable_password(), u.clients,
+                  failed[u.pk].error if u.pk in failed and not u.has_usable_password() else "")
         for u in people
     ]
 
@@ -91,6 +96,14 @@ def _refusal_on(form: forms.Form, refused: PeopleRefused) -> None:
     form.add_error(refused.field if refused.field in form.fields else None, str(refused))
 
 
+def _mail_said(person: User, what: str) -> str:
+    """"Invitation sent to" once the mail went (the embedded default), else "... queued for"."""
+    from rootmap.web.jobs.mail import last_invitation_mail
+
+    mail = last_invitation_mail(person)
+    return f"{what} sent to" if mail is not None and mail.status == "sent" else f"{what} queued for"
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -111,7 +124,8 @@ def people_invite(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(not_sent))
             return redirect("people-list")
         else:
-            messages.success(request, f"Invitation sent to {person.email}: the link works once, for seven days.")
+            messages.success(request, f"{_mail_said(person, 'Invitation')} {person.email}: the link works once, "
+                                      "for seven days.")
             return redirect("people-list")
     return render(request, "accounts/invite.html", {"form": form, "nav": "people"},
                   status=422 if form.errors else 200)
@@ -160,7 +174,8 @@ def person_invite_again(request: HttpRequest, pk: int) -> HttpResponse:
     except (PeopleRefused, MailNotSent) as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, f"A new invitation went to {person.email}; the earlier link no longer works.")
+        messages.success(request, f"{_mail_said(person, 'A new invitation')} {person.email}; the earlier link "
+                                  "no longer works.")
     return redirect("person-detail", pk=person.pk)
 
 

@@ -99,8 +99,12 @@ def _estimate_context(household: Household, inputs: dict[str, Any], clients: dic
                                                           inputs=inputs, clients=clients))
     except services.HouseholdInputError as error:
         return {"result": None, "estimate_problems": selectors.redacted_problems(error.problems, children)}
+    # Each child's challenge, beside the demand it adds to, for the children whose ratings
+    # this viewer may see (an unseen child's challenge still counts in the demand).
+    challenges = [(c.label, result.children[c.n].challenge) for c in children
+                  if c.challenge is not None and c.n < len(result.children)]
     return {"result": result, "badge": RESERVE_BADGE.get(result.reserve_band or "", ""),
-            "estimate_problems": []}
+            "challenges": challenges, "estimate_problems": []}
 
 
 def _locked_children(user: User, household: Household) -> set[int]:

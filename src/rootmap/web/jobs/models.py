@@ -99,3 +99,42 @@ class ReminderSent(models.Model):
             year, week = self.period.split("-W")
             return f"the week of {dt.date.fromisocalendar(int(year), int(week), 1):%-d %b %Y}"
         return f"{dt.date.fromisoformat(self.period):%-d %b %Y}"
+
+
+class OutgoingMail(models.Model):
+    """One email handed to the queue: invitations, set-up links, password resets.
+
+    The body holds a live link (a credential), so it is kept only until the mail is sent or
+    given up: then it is blanked and the row says what became of it. Celery carries the id.
+    """
+
+    class Purpose(models.TextChoices):
+        INVITATION = "invitation", "Invitation"
+        PASSWORD_RESET = "password_reset", "Password reset"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to be sent"
+        RETRYING = "retrying", "Not sent yet, will try again"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Could not be sent"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+    organisation_id = models.BigIntegerField(null=True, blank=True)
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)  # blanked once sent or given up
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)  # said to the organisation's administrator
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} to user {self.recipient_id} ({self.status})"

@@ -21,6 +21,16 @@ def run_job(self: Any, job_id: str) -> str:
     return result.status
 
 
+@app.task(bind=True, name="rootmap.mail.send", max_retries=None)
+def send_queued_mail(self: Any, mail_id: str) -> str:
+    from rootmap.web.jobs.mail import mail_attempt
+
+    result = mail_attempt(mail_id=mail_id)
+    if result.retry_in is not None:
+        raise self.retry(countdown=result.retry_in)
+    return result.status
+
+
 @app.task(name="rootmap.reminders.send")
 def send_reminders() -> int:
     import datetime as dt

@@ -1,0 +1,1 @@
+"""Template filters shared by every app's pages (registered in settings.TEMPLATES)."""
