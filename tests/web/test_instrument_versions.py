@@ -126,6 +126,9 @@ def test_two_versions_score_show_and_report_side_by_side(web: HttpClient, sam: C
     entry_two = web.get(reverse("assessment-edit", args=[two.pk])).content.decode()
     assert V1_SLEEP_2 in entry_one and TEST_SLEEP_2 not in entry_one
     assert TEST_SLEEP_2 in entry_two and V1_SLEEP_2 not in entry_two
+    # ... and says which version it is, as the results page does (the anchors alone do not tell).
+    assert "instrument version 1\n" in entry_one and "instrument version 2-test" not in entry_one
+    assert "instrument version 2-test\n" in entry_two
 
     one, two = finalise(one, clinician), finalise(two, clinician)
     stored = {a.reference: a for a in Assessment.objects.filter(client=sam)}
