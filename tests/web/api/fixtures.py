@@ -7,6 +7,7 @@ Markers: the colleague's client is "Wren Colleague" (W-0777); the other organisa
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -100,3 +101,22 @@ def call(method: str, path: str, token: str | None, body: Any = None, raw: bytes
 
     data = raw if raw is not None else json.dumps(body if body is not None else {})
     return browser.generic(method, path, data, content_type="application/json", **headers)
+
+
+def full_assessment_only(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The Bundle with its first (full) assessment only: a new client's follow-ups need a
+    finalised full assessment first, and imported ones are drafts until signed in the web."""
+    bundle = copy.deepcopy(bundle)
+    responses = sorted((e for e in bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"),
+                       key=lambda e: e["resource"]["authored"])
+    later = {e["fullUrl"] for e in responses[1:]} | {f"QuestionnaireResponse/{e['resource'].get('id')}"
+                                                     for e in responses[1:]}
+
+    def kept(entry: dict[str, Any]) -> bool:
+        if entry["fullUrl"] in later:
+            return False
+        derived = {ref.get("reference") for ref in entry["resource"].get("derivedFrom") or []}
+        return not derived & later
+
+    bundle["entry"] = [e for e in bundle["entry"] if kept(e)]
+    return bundle

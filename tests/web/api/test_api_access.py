@@ -5,7 +5,8 @@ Each path parameter is filled with records the clinician may not see (the collea
 client and assessments, the other organisation's client, assessments and household):
 every method answers 404, exactly as for an id that does not exist, and writes nothing.
 Operations without a record in the path (lists, create, import, score) are called too,
-and no answer names either marker. A path parameter this test does not know fails it, so
+and no answer names either marker; a FHIR Bundle naming a colleague's or another
+organisation's client attaches nothing to it. A path parameter this test does not know fails it, so
 a new endpoint cannot slip past.
 """
 
@@ -22,7 +23,14 @@ from django.test import override_settings
 from rootmap.web.api.api import api
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.audit.models import AuditEntry
-from tests.web.api.fixtures import COLLEAGUE_MARKERS, FOREIGN_MARKERS, ApiWorld, build_api_world, call
+from tests.web.api.fixtures import (
+    COLLEAGUE_MARKERS,
+    FOREIGN_MARKERS,
+    ApiWorld,
+    build_api_world,
+    call,
+    full_assessment_only,
+)
 from tests.web.security_fixtures import example
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +103,40 @@ def test_no_operation_reaches_a_record_outside_the_tokens_scope() -> None:
     assert not failures, "\n".join(failures)
 
 
+def _own_bundle(world: ApiWorld, reference: str) -> Any:
+    """The clinician's own client's full assessment as a FHIR Bundle, its Patient renamed to `reference`."""
+    bundle = full_assessment_only(json.loads(_text(call(
+        "GET", f"/api/v1/fhir/Patient/{world.client.pk}/$everything", world.tokens["clinician-read"]))))
+    patient = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    patient["identifier"][0]["value"] = reference
+    return bundle
+
+
+@override_settings(ROOTMAP_API_RATE_PER_MINUTE=100_000)
+def test_a_fhir_bundle_cannot_attach_drafts_to_a_colleagues_or_another_organisations_client() -> None:
+    """The Patient's client is looked for only among the token's user's clients: a Bundle
+    naming a colleague's client (by its reference) is refused, as the web
+    refuses a second client with a reference in use, and one naming another organisation's
+    client makes a new client of the clinician's own; neither record gains anything."""
+    cache.clear()
+    world = build_api_world()
+    secret = world.tokens["clinician-write"]
+    records = (world.colleague_client, world.foreign_client)
+    before = {c.pk: Assessment.objects.filter(client=c).count() for c in records}
+    colleague = call("POST", "/api/v1/fhir/Bundle", secret,
+                     _own_bundle(world, "W-0777"))
+    assert colleague.status_code == 422, _text(colleague)
+    assert json.loads(_text(colleague))["problems"][0]["path"] == "reference"
+    assert "Wren Colleague" not in _text(colleague)
+    foreign = call("POST", "/api/v1/fhir/Bundle", secret,
+                   _own_bundle(world, "X-7731"))
+    assert foreign.status_code == 201, _text(foreign)
+    made = json.loads(_text(foreign))
+    assert made["client"] not in before and made["created_client"] is True
+    assert "Xanthe" not in _text(foreign)
+    assert {c.pk: Assessment.objects.filter(client=c).count() for c in records} == before
+
+
 @override_settings(ROOTMAP_API_RATE_PER_MINUTE=100_000)
 def test_operations_without_a_record_in_the_path_show_neither_marker() -> None:
     cache.clear()
@@ -102,7 +144,8 @@ def test_operations_without_a_record_in_the_path_show_neither_marker() -> None:
     bodies = {"/api/v1/score": example("school-age-foster.json"),
               "/api/v1/clients/import": {**example("toddler-kinship.json"),
                                          "client": {"id": "C-NEW", "birth_date": "2023-03-01"}},
-              "/api/v1/clients": {"reference": "C-1", "display_name": "New", "birth_date": "2019-01-01"}}
+              "/api/v1/clients": {"reference": "C-1", "display_name": "New", "birth_date": "2019-01-01"},
+              "/api/v1/fhir/Bundle": _own_bundle(world, "C-FHIR-1")}
     for path, method in _operations():
         if PARAMETER.search(path):
             continue

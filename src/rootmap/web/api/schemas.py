@@ -211,6 +211,28 @@ def responses(ok: Any, status: int = 200) -> dict[int, Any]:
     return {status: ok, **ERRORS}
 
 
+# The outline of what POST /fhir/Bundle reads; the full check is the FHIR R4B models'
+# (rootmap.interop.fhir_import), whose refusals are 422 problems naming the path.
+FHIR_BUNDLE: dict[str, Any] = {
+    "type": "object",
+    "title": "FhirBundle",
+    "description": "A FHIR R4 Bundle as `rootmap fhir export` and GET /fhir/Patient/{id}/$everything write it: "
+                   "exactly one Patient (identifier = the client's reference) and a QuestionnaireResponse "
+                   "of Rootmap's Questionnaire per assessment.",
+    "required": ["resourceType"],
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["Bundle"]},
+        "type": {"type": "string"},
+        "entry": {"type": "array", "items": {
+            "type": "object",
+            "properties": {"fullUrl": {"type": "string"},
+                           "resource": {"type": "object", "required": ["resourceType"],
+                                        "properties": {"resourceType": {"type": "string"}}}},
+        }},
+    },
+}
+
+
 def file_schemas() -> dict[str, Any]:
     """Core's case-file and household-file JSON Schemas as OpenAPI components."""
     from rootmap.core.case import CaseFile, Household
@@ -221,6 +243,7 @@ def file_schemas() -> dict[str, Any]:
         for def_name, definition in schema.pop("$defs", {}).items():
             components[f"{name}_{def_name}"] = definition
         components[name] = schema
+    components["FhirBundle"] = FHIR_BUNDLE
     return components
 
 
