@@ -114,6 +114,7 @@ def job_household_report(request: HttpRequest, pk: int) -> HttpResponse:
         job = job_submit(owner=request.user, kind=Job.Kind.HOUSEHOLD_REPORT,
                          params={"household": household.pk, "estimate": estimate.pk}, request=request)
         return redirect("job-detail", pk=job.pk)
+    audit_record(action="view", request=request, obj=household, detail={"page": "household report job"})
     recent = [j for j in Job.objects.filter(owner=request.user, kind=Job.Kind.HOUSEHOLD_REPORT)[:20]
               if j.params.get("household") == household.pk and j.params.get("estimate") == estimate.pk]
     return render(request, "jobs/household_report.html", {
