@@ -289,23 +289,23 @@ def _table(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, 
 
 def test_the_table_prints_the_hand_rounded_numbers_of_poppy(capsys, monkeypatch) -> None:
     rows = _table(capsys, monkeypatch, "toddler-kinship.json")
-    assert rows["Developmental risk"] == ["76.2", "very_high"]   # 76.176...
-    assert rows["Functioning"] == ["53.9", "moderate"]           # 53.906...
-    assert rows["Relational health"] == ["62.5", "adequate"]
+    assert rows["Developmental risk"] == ["76.2", "Very high"]   # 76.176...
+    assert rows["Functioning"] == ["53.9", "Moderate"]           # 53.906...
+    assert rows["Relational health"] == ["62.5", "Adequate"]
     assert rows["Resilience"] == ["50.8", ""]                    # 50.833...
     assert rows["ACE-style count"] == ["3", "of 9"]
-    assert rows["Brainstem"] == ["Sensory integration", "43.8", "moderate"]  # 43.75 half-up
-    assert rows["Limbic"] == ["Relational", "53.1", "moderate"]               # 53.125
-    assert rows["Cortex"] == ["Cognitive", "62.5", "mild"]
+    assert rows["Brainstem"] == ["Sensory integration", "43.8", "Moderate"]  # 43.75 half-up
+    assert rows["Limbic"] == ["Relational", "53.1", "Moderate"]               # 53.125
+    assert rows["Cortex"] == ["Cognitive", "62.5", "Mild"]
 
 
 def test_the_table_prints_milo_s_change_as_the_difference_of_printed_values(capsys, monkeypatch) -> None:
     rows = _table(capsys, monkeypatch, "school-age-foster.json")
-    assert rows["Developmental risk"][:2] == ["77.0", "very_high"]  # 77.008
-    assert rows["Functioning"][:2] == ["82.0", "mild"]              # 82.03125
+    assert rows["Developmental risk"][:2] == ["77.0", "Very high"]  # 77.008
+    assert rows["Functioning"][:2] == ["82.0", "Mild"]              # 82.03125
     assert rows["Resilience"][0] == "50.0"
-    assert rows["Limbic"] == ["Relational", "68.8", "mild"]         # 68.75 half-up
-    assert rows["Cortex"] == ["Cognitive", "84.4", "mild"]          # 84.375 half-up
+    assert rows["Limbic"] == ["Relational", "68.8", "Mild"]         # 68.75 half-up
+    assert rows["Cortex"] == ["Cognitive", "84.4", "Mild"]          # 84.375 half-up
     # Change rows: since previous, since baseline.
     change = _table(capsys, monkeypatch, "school-age-foster.json", "Change")
     # risk 77.0 -> 77.0 and 77.8 -> 77.0
@@ -330,9 +330,9 @@ def test_the_table_prints_milo_s_change_as_the_difference_of_printed_values(caps
 def test_the_table_prints_tessa_s_snapshot(capsys, monkeypatch) -> None:
     rows = _table(capsys, monkeypatch, "adolescent-er.json")
     assert rows["Developmental risk"] == ["–", "–"]
-    assert rows["Functioning"] == ["51.1", "moderate"]   # 51.079
-    assert rows["Relational health"] == ["37.5", "limited"]
-    assert rows["Brainstem"] == ["Sensory integration", "42.9", "moderate"]  # 42.857
+    assert rows["Functioning"] == ["51.1", "Moderate"]   # 51.079
+    assert rows["Relational health"] == ["37.5", "Limited"]
+    assert rows["Brainstem"] == ["Sensory integration", "42.9", "Moderate"]  # 42.857
     assert "ACE-style count" not in rows
 
 
@@ -342,4 +342,4 @@ def test_the_household_table_prints_the_hand_rounded_reserve(capsys, monkeypatch
     assert rows["External resources"] == ["58.3"]
     assert rows["Resources"] == ["66.7"]
     assert rows["Demand"] == ["66.3"]  # 66.25 half-up (format() would print 66.2)
-    assert rows["Reserve"] == ["0.4 adequate"]
+    assert rows["Reserve"] == ["0.4 Adequate"]

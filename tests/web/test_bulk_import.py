@@ -83,7 +83,8 @@ def test_a_csv_of_clients_is_imported_all_or_nothing_and_a_dry_run_saves_nothing
                          "--dry-run")
     assert code == 2
     assert out.startswith("Checked (nothing saved): would import 1 file into")
-    assert f"{bad}: row 3, birth_date: \"2019-02-30\": Enter a valid date (expected YYYY-MM-DD)" in err
+    # 30 February: the case file's wording for a date that does not exist, naming row, column and value.
+    assert f"{bad}: row 3, birth_date: \"2019-02-30\" is not a valid date (expected YYYY-MM-DD)" in err
     assert not Client.objects.exists() and not AuditEntry.objects.exists()
 
     code, out, err = run(capsys, "import", str(good), str(bad), "--organisation", org.name, "--clinician", "cleo")

@@ -12,7 +12,15 @@ import pytest
 from django.test import Client as HttpClient
 
 from rootmap.cli import main
-from rootmap.interop.csv_schema import DISPLAY_NAME_MAX, REFERENCE_MAX, all_columns
+from rootmap.interop.csv_format import csv_text
+from rootmap.interop.csv_schema import (
+    DISPLAY_NAME_MAX,
+    REFERENCE_MAX,
+    all_columns,
+    ordered,
+    results_columns,
+    results_row,
+)
 from rootmap.web.audit.models import AuditEntry
 from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.clients.csv_services import caseload_csv, clients_csv_import, estimates_csv, results_csv
@@ -40,8 +48,9 @@ def test_a_dry_run_lists_every_rows_problems_and_saves_nothing(org, admin, clini
     before = AuditEntry.objects.count()
     outcome = clients_csv_import(organisation=org, user=admin, raw=raw, dry_run=True)
     assert [(p.row, p.column, p.value, p.expected) for p in outcome.problems] == [
-        (3, "display_name", "", "This field is required"),
-        (3, "birth_date", "2018-13-01", "Enter a valid date (expected YYYY-MM-DD)"),
+        # The case file's wording (core.problems), not Django's "This field is required".
+        (3, "display_name", "", "is required but missing"),
+        (3, "birth_date", "2018-13-01", "is not a valid date (expected YYYY-MM-DD)"),
         (4, "reference", "C-1", "is also on row 2; each client once"),
         (5, "clinicians", "otto", "is not an active clinician of your organisation"),
         (6, "reference", "C-9", "C-9 is already used by another client"),
@@ -72,7 +81,7 @@ def test_one_bad_row_saves_nothing_at_all(org, admin):
     raw = (HEADER + "C-1,Ana,2018-02-03,,\r\nC-2,Ben,not a date,,\r\n").encode()
     outcome = clients_csv_import(organisation=org, user=admin, raw=raw, dry_run=False)
     assert not outcome.saved and [str(p) for p in outcome.problems] == [
-        'row 3, birth_date: "not a date": Enter a valid date (expected YYYY-MM-DD)']
+        'row 3, birth_date: "not a date" is not a valid date (expected YYYY-MM-DD)']
     assert not Client.objects.exists()
     assert not AuditEntry.objects.filter(action__in=["import", "create"]).exists()
 
@@ -104,7 +113,7 @@ def test_the_page_checks_the_upload_then_imports_the_checked_file(org, admin, cl
     bad = browser.post("/clients/import-csv/", {"action": "check",
                                                 "csv_file": io.BytesIO((HEADER + "C-5,,2018-02-03,,\r\n").encode())})
     assert bad.status_code == 422
-    assert "Nothing was imported." in bad.content.decode() and "This field is required" in bad.content.decode()
+    assert "Nothing was imported." in bad.content.decode() and "is required but missing" in bad.content.decode()
 
     supervisor_browser = HttpClient()
     supervisor_browser.force_login(supervisor)
@@ -163,10 +172,34 @@ def test_the_estimates_export_has_the_household_numbers(org, admin, supervisor):
               "reserve_band": "strong", "instrument_version": "1", "children": []}
     Estimate.objects.create(household=household, date=dt.date(2025, 6, 15), created_by=admin, result=result,
                             inputs={"children": [{"age_months": 30}]})
-    [row] = rows_of(estimates_csv(user=supervisor))
-    assert row == {"household_reference": "H-1", "household_name": "'+Rivera", "estimate_date": "2025-06-15",
-                   "children": "1", "internal": "100.0", "external": "50.0", "resources": "75.0",
-                   "demand": "28.75", "reserve": "46.25", "reserve_band": "strong", "instrument_version": "1"}
+    # A second, as the engine's floats arrive: 66.25 computed as 66.25000000000001, a reserve of -8.25.
+    noisy = {"internal": 58.33333333333333, "external": 58.33333333333333, "resources": 58.33333333333333,
+             "demand": 66.25000000000001, "reserve": -8.25, "reserve_band": "strained", "instrument_version": "1"}
+    Estimate.objects.create(household=household, date=dt.date(2025, 7, 1), created_by=admin, result=noisy,
+                            inputs={"children": [{"age_months": 30}]})
+    first, second = rows_of(estimates_csv(user=supervisor))
+    # As every screen prints them (half-up, one decimal): 28.75 -> 28.8, 46.25 -> 46.3.
+    assert first == {"household_reference": "H-1", "household_name": "'+Rivera", "estimate_date": "2025-06-15",
+                     "children": "1", "internal": "100.0", "external": "50.0", "resources": "75.0",
+                     "demand": "28.8", "reserve": "46.3", "reserve_band": "strong", "instrument_version": "1"}
+    # 66.3 as on screen, not 66.25000000000001; -8.25 half-up away from zero, with an ASCII minus and no
+    # formula quote, so a spreadsheet reads the number -8.3.
+    assert (second["estimate_date"], second["resources"], second["demand"], second["reserve"]) == (
+        "2025-07-01", "58.3", "66.3", "-8.3")
+
+
+def test_the_results_export_writes_scores_as_every_screen_shows_them():
+    # Floats as the engine leaves them; the screens print 77.0, 66.3, 43.8 and 81.3.
+    result = {"kind": "full", "date": "2025-01-01", "age_months": 120, "instrument_version": "1",
+              "developmental_risk": 77.00819672131148, "functioning_index": 66.25000000000001,
+              "relational_health": 43.75, "resilience": 81.24999999999999, "ace_count": 3,
+              "period_risk": {"perinatal": 12.5}, "domains": {"cognitive": {"index": 68.75, "band": "mild",
+                                                                            "status": "ok"}}}
+    [row] = rows_of(csv_text(*ordered(results_columns(), [results_row("C-1", "A-1", result)])))
+    assert (row["developmental_risk"], row["functioning_index"], row["relational_health"], row["resilience"]) == (
+        "77.0", "66.3", "43.8", "81.3")
+    assert (row["period_risk_perinatal"], row["domain_cognitive_index"], row["ace_count"]) == ("12.5", "68.8", "3")
+    assert row["domain_sensory_integration_index"] == ""  # not scored: an empty cell, as before
 
 
 def test_the_download_is_a_csv_attachment_and_audited(org, clinician):
@@ -195,6 +228,9 @@ def test_every_column_is_in_the_data_dictionary_and_the_limits_agree_with_the_cl
     assert (form.fields["reference"].max_length, form.fields["display_name"].max_length) == (
         REFERENCE_MAX, DISPLAY_NAME_MAX)
     assert Client._meta.get_field("reference").max_length == REFERENCE_MAX
+    notes = {r["Variable / Field Name"]: r["Field Note"] for r in dictionary}
+    for score in ("developmental_risk", "functioning_index", "resilience", "demand", "reserve"):
+        assert notes[score].startswith("One decimal, half-up, as on screen"), score
 
 
 @pytest.mark.parametrize("what", ["caseload", "results", "estimates"])

@@ -69,6 +69,12 @@ def test_init_sets_up_organisations_on_an_empty_database(empty_database: str) ->
                      "--admin-email", "bob@example.org", "--base-url", "https://rootmap.example.org")
     assert taken.returncode == 2
     assert "an organisation called 'riverside family services' exists already" in taken.stderr
+    # Every problem at once, one line each, naming the option (not only the first one found).
+    both = _rootmap(empty_database, "init", "--organisation", "", "--admin-email", "notanemail",
+                    "--base-url", "https://rootmap.example.org")
+    assert (both.returncode, both.stderr) == (2, (
+        "rootmap init: --organisation: the organisation's name is 1 to 200 characters\n"
+        "rootmap init: --admin-email: 'notanemail' is not an email address (expected name@example.org)\n"))
     no_base = _rootmap(empty_database, "init", "--organisation", "Third", "--admin-email", "t@example.org")
     assert no_base.returncode == 2 and "ROOTMAP_BASE_URL" in no_base.stderr
 

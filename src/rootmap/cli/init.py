@@ -13,6 +13,9 @@ import sys
 
 from rootmap.cli._database import add_settings_argument, database_problem, setup_django
 
+# The option that carries each field the set-up checks.
+OPTIONS = {"organisation": "--organisation", "email": "--admin-email", "username": "--username"}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--organisation", required=True, metavar="NAME", help="the organisation's name")
@@ -61,7 +64,8 @@ def _init(args: argparse.Namespace, base: str) -> int:
             name=args.organisation, admin_email=args.admin_email, username=args.username,
             actor=Actor(command_line=command_line_actor()))
     except PeopleRefused as refused:
-        print(f"rootmap init: {refused.field}: {refused}", file=sys.stderr)
+        for field, message in refused.problems:  # every problem, one line each, naming the option
+            print(f"rootmap init: {OPTIONS.get(field, field)}: {message}", file=sys.stderr)
         return 2
     print(f"Organisation {organisation.name!r} is set up; its first administrator is {admin.username}.")
     print(f"Give them this link (it works once, for {SET_UP_DAYS} days): they choose a password and "

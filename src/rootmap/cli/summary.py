@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from rootmap.core.bands import band_word
 from rootmap.core.case import CaseFile, Household
 from rootmap.core.display import PLACEHOLDER, number, signed_change
 from rootmap.core.results import AssessmentResult, Delta, HouseholdResult
@@ -40,9 +41,13 @@ def print_case_summary(path: Path, case: CaseFile, result: AssessmentResult) -> 
     headline = Table(title="Scores", title_justify="left", show_edge=False)
     for column in ("score", "value", "band"):
         headline.add_column(column)
-    headline.add_row("Developmental risk", number(result.developmental_risk), result.risk_band or PLACEHOLDER)
-    headline.add_row("Functioning", number(result.functioning_index), result.functioning_band or PLACEHOLDER)
-    headline.add_row("Relational health", number(result.relational_health), result.relational_band or PLACEHOLDER)
+    # Band words as the pages and reports print them; resilience has no bands in the model.
+    headline.add_row("Developmental risk", number(result.developmental_risk),
+                     band_word(result.risk_band) or PLACEHOLDER)
+    headline.add_row("Functioning", number(result.functioning_index),
+                     band_word(result.functioning_band) or PLACEHOLDER)
+    headline.add_row("Relational health", number(result.relational_health),
+                     band_word(result.relational_band) or PLACEHOLDER)
     headline.add_row("Resilience", number(result.resilience), "")
     if result.ace_count is not None:
         headline.add_row("ACE-style count", str(result.ace_count), "of 9")
@@ -53,7 +58,7 @@ def print_case_summary(path: Path, case: CaseFile, result: AssessmentResult) -> 
         domains.add_column(column)
     for region in instrument.regions:
         found = result.domains[region.domain]
-        band = found.band if found.status == "ok" else found.status.replace("_", " ")
+        band = band_word(found.band) if found.status == "ok" else found.status.replace("_", " ")
         domains.add_row(region.label, region.domain_label, number(found.index), band or PLACEHOLDER)
     console.print(domains)
 
@@ -133,6 +138,6 @@ def print_household_summary(path: Path, household: Household, result: HouseholdR
         who = f" ({child.client_id})" if child.client_id else ""
         table.add_row(f"Child {n}{who}, {child.age_months} months, ×{child.age_factor:g}", number(child.challenge))
     table.add_row("Demand", number(result.demand))
-    table.add_row("[bold]Reserve[/bold]", f"[bold]{number(result.reserve)}[/bold] {result.reserve_band or ''}")
+    table.add_row("[bold]Reserve[/bold]", f"[bold]{number(result.reserve)}[/bold] {band_word(result.reserve_band)}")
     console.print(table)
     console.print(f"[dim]Rootmap's own clinical model, instrument version {result.instrument_version}[/dim]\n")

@@ -28,6 +28,7 @@ __all__ = [
     "Scale",
     "band",
     "band_ranges",
+    "band_word",
     "index_band",
     "item_band",
     "relational_band",
@@ -73,6 +74,16 @@ def band(instrument: Instrument, scale: Scale, value: float | None) -> str | Non
     if scale not in readers:
         raise KeyError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
     return readers[scale](instrument, value)
+
+
+def band_word(band: str | None) -> str:
+    """A band as people read it on every page, report and terminal table: 'very_high' ->
+    'Very high'; no band (an unknown value, or a scale the model gives no bands) -> ''.
+
+    >>> band_word("very_high"), band_word("typical"), band_word(None)
+    ('Very high', 'Typical', '')
+    """
+    return (band or "").replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,15 @@ from pydantic_core import ErrorDetails
 
 _MISSING = object()
 
+# The one wording of these problems, wherever the value came from (a case file, a CSV
+# cell, a form field); each follows the value shown (or the field's name) in a sentence.
+REQUIRED = "is required but missing"
+NOT_A_DATE = "is not a valid date (expected YYYY-MM-DD)"
+
+
+def too_long(max_length: object) -> str:
+    return f"is longer than the maximum of {max_length} characters"
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -60,7 +69,7 @@ def _message(error: ErrorDetails) -> str:
     value = show(error.get("input"))
     ctx = error.get("ctx") or {}
     if kind == "missing":
-        return "is required but missing"
+        return REQUIRED
     if kind == "extra_forbidden":
         return f"is not a known field (its value is {value}); `rootmap schema` lists the fields allowed"
     if kind in {"less_than_equal", "less_than"}:
@@ -74,7 +83,7 @@ def _message(error: ErrorDetails) -> str:
     if kind in {"string_type"}:
         return f"{value} is not text"
     if kind == "string_too_long":
-        return f"is longer than the maximum of {ctx.get('max_length')} characters"
+        return too_long(ctx.get("max_length"))
     if kind == "too_long":
         return f"has {ctx.get('actual_length')} entries; at most {ctx.get('max_length')} are allowed"
     if kind == "string_unicode":
@@ -84,7 +93,7 @@ def _message(error: ErrorDetails) -> str:
     if kind == "literal_error":
         return f"{value} is not one of {ctx.get('expected')}"
     if kind.startswith("date") or kind.startswith("datetime"):
-        return f"{value} is not a valid date (expected YYYY-MM-DD)"
+        return f"{value} {NOT_A_DATE}"
     if kind in {"list_type", "tuple_type"}:
         return f"{value} is not a list"
     if kind in {"model_type", "dict_type", "model_attributes_type"}:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any, TextIO
 
 from rootmap.core.problems import Problem
@@ -27,7 +28,7 @@ def neutralise(cell: Any) -> Any:
         return ""
     if isinstance(cell, bool):
         return "yes" if cell else "no"
-    if isinstance(cell, int | float):
+    if isinstance(cell, int | float | Decimal):  # a score as displayed is a Decimal ("-8.3")
         return cell
     text = str(cell)
     return "'" + text if text.startswith(FORMULA_STARTS) else text

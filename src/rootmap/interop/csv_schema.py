@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rootmap.core.bands import index_band
+from rootmap.core.display import displayed
 from rootmap.instruments import Instrument, current, current_version, load_instrument
 
 FORMS = {
@@ -26,7 +27,8 @@ DICTIONARY_HEADER = (
     "Choices, Calculations, OR Slider Labels", "Text Validation Type OR Show Slider Number",
     "Text Validation Min", "Text Validation Max", "Required Field?", "Field Note",
 )
-SCORE_NOTE = "Unrounded; Rootmap shows one decimal, rounded half up. Empty when there is too little to score."
+SCORE_NOTE = ("One decimal, half-up, as on screen (a minus is an ASCII '-', so spreadsheets read a number). "
+              "Empty when there is too little to score.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +160,8 @@ def results_columns(instrument: Instrument | None = None) -> tuple[Column, ...]:
 def estimates_columns(instrument: Instrument | None = None) -> tuple[Column, ...]:
     instrument = instrument or current()
     f = "household_estimates"
-    reserve_note = "Unrounded; resources minus demand, so it can be negative."
+    reserve_note = ("One decimal, half-up, as on screen (a minus is an ASCII '-', so spreadsheets read a number); "
+                    "resources minus demand, so it can be negative.")
     return (
         Column("household_reference", f, "Household id", required=True),
         Column("household_name", f, "Household name"),
@@ -181,6 +184,17 @@ def all_columns() -> tuple[Column, ...]:
 
 def dictionary_rows() -> list[tuple[Any, ...]]:
     return [c.dictionary_row() for c in all_columns()]
+
+
+def _as_shown(row: dict[str, Any], columns: Sequence[Column]) -> dict[str, Any]:
+    """Every score of `row` as every screen shows it (core.display: half-up, one decimal), as
+    an exact Decimal: a spreadsheet reads 66.3, not the float 66.25000000000001, and a
+    negative keeps an ASCII '-' (the screen's U+2212 would make it text)."""
+    for column in columns:
+        value = row.get(column.name)
+        if column.validation == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+            row[column.name] = displayed(float(value))
+    return row
 
 
 def results_row(client_reference: str, assessment_reference: str, result: Mapping[str, Any],
@@ -221,17 +235,17 @@ def results_row(client_reference: str, assessment_reference: str, result: Mappin
         row[f"domain_{domain}_index"] = scored.get("index")
         row[f"domain_{domain}_band"] = scored.get("band")
         row[f"domain_{domain}_status"] = scored.get("status")
-    return row
+    return _as_shown(row, results_columns(instrument))
 
 
 def estimates_row(household_reference: str, household_name: str, date: str, children: int,
                   result: Mapping[str, Any]) -> dict[str, Any]:
-    return {
+    return _as_shown({
         "household_reference": household_reference, "household_name": household_name,
         "estimate_date": date, "children": children,
         **{k: result.get(k) for k in ("internal", "external", "resources", "demand", "reserve", "reserve_band",
                                       "instrument_version")},
-    }
+    }, estimates_columns())
 
 
 def ordered(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
+from rootmap.core.bands import band_word
 from rootmap.render import palette as pal
 from rootmap.render._format import esc
 
@@ -18,7 +19,8 @@ def stylesheet() -> str:
 def chip(scale: str, band: str | None) -> str:
     """A band name on its colour; the name is always written, colour only repeats it."""
     fill, ink = pal.band_colours(scale, band)
-    word = "unknown" if band is None else band.replace("_", " ")
+    # The one band wording (core), lower case inside a sentence-like chip.
+    word = "unknown" if band is None else band_word(band).lower()
     return (f'<span class="rm-band" data-scale="{esc(scale)}" data-band="{esc(band or "unknown")}" '
             f'style="background:{fill};color:{ink}">{esc(word)}</span>')
 

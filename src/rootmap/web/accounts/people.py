@@ -10,6 +10,7 @@ field and what was expected; nothing is half-saved.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,11 +31,20 @@ logger = logging.getLogger("rootmap.mail")
 
 
 class PeopleRefused(ValueError):
-    """`field` names what was wrong; `str(error)` says what was expected."""
+    """`field` names what was wrong; `str(error)` says what was expected. `problems` holds
+    every (field, message) found when several were checked at once (the first is `field`)."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+        self.problems: tuple[tuple[str, str], ...] = ((field, message),)
+
+    @classmethod
+    def all_of(cls, refusals: Sequence[PeopleRefused]) -> PeopleRefused:
+        """One refusal carrying every problem of `refusals` (so they are reported together)."""
+        combined = cls(refusals[0].field, str(refusals[0]))
+        combined.problems = tuple(p for r in refusals for p in r.problems)
+        return combined
 
 
 @dataclass(frozen=True)
@@ -105,20 +115,36 @@ def organisation_set_up(*, name: str, admin_email: str, username: str = "",
     """A new organisation and its first administrator, who has no password yet: they choose
     one, and enrol an authenticator, through the set-up link (`set_up_link(user)`)."""
     name = (name or "").strip()
+    refusals: list[PeopleRefused] = []  # every problem at once, not one per attempt
     if not name or len(name) > 200:
-        raise PeopleRefused("organisation", "the organisation's name is 1 to 200 characters")
+        refusals.append(PeopleRefused("organisation", "the organisation's name is 1 to 200 characters"))
     with transaction.atomic():
-        if Organisation.objects.select_for_update().filter(name__iexact=name).exists():
-            raise PeopleRefused("organisation", f"an organisation called {name!r} exists already: "
-                                                "choose another name (or invite people into that one)")
-        email = clean_email(admin_email)
+        if name and Organisation.objects.select_for_update().filter(name__iexact=name).exists():
+            refusals.append(PeopleRefused("organisation", f"an organisation called {name!r} exists already: "
+                                          "choose another name (or invite people into that one)"))
+        email = _checked(refusals, clean_email, admin_email)
+        # The user name defaults to the email address, so it is checked alone only when typed.
+        chosen = (_checked(refusals, clean_username, username, email or "")
+                  if email is not None or (username or "").strip() else None)
+        if refusals:
+            raise PeopleRefused.all_of(refusals)
+        assert email is not None and chosen is not None
         organisation = Organisation.objects.create(name=name)
-        admin = _new_person(organisation, email=email, username=clean_username(username, email), role="admin")
+        admin = _new_person(organisation, email=email, username=chosen, role="admin")
         actor.audit(action="create", obj=organisation, organisation_id=organisation.pk,
                     detail={"organisation": name, "first_administrator": admin.username})
         actor.audit(action="invite", obj=admin, organisation_id=organisation.pk,
                     detail={"username": admin.username, "role": "admin", "step": "first administrator"})
     return organisation, admin
+
+
+def _checked(refusals: list[PeopleRefused], check: Callable[..., str], *args: Any) -> str | None:
+    """`check(*args)`, or None with its refusal added to `refusals`."""
+    try:
+        return check(*args)
+    except PeopleRefused as refused:
+        refusals.append(refused)
+        return None
 
 
 def _new_person(organisation: Organisation, *, email: str, username: str, role: str,

@@ -15,10 +15,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
-from rootmap.core.problems import Problem, show
+from rootmap.core.problems import NOT_A_DATE, REQUIRED, Problem, show, too_long
 from rootmap.interop.csv_format import csv_text, read_csv
 from rootmap.interop.csv_schema import (
     CLIENT_IMPORT,
@@ -49,8 +50,11 @@ class RowProblem:
 
     def __str__(self) -> str:
         where = f"row {self.row}, {self.column}" if self.row is not None else self.column
-        shown = f"{show(self.value)}: " if self.value else ""
-        return f"{where}: {shown}{self.expected}"
+        if not self.value:
+            return f"{where}: {self.expected}"
+        # Core's problems read as a sentence after the value: '"2019-02-30" is not a valid date'.
+        joint = " " if self.expected.startswith("is ") else ": "
+        return f"{where}: {show(self.value)}{joint}{self.expected}"
 
 
 @dataclass
@@ -66,15 +70,21 @@ def may_import_csv(user: User) -> bool:
     return user.organisation_id is not None and user.role in (User.Role.CLINICIAN, User.Role.ADMIN)
 
 
+def _core_wording(name: str, error: ValidationError) -> str:
+    """A form's problem in the words the case file and every other import use (core.problems),
+    not Django's ("This field is required", "Enter a valid date")."""
+    if error.code == "required":
+        return REQUIRED
+    if name == "birth_date" and error.code == "invalid":
+        return NOT_A_DATE
+    if error.code == "max_length":
+        return too_long((error.params or {}).get("limit_value"))
+    return " ".join(error.messages).rstrip(".")
+
+
 def _row_problems(number: int, row: dict[str, str], form: ClientForm) -> list[RowProblem]:
-    problems = []
-    for name, messages in form.errors.items():
-        for message in messages:
-            expected = message.rstrip(".")
-            if name == "birth_date" and "valid date" in message:
-                expected += " (expected YYYY-MM-DD)"
-            problems.append(RowProblem(number, name, row.get(name, ""), expected))
-    return problems
+    return [RowProblem(number, name, row.get(name, ""), _core_wording(name, error))
+            for name, errors in form.errors.as_data().items() for error in errors]
 
 
 def _clinicians(number: int, row: dict[str, str], user: User, by_name: dict[str, User]

@@ -10,6 +10,7 @@ from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from rootmap.core.bands import band_word
 from rootmap.core.family import ISOLATE_END, ISOLATE_START
 from rootmap.instruments import load_instrument
 from rootmap.instruments.catalogue import load_catalogue
@@ -77,7 +78,8 @@ def change_note(version: str) -> str:
 
 @register.filter
 def band_text(band: str | None) -> str:
-    return (band or "").replace("_", " ").capitalize()
+    """A band's words (the one wording, rootmap.core.bands.band_word)."""
+    return band_word(band)
 
 
 @register.filter
