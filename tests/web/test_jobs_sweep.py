@@ -134,3 +134,84 @@ def test_a_report_left_running_says_no_file_was_made(clinician, job_folder):
     job.refresh_from_db()
     assert job.status == "failed"
     assert job.error.endswith(": no file was made. Ask for it again.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_killed_during_an_import_shows_the_job_failed_after_it_restarts(tmp_path):
+    """The QA report's steps: 50 case files, `kill -9` of `rootmap serve` half-way, restart."""
+    import contextlib
+    import json
+    import re
+    import signal
+    import threading
+    import time
+
+    httpx = pytest.importorskip("httpx")
+    from rootmap.web.accounts.models import Organisation, User
+    from tests.web.org_fixtures import PASSWORD, example
+    from tests.web.redis_fixtures import free_port, process_env, start, stop, wait_for_port
+
+    org = Organisation.objects.create(name="Riverside Family Services")
+    User.objects.create_user(username="cleo", password=PASSWORD, organisation=org, role="clinician")
+    folder = tmp_path / "jobs"
+    env = process_env(ROOTMAP_JOB_DIR=str(folder))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    files = []
+    for n in range(50):
+        case = example("school-age-foster.json")
+        case["client"]["id"] = f"K-{n + 1:04d}"
+        files.append(("files", (f"child-{n + 1:02d}.json", json.dumps(case).encode(), "application/json")))
+
+    def token(page) -> str:
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+
+    first = start(["serve", "--port", str(port)], env, tmp_path / "first.log")
+    try:
+        wait_for_port(port, first, tmp_path / "first.log")
+        browser = httpx.Client(timeout=120, follow_redirects=False)
+        page = browser.get(f"{base}/sign-in/")
+        browser.post(f"{base}/sign-in/", data={"username": "cleo", "password": PASSWORD,
+                                                "csrfmiddlewaretoken": token(page)}, headers={"Origin": base})
+        form = browser.get(f"{base}/clients/import/many/")
+        assert form.status_code == 200, form.text[:300]
+
+        def submit() -> None:  # the import runs inside this request on the embedded default
+            with contextlib.suppress(httpx.HTTPError):  # the server is killed under it
+                browser.post(f"{base}/clients/import/many/", files=files,
+                             data={"csrfmiddlewaretoken": token(form)}, headers={"Origin": base})
+
+        uploading = threading.Thread(target=submit)
+        uploading.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # kill it once a few files are in
+            job = Job.objects.filter(status="running").first()
+            if job is not None and len(job.params.get("outcomes") or {}) >= 3:
+                break
+            time.sleep(0.01)
+        else:
+            raise AssertionError("the import never got going: " + (tmp_path / "first.log").read_text()[-2000:])
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        uploading.join(timeout=30)
+    finally:
+        stop(first)
+    job.refresh_from_db()
+    assert job.status == "running" and list(folder.glob(f"{job.pk}.input-*"))  # what the QA tester saw
+
+    second = start(["serve", "--port", str(port)], env, tmp_path / "second.log")
+    try:
+        wait_for_port(port, second, tmp_path / "second.log")
+        assert "1 job(s) left running by a stopped server were marked failed" in (
+            tmp_path / "second.log").read_text()
+        page = browser.get(f"{base}/jobs/{job.pk}/").text
+    finally:
+        stop(second)
+        browser.close()
+    job.refresh_from_db()
+    done = len(job.params["outcomes"])
+    assert job.status == "failed"
+    assert f"nothing after file {done + 1} of 50 was imported" in job.error
+    assert f"nothing after file {done + 1} of 50 was imported" in page
+    assert not list(folder.glob(f"{job.pk}.input-*"))
+    assert AuditEntry.objects.filter(action="fail", object_id=str(job.pk)).count() == 1
