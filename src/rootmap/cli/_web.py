@@ -68,6 +68,11 @@ def serve_processes(host: str, port: int, *, workers: int, threads: int) -> int:
         # passes the headers through and does not turn them into the request's scheme itself.
         "forwarded_allow_ips": "127.0.0.1", "secure_scheme_headers": {},
         "timeout": 120,  # a slow page is a bug, but a killed worker is a lost answer
+        # gthread workers tell the master they are alive from their own loop, not from the
+        # request's thread, so `timeout` does not kill a long request (an in-request job on the
+        # embedded default). A stop or restart does, after graceful_timeout (gunicorn's 30 s):
+        # give in-flight jobs longer; one still running then is failed by the job sweep.
+        "graceful_timeout": 120,
     }
 
     class Rootmap(BaseApplication):  # type: ignore[misc]

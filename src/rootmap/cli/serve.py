@@ -42,6 +42,12 @@ def run(args: argparse.Namespace) -> int:
         print("rootmap serve: the database is not up to date; run `rootmap manage migrate` "
               "(or `rootmap demo` for a demo database)", file=sys.stderr)
         return 2
+    from rootmap.web.jobs.sweep import job_sweep_abandoned
+
+    swept = job_sweep_abandoned(at_startup=True)  # jobs the last server was running when it died
+    if swept:
+        print(f"rootmap serve: {swept} job(s) left running by a stopped server were marked failed",
+              flush=True)
     if args.workers is not None:
         from rootmap.cli._web import serve_processes
 

@@ -32,6 +32,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from rootmap.web.jobs import storage
     from rootmap.web.jobs.queue import app
+    from rootmap.web.jobs.sweep import job_sweep_abandoned
+
+    swept = job_sweep_abandoned(at_startup=True)  # jobs a stopped process was running
+    if swept:
+        print(f"rootmap worker: {swept} job(s) left running by a stopped process were marked failed",
+              flush=True)
 
     argv = ["worker", f"--loglevel={args.loglevel}", f"--concurrency={args.concurrency}",
             "--queues", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle"]

@@ -42,6 +42,7 @@ ROOTMAP_JOB_DIR         where finished jobs' files are kept, outside the web roo
 ROOTMAP_JOB_HOURS       how long a finished job's file can be downloaded (default 24)
 ROOTMAP_JOB_RETRIES     how often a failing job is tried again before it is marked failed (default 3)
 ROOTMAP_JOB_RETRY_SECONDS  the first wait before trying again, doubled each time (default 30)
+ROOTMAP_JOB_STALE_SECONDS  a running job not heard from for this long is failed: its process died (default 300)
 ROOTMAP_MAIL_RETRIES    how often a mail the SMTP server did not take is tried again (default 3)
 ROOTMAP_MAIL_RETRY_SECONDS  the first wait before sending it again, doubled each time (default 30)
 ROOTMAP_REMINDERS_EVERY_SECONDS  how often the worker's scheduler runs `reminders send` (default 3600;
@@ -351,6 +352,8 @@ ROOTMAP_JOB_DIR = env_str("ROOTMAP_JOB_DIR", "")  # "": the default place (rootm
 ROOTMAP_JOB_HOURS = env_int("ROOTMAP_JOB_HOURS", 24)
 ROOTMAP_JOB_RETRIES = env_int("ROOTMAP_JOB_RETRIES", 3)
 ROOTMAP_JOB_RETRY_SECONDS = env_int("ROOTMAP_JOB_RETRY_SECONDS", 30)
+# A running job not heard from for this long lost its process, and is failed (jobs.sweep).
+ROOTMAP_JOB_STALE_SECONDS = env_int("ROOTMAP_JOB_STALE_SECONDS", 300)
 ROOTMAP_MAIL_RETRIES = env_int("ROOTMAP_MAIL_RETRIES", 3)
 ROOTMAP_MAIL_RETRY_SECONDS = env_int("ROOTMAP_MAIL_RETRY_SECONDS", 30)
 CELERY_BROKER_URL = ROOTMAP_REDIS_URL or "memory://"
@@ -374,6 +377,7 @@ CELERY_BEAT_SCHEDULE = {
     "reminders": {"task": "rootmap.reminders.send",
                   "schedule": float(env_int("ROOTMAP_REMINDERS_EVERY_SECONDS", 3600))},
     "expired-job-files": {"task": "rootmap.jobs.purge", "schedule": 3600.0},
+    "abandoned-jobs": {"task": "rootmap.jobs.sweep", "schedule": 60.0},
 }
 # Sessions are in the database, so every process behind one database shares them. The cache
 # is shared through Redis when there is one, else it is each process's own memory.

@@ -25,6 +25,10 @@ class JobRefused(Exception):
     """The job cannot be done and trying again will not help; the message says why."""
 
 
+class JobAbandoned(Exception):
+    """The sweep failed this job while it ran (its heartbeat was too old): stop, write nothing."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     content: bytes | None = None
@@ -35,14 +39,18 @@ class Outcome:
 
 
 class Progress:
-    """Writes how far a job got into its row, for the page that polls it."""
+    """Writes how far a job got into its row, for the page that polls it, and the job's
+    heartbeat (rootmap.web.jobs.sweep). A job the sweep failed meanwhile stops here."""
 
     def __init__(self, job: Job) -> None:
         self.job = job
 
     def __call__(self, percent: int, step: str) -> None:
         self.job.progress, self.job.step = max(0, min(100, int(percent))), step[:200]
-        Job.objects.filter(pk=self.job.pk).update(progress=self.job.progress, step=self.job.step)
+        self.job.heartbeat_at = timezone.now()
+        if not Job.objects.filter(pk=self.job.pk, status=Job.Status.RUNNING).update(
+                progress=self.job.progress, step=self.job.step, heartbeat_at=self.job.heartbeat_at):
+            raise JobAbandoned(str(self.job.pk))
 
 
 def _safe(text: str) -> str:
@@ -187,6 +195,6 @@ HANDLERS: dict[str, Callable[[Job, Progress], Outcome]] = {
     Job.Kind.BACKUP: backup,
 }
 
-__all__ = ["HANDLERS", "JobRefused", "Outcome", "Progress"]
+__all__ = ["HANDLERS", "JobAbandoned", "JobRefused", "Outcome", "Progress"]
 
 

@@ -43,6 +43,12 @@ class Job(models.Model):
     result_size = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Touched by every progress call while it runs: a running job whose heartbeat is older than
+    # ROOTMAP_JOB_STALE_SECONDS lost its process (rootmap.web.jobs.sweep).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Who runs it: "web:<host>:<pid>" (the embedded default, in the web process) or
+    # "worker:<host>:<pid>" (`rootmap worker`).
+    runner = models.CharField(max_length=200, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)  # the file is removed then
 

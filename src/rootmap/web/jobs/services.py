@@ -24,8 +24,9 @@ from django.utils import timezone
 
 from rootmap.web.audit.services import audit_record
 from rootmap.web.jobs import storage
-from rootmap.web.jobs.kinds import HANDLERS, JobRefused, Outcome, Progress
+from rootmap.web.jobs.kinds import HANDLERS, JobAbandoned, JobRefused, Outcome, Progress
 from rootmap.web.jobs.models import Job
+from rootmap.web.jobs.sweep import runner_id
 
 log = logging.getLogger("rootmap.jobs")
 
@@ -100,14 +101,18 @@ def job_attempt(*, job_id: str) -> AttemptResult:
         return AttemptResult("gone" if job is None else job.status)
     job.attempts += 1
     job.status, job.started_at, job.progress = Job.Status.RUNNING, timezone.now(), 0
-    job.step = "Started"
-    job.save(update_fields=["attempts", "status", "started_at", "progress", "step"])
+    job.step, job.heartbeat_at, job.runner = "Started", job.started_at, runner_id()
+    job.save(update_fields=["attempts", "status", "started_at", "progress", "step", "heartbeat_at",
+                            "runner"])
     progress = Progress(job)
     try:
         if not job.owner.is_active:
             raise JobRefused("the account that asked for it was deactivated")
         outcome = HANDLERS[job.kind](job, progress)
         return _finish_done(job, outcome)  # storing the file can fail too, and is retried
+    except JobAbandoned:
+        # The sweep failed it while it ran (no heartbeat for too long): its sentence stands.
+        return AttemptResult(Job.Status.FAILED)
     except JobRefused as refusal:
         return _finish_failed(job, f"Refused: {refusal}.")
     except Exception as error:
@@ -115,14 +120,25 @@ def job_attempt(*, job_id: str) -> AttemptResult:
                       _max_attempts())
         if job.attempts < _max_attempts():
             delay = _retry_delay(job.attempts)
-            job.status = Job.Status.RETRYING
-            job.error = (f"Attempt {job.attempts} of {_max_attempts()} failed: {_user_message(error)}. "
-                         f"Trying again in {delay} seconds.")
-            job.save(update_fields=["status", "error"])
-            return AttemptResult(job.status, retry_in=delay)
+            error_text = (f"Attempt {job.attempts} of {_max_attempts()} failed: {_user_message(error)}. "
+                          f"Trying again in {delay} seconds.")
+            if not _update_running(job, status=Job.Status.RETRYING, error=error_text,
+                                   heartbeat_at=timezone.now()):
+                return AttemptResult(Job.Status.FAILED)
+            return AttemptResult(Job.Status.RETRYING, retry_in=delay)
         return _finish_failed(job, f"Failed after {job.attempts} attempts: {_user_message(error)}. "
                                    "Try again later; if it keeps failing, tell your administrator "
                                    "(the worker's log has the details).")
+
+
+def _update_running(job: Job, **fields: Any) -> bool:
+    """Write the outcome only if the job is still running: the sweep may have failed it
+    (its process looked dead), and then its sentence to the owner stands."""
+    if not Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(**fields):
+        return False
+    for name, value in fields.items():
+        setattr(job, name, value)
+    return True
 
 
 def _finish_done(job: Job, outcome: Outcome) -> AttemptResult:
@@ -132,25 +148,27 @@ def _finish_done(job: Job, outcome: Outcome) -> AttemptResult:
         stored = storage.write_file(f"{job.pk}.result", outcome.content)
     elif outcome.stored:
         stored = storage.path_of(outcome.stored)
+    fields: dict[str, Any] = {}
     if stored is not None:
-        job.result_file, job.result_size = stored.name, stored.stat().st_size
-        job.result_name, job.result_type = outcome.name, outcome.content_type
-        job.expires_at = now + dt.timedelta(hours=int(getattr(settings, "ROOTMAP_JOB_HOURS", 24)))
-    job.status, job.progress, job.step, job.error = Job.Status.DONE, 100, "Finished", ""
-    job.summary, job.finished_at = outcome.summary, now
-    job.save()
-    _remove_inputs(job)
+        fields.update(result_file=stored.name, result_size=stored.stat().st_size,
+                      result_name=outcome.name, result_type=outcome.content_type,
+                      expires_at=now + dt.timedelta(hours=int(getattr(settings, "ROOTMAP_JOB_HOURS", 24))))
+    if not _update_running(job, status=Job.Status.DONE, progress=100, step="Finished", error="",
+                           summary=outcome.summary, finished_at=now, heartbeat_at=now, **fields):
+        if stored is not None:
+            storage.remove(stored.name)  # nobody will be offered it
+        return AttemptResult(Job.Status.FAILED)
+    remove_inputs(job)
     return AttemptResult(job.status)
 
 
 def _finish_failed(job: Job, message: str) -> AttemptResult:
-    job.status, job.error, job.finished_at = Job.Status.FAILED, message[:500], timezone.now()
-    job.save(update_fields=["status", "error", "finished_at"])
-    _remove_inputs(job)
-    return AttemptResult(job.status)
+    _update_running(job, status=Job.Status.FAILED, error=message[:500], finished_at=timezone.now())
+    remove_inputs(job)
+    return AttemptResult(Job.Status.FAILED)
 
 
-def _remove_inputs(job: Job) -> None:
+def remove_inputs(job: Job) -> None:
     for number in range(int((job.params or {}).get("inputs") or 0)):
         storage.remove(input_name(job, number))
 

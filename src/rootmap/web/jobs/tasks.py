@@ -43,6 +43,13 @@ def send_reminders() -> int:
     return len(reminders_send(today=today).sent)
 
 
+@app.task(name="rootmap.jobs.sweep")
+def sweep_abandoned() -> int:
+    from rootmap.web.jobs.sweep import job_sweep_abandoned
+
+    return job_sweep_abandoned()
+
+
 @app.task(name="rootmap.jobs.purge")
 def purge_expired() -> int:
     from rootmap.web.jobs.services import job_purge_expired

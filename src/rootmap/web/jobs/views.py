@@ -21,12 +21,16 @@ from rootmap.web.audit.services import audit_record
 from rootmap.web.jobs import reminders
 from rootmap.web.jobs.models import Job, ReminderPreference
 from rootmap.web.jobs.services import job_result_open, job_submit, job_waiting_too_long
+from rootmap.web.jobs.sweep import job_sweep_abandoned
 
 MAX_IMPORT_FILES = 50
 MAX_FILE_BYTES = 5 * 1024 * 1024  # the case file limit (docs/decisions/0010)
 
 
 def _job_for(request: HttpRequest, pk: Any) -> Job:
+    # A job whose process died is failed here at the latest (the embedded default has no
+    # scheduler): the page then says so instead of "running" forever.
+    job_sweep_abandoned()
     job = Job.objects.filter(pk=pk, owner=request.user).first()
     if job is None:
         raise Http404("No such job")
@@ -41,6 +45,7 @@ def _context(job: Job) -> dict[str, Any]:
 @login_required
 @require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
+    job_sweep_abandoned()
     jobs = list(Job.objects.filter(owner=request.user)[:50])
     return render(request, "jobs/list.html", {"jobs": jobs, "nav": "jobs",
                                               "can_back_up": request.user.is_superuser})
