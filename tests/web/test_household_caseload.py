@@ -209,6 +209,10 @@ def test_every_household_view_is_audited_with_each_client_child(request, client,
         answer = call()
         assert answer.startswith(b"%PDF") if isinstance(answer, bytes) else answer.status_code == 200
         entries = [e for e in _entries_since(newest) if e.object_type != "job"]
+        if view == "report":  # its job page comes first: a view of the household that shows no child
+            pages = [e for e in entries if e.action == "view"]
+            assert len(pages) == 1 and pages[0].detail.get("page") == "household report job", entries
+            entries = [e for e in entries if e.action != "view"]
         assert len(entries) == 1, (view, entries)  # one client child in this household
         entry = entries[0]
         assert entry.client_id == milo.pk and entry.actor == viewer

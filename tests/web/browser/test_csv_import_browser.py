@@ -30,7 +30,7 @@ def test_a_csv_is_checked_then_imported(live_server: Any, page: Any, screenshot_
     page.set_input_files("#csv_file", files=[{"name": "clients.csv", "mimeType": "text/csv", "buffer": bad}])
     page.get_by_role("button", name="Check the file").click()
     problems = page.inner_text("#problems")
-    assert "Nothing was imported." in problems and "This field is required" in problems
+    assert "Nothing was imported." in problems and "is required but missing" in problems
     assert "2018-13-01" in problems
     check_page(page, screenshot_dir, "60-csv-problems")
 
