@@ -84,6 +84,22 @@ def test_a_read_token_is_refused_every_write_and_nothing_changes(world):
 
 
 @override_settings(ROOTMAP_API_RATE_PER_MINUTE=3)
+def test_retry_after_is_the_seconds_left_in_the_minute(world):
+    from rootmap.web.api.auth import RateLimited, count_request
+    from rootmap.web.api.models import ApiToken
+
+    token = ApiToken.objects.filter(user__username="cleo").first()
+    assert token is not None
+    now = 60 * 29_000_000 + 45.5  # 45.5 s into a minute: 60 - 45 = 15 s to the next one
+    for _ in range(3):
+        count_request(token, now=now)
+    with pytest.raises(RateLimited) as refused:
+        count_request(token, now=now)
+    assert refused.value.retry_after == 15
+    count_request(token, now=now + 15)  # the next minute counts afresh
+
+
+@override_settings(ROOTMAP_API_RATE_PER_MINUTE=3)
 def test_a_token_past_its_rate_gets_429_with_retry_after_and_others_are_not_slowed(world):
     secret = world.tokens["clinician-read"]
     statuses = [call("GET", "/api/v1/clients", secret).status_code for _ in range(4)]

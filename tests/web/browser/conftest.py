@@ -35,6 +35,8 @@ def screenshot_dir() -> Path:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):  # CI installs it: a missing browser there is a failure, not a skip
+            raise FileNotFoundError(f"Chromium not found at {CHROMIUM}")
         pytest.skip(f"Chromium not found at {CHROMIUM} (scripts/system-deps installs it)")
     from playwright.sync_api import sync_playwright
 

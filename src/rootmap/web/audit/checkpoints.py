@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from rootmap.web.keys import audit_key
+from rootmap.web.local_files import beside_database
 
 FORMAT = "rootmap-audit-checkpoint/1"
 OFF = "off"
@@ -103,18 +103,7 @@ def checkpoint_path() -> Path | None:
 def _default_path() -> Path:
     """Beside an SQLite database file; otherwise in the user's data folder, one file per
     database (ROOTMAP_DATA_DIR, else $XDG_DATA_HOME/rootmap, else ~/.local/share/rootmap)."""
-    database = connections["default"].settings_dict
-    name = str(database.get("NAME") or "")
-    if database["ENGINE"].endswith("sqlite3") and name and ":memory:" not in name \
-            and not name.startswith("file:"):
-        return Path(f"{name}.audit-checkpoints.jsonl")
-    data_dir = os.environ.get("ROOTMAP_DATA_DIR") or ""
-    if not data_dir:
-        xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-        data_dir = str(Path(xdg) / "rootmap")
-    where = f"{database.get('HOST') or 'local'}-{database.get('PORT') or 'default'}-{name or 'rootmap'}"
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in where)
-    return Path(data_dir) / f"{safe}.audit-checkpoints.jsonl"
+    return beside_database(".audit-checkpoints.jsonl")
 
 
 def _canonical(content: dict[str, Any]) -> bytes:

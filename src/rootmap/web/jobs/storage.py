@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connections
+
+from rootmap.web.local_files import beside_database
 
 
 def job_dir() -> Path:
@@ -22,18 +23,7 @@ def job_dir() -> Path:
     configured = str(getattr(settings, "ROOTMAP_JOB_DIR", "") or "")
     if configured:
         return Path(configured)
-    database = connections["default"].settings_dict
-    name = str(database.get("NAME") or "")
-    if database["ENGINE"].endswith("sqlite3") and name and ":memory:" not in name \
-            and not name.startswith("file:"):
-        return Path(f"{name}.jobs")
-    data_dir = os.environ.get("ROOTMAP_DATA_DIR") or ""
-    if not data_dir:
-        xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-        data_dir = str(Path(xdg) / "rootmap")
-    where = f"{database.get('HOST') or 'local'}-{database.get('PORT') or 'default'}-{name or 'rootmap'}"
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in where)
-    return Path(data_dir) / f"{safe}.jobs"
+    return beside_database(".jobs")
 
 
 def ensure_dir() -> Path:
