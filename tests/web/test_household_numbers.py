@@ -75,6 +75,7 @@ def test_every_household_page_prints_each_quantity_as_the_hand_worked_string(cli
     found: dict[str, list[str]] = {}
     # The live estimate panel.
     _collect(found, "reserve", detail, r'<span class="reserve">([^<]*)</span>', "panel")
+    _collect(found, "reserve", detail, r'Reserve now <strong class="num">([^<]*)</strong>', "phone bar")
     meter = r'>([^<>]*) of 100</meter><span class="num">([^<]*)<'  # the meter's text and its number
     _collect(found, "internal", detail, r"<span>Internal</span>.*?" + meter, "panel")
     _collect(found, "external", detail, r"<span>External</span>.*?" + meter, "panel")
@@ -89,7 +90,7 @@ def test_every_household_page_prints_each_quantity_as_the_hand_worked_string(cli
     for quantity, text in zip(("resources", "demand", "reserve"), row.groups(), strict=True):
         found[quantity].append(text)
     # The list of households.
-    _collect(found, "reserve", listing, r'<td class="num">(\S+) <span class="badge badge--band-2">Adequate</span>',
+    _collect(found, "reserve", listing, r'<td class="num"[^>]*>(\S+) <span class="badge badge--band-2">Adequate</span>',
              "list")
     _assert_one_string_each(found)
     # The reserve's badge is the palette's second step (adequate), on every page.

@@ -9,12 +9,14 @@ escaped text, PDF through WeasyPrint (imported only when a PDF is made).
 from __future__ import annotations
 
 from rootmap.render.brain_map import brain_map_svg
+from rootmap.render.brain_map_list import brain_map_list_html
 from rootmap.render.charts import domains_over_time_svg, reserve_chart_svg, risk_chart_svg
 from rootmap.render.household import WhatIf, household_report_html, household_report_pdf, suggested_what_ifs
 from rootmap.render.report import report_html, report_pdf
 
 __all__ = [
     "WhatIf",
+    "brain_map_list_html",
     "brain_map_svg",
     "domains_over_time_svg",
     "household_report_html",

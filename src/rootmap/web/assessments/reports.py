@@ -40,7 +40,10 @@ def result_svgs(ctx: ResultsContext, *, family: bool = False) -> dict[str, str]:
     """The brain map and charts as inline SVG markup (the renderer escapes every text)."""
     # The map's arrows come from the result's own stored change, like the change table.
     svgs = {"brain_map": _inline(render.brain_map_svg(
-        instrument=ctx.instrument, result=ctx.result, family=family))}
+        instrument=ctx.instrument, result=ctx.result, family=family)),
+        # The map as text, beside the drawing: readable where the drawing is small (a phone).
+        "brain_map_list": render.brain_map_list_html(instrument=ctx.instrument, result=ctx.result,
+                                                     family=family)}
     if ctx.result.kind != Assessment.Kind.ER and ctx.result.period_risk:
         svgs["risk"] = _inline(render.risk_chart_svg(instrument=ctx.instrument, result=ctx.result))
     if len(ctx.history) > 1:

@@ -50,6 +50,7 @@ class MapStep:
     kind: ClassVar[str] = "map"
     title: str
     svg: str
+    list_html: str    # the same map as a list, readable on a phone
     regions: list[MapRegion]
     text: str         # what the colours and the order mean, in family words
 
@@ -133,8 +134,9 @@ def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[Step
                            documents=len([d for d in inputs.get("documents") or [] if d.get("title")]),
                            date=assessment.date, lead=said.intro.format(name=name), order=said.order))
     family: FamilyView = family_view(result=result, name=name, instrument=instrument)
+    family_svgs = result_svgs(ctx, family=True)
     steps.append(MapStep(title=f"{name}'s brain map",
-                         svg=result_svgs(ctx, family=True)["brain_map"],
+                         svg=family_svgs["brain_map"], list_html=family_svgs["brain_map_list"],
                          regions=[MapRegion(label=family_region(instrument, r.id), id=r.id)
                                   for r in reversed(instrument.regions)],
                          text=family.map_text))
