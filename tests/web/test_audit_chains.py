@@ -215,3 +215,36 @@ def test_the_audit_log_page_counts_no_further_than_its_limit(world, client, monk
     body = client.get(reverse("audit-log")).content.decode()
     held = AuditEntry.objects.filter(organisation_id=world.org.pk).count() - 1  # less this reading
     assert held > 30 and f"{held} entries" in body and "More than" not in body
+
+
+def test_checkpoint_lines_from_before_the_split_anchor_the_legacy_chain(world, tmp_path):
+    import json
+
+    from django.test import override_settings
+
+    from rootmap.web.audit.checkpoints import CheckpointState, checkpoint_write
+    from rootmap.web.audit.services import audit_checkpoint
+
+    path = tmp_path / "checkpoints.jsonl"
+    with override_settings(ROOTMAP_AUDIT_CHECKPOINT_FILE=str(path), ROOTMAP_AUDIT_CHECKPOINT_EVERY=0):
+        legacy = _legacy_entries(world, 3)
+        # A line as the single chain wrote it: no "chain" field.
+        checkpoint_write(state=CheckpointState(3, legacy[-1].pk, legacy[-1].entry_hash))
+        assert "chain" not in json.loads(path.read_text())
+        audit_record(action="view", user=world.clinician, obj=world.client)
+        audit_checkpoint()
+        lines = [json.loads(line) for line in path.read_text().splitlines()]
+        assert [line.get("chain") for line in lines] == [None, None, chain_for(world.org.pk)]
+        report = audit_verify()
+        assert report.ok and any("matches the checkpoints of 2 chains" in n for n in report.notes)
+
+        # Winding the legacy chain back is still seen against its old line.
+        with triggers.suspended():
+            AuditEntry.objects.filter(pk=legacy[-1].pk).delete()
+        AuditHead.objects.filter(pk=1).delete()
+        head = AuditHead(pk=1, length=2, last_entry_id=legacy[1].pk, last_hash=legacy[1].entry_hash)
+        head.signature = _head_signature(head)
+        head.save(force_insert=True)
+        report = audit_verify()
+        assert not report.ok and report.bad_chain is None
+        assert report.problem.startswith("the legacy chain") and "recorded 3" in report.problem
