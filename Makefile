@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint bench system-deps clean
+.PHONY: run test test-sqlite test-postgres lint bench bench-audit system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ lint: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks
+
+# 1 million audit entries seeded into a scratch PostgreSQL database, then verified (< 1 min).
+bench-audit: $(STAMP)
+	scripts/ensure-postgres
+	$(BIN)/python -m benchmarks.audit_bench $${AUDIT_ENTRIES:-1000000}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

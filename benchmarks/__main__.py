@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["scoring_bench", "report_bench", "sqlite_load"]
+BENCHMARKS = ["ratios_bench", "scoring_bench", "report_bench", "sqlite_load"]
 
 
 def main(names: list[str]) -> int:

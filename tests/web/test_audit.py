@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rootmap.cli import main as rootmap
-from rootmap.web.audit.models import AuditEntry, AuditHead
-from rootmap.web.audit.services import audit_record, audit_verify
+from rootmap.web.audit.models import AuditChainHead, AuditEntry
+from rootmap.web.audit.services import audit_record, audit_verify, chain_for
 from rootmap.web.integrity import triggers
 from tests.web.security_fixtures import PASSWORD, build_world
 
@@ -103,15 +103,15 @@ def test_it_detects_a_head_wound_back_to_hide_deleted_entries(world):
     entries = _entries(world)
     with triggers.suspended():
         AuditEntry.objects.filter(pk=entries[3].pk).delete()
-    AuditHead.objects.filter(pk=1).update(length=3, last_entry_id=entries[2].pk,
-                                          last_hash=entries[2].entry_hash)
+    AuditChainHead.objects.filter(pk=chain_for(world.org.pk)).update(length=3, last_entry_id=entries[2].pk,
+                                                                     last_hash=entries[2].entry_hash)
     report = audit_verify()
     assert not report.ok and "head was altered" in report.problem
 
 
 def test_it_detects_the_head_being_removed(world):
     _entries(world)
-    AuditHead.objects.all().delete()
+    AuditChainHead.objects.all().delete()
     assert "head is missing" in audit_verify().problem
 
 

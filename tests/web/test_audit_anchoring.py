@@ -12,8 +12,8 @@ from django.test import override_settings
 
 from rootmap.cli import main as rootmap
 from rootmap.web.audit.checkpoints import CheckpointState, checkpoint_write
-from rootmap.web.audit.models import AuditEntry, AuditHead
-from rootmap.web.audit.services import audit_checkpoint, audit_record, audit_verify
+from rootmap.web.audit.models import AuditChainHead, AuditEntry
+from rootmap.web.audit.services import audit_checkpoint, audit_record, audit_verify, chain_for
 from rootmap.web.integrity import triggers
 from tests.web.security_fixtures import build_world
 
@@ -60,7 +60,7 @@ def test_deleting_every_entry_and_the_head_is_detected(world):
     assert audit_verify().ok
     with triggers.suspended():
         AuditEntry.objects.all().delete()
-    AuditHead.objects.all().delete()
+    AuditChainHead.objects.all().delete()
     report = audit_verify()
     assert not report.ok and "audit log is empty" in report.problem
 
@@ -121,7 +121,7 @@ def test_a_checkpoint_that_cannot_be_written_never_fails_the_request(
 def test_an_old_head_put_back_over_deleted_entries_is_detected_by_the_checkpoint(
         world, checkpoint_file, capsys):
     kept = _entries(world, 4)
-    old_head = AuditHead.objects.values().get(pk=1)  # what an attacker saved
+    old_head = AuditChainHead.objects.values().get(pk=chain_for(world.org.pk))  # what an attacker saved
     _entries(world, 3)
     audit_checkpoint()
 
@@ -129,12 +129,12 @@ def test_an_old_head_put_back_over_deleted_entries_is_detected_by_the_checkpoint
     # itself again.
     with triggers.suspended():
         AuditEntry.objects.filter(pk__gt=kept[-1].pk).delete()
-    AuditHead.objects.filter(pk=1).update(**old_head)
+    AuditChainHead.objects.filter(pk=chain_for(world.org.pk)).update(**old_head)
     assert audit_verify(against_checkpoints=False).ok
 
     report = audit_verify()
     assert not report.ok
-    assert "the log holds 4 entries" in report.problem and "recorded 7" in report.problem
+    assert f"organisation {world.org.pk} holds 4 entries" in report.problem and "recorded 7" in report.problem
     assert f"entries after entry {kept[-1].pk} were removed" in report.problem
     assert report.first_bad_id == kept[-1].pk + 1
     assert rootmap(["audit", "verify"]) == 1
@@ -149,7 +149,7 @@ def test_a_log_replaced_by_another_of_the_same_length_is_detected(world, checkpo
     audit_checkpoint()
     with triggers.suspended():
         AuditEntry.objects.all().delete()
-    AuditHead.objects.all().delete()
+    AuditChainHead.objects.all().delete()
     _entries(world, 3)  # a fresh, valid chain of the same length, made with the key
     report = audit_verify()
     assert not report.ok and "the log was replaced" in report.problem

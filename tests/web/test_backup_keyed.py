@@ -159,7 +159,15 @@ def test_restoring_an_old_backup_over_newer_entries_is_reported(
         assert restore.detail["log_entries_before_restore"] == in_backup + 3
 
         lines = [json.loads(line) for line in anchor.read_text().splitlines()]
-        assert lines[-1]["reason"] == "restore" and lines[-1]["length"] == in_backup + 1
+        # The restore line anchors the chain of the restore's own entry; a line follows it
+        # for every other chain restored (one chain per organisation, decision 0029).
+        [restore_line] = [line for line in lines if line["reason"] == "restore"]
+        assert restore_line["restored_entries"] == in_backup
+        assert restore_line["chain"] == restore.chain
+        assert restore_line["length"] == AuditEntry.objects.filter(chain=restore.chain).count()
+        after = lines[lines.index(restore_line) + 1:]
+        assert {line["chain"] for line in after} == set(
+            AuditEntry.objects.exclude(chain=restore.chain).values_list("chain", flat=True))
         report = audit_verify()
         assert report.ok
         assert any(f"had recorded {in_backup + 3} entries" in note for note in report.notes)

@@ -47,6 +47,7 @@ def test_a_demo_import_is_audited_anchored_and_an_emptied_log_is_reported(tmp_pa
     db.execute("drop trigger rootmap_audit_no_delete")
     db.execute("delete from audit_auditentry")
     db.execute("delete from audit_audithead")
+    db.execute("delete from audit_auditchainhead")  # one head per chain (decision 0029)
     db.commit()
     db.close()
     verify = _rootmap("audit", "verify", cwd=tmp_path, database=database)

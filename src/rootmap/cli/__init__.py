@@ -12,6 +12,11 @@ import os
 import sys
 from collections.abc import Sequence
 
+# Pydantic looks for plugins through every installed package's entry points on its first
+# model (importlib.metadata: a sizeable share of `rootmap score`'s start-up, issue 15).
+# Rootmap uses none; set PYDANTIC_DISABLE_PLUGINS to anything else (even "") to allow them.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
 from rootmap.instruments import ENV_VAR, InstrumentError
 
 # name -> (module under rootmap.cli, one-line help). Each module has

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections.abc import Callable
 
 from rootmap.cli._database import add_settings_argument, database_problem, setup_django
 
@@ -31,6 +33,25 @@ def _entries(count: int) -> str:
     return f"{count} entr{'y' if count == 1 else 'ies'}"
 
 
+def _progress_printer() -> Callable[[int], None] | None:
+    """On a terminal, how far verification has come (on stderr, overwritten in place);
+    nothing when the output goes to a file or a pipe (cron mails stay clean)."""
+    if not sys.stderr.isatty():
+        return None
+    from rootmap.web.audit.models import AuditEntry
+
+    total = AuditEntry.objects.count()
+    started = time.monotonic()
+
+    def show(checked: int) -> None:
+        share = f" of {total:,} ({100 * checked // total}%)" if total else ""
+        end = "\n" if checked >= total else ""
+        print(f"\rChecked {checked:,}{share} entries in {time.monotonic() - started:.0f} s",
+              end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
 def run(args: argparse.Namespace) -> int:
     setup_django(args)
     from django.db import DatabaseError
@@ -42,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "checkpoint":
             report, path = audit_checkpoint()
         else:
-            report, path = audit_verify(), None
+            report, path = audit_verify(progress=_progress_printer()), None
     except DatabaseError as error:
         print(f"rootmap audit: {database_problem(error)}", file=sys.stderr)
         return 2

@@ -59,6 +59,13 @@ def metadata_path(target: Path) -> Path:
     return target.with_name(f"{stem}.metadata.json")
 
 
+def _progress(written: int, total: int) -> None:
+    """On a terminal, the rows written so far (on stderr, overwritten in place)."""
+    share = f" ({100 * written // total}%)" if total else ""
+    print(f"\rWrote {written:,} of {total:,} rows{share}", end="\n" if written >= total else "",
+          file=sys.stderr, flush=True)
+
+
 def _export(args: argparse.Namespace) -> int:
     from rootmap.web.accounts.models import Organisation
     from rootmap.web.audit.services import command_line_actor
@@ -82,7 +89,8 @@ def _export(args: argparse.Namespace) -> int:
         with csv_file as stream:
             export = research_export_write(stream=stream, organisation_id=args.organisation,
                                            via="command line", k=args.k,
-                                           command_line=command_line_actor())
+                                           command_line=command_line_actor(),
+                                           progress=_progress if sys.stderr.isatty() else None)
         with meta_file as stream:
             json.dump(export.metadata, stream, indent=2, sort_keys=True)
             stream.write("\n")

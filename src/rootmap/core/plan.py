@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Final
 
 from rootmap.core.ages import age_in_words
@@ -413,8 +414,12 @@ def build_plan(
     wanted = frozenset(s.strip().casefold() for s in interests)
     relational_low = relational_health is not None and relational_health < c.relational_below
 
+    need_of = need.get
+
     def score_of(entry: _Entry) -> float:
-        score = float(sum(need.get(i, 0) for i in entry.targets))
+        # map over need.get with a repeated default runs in C: this is the hottest line of
+        # scoring (every catalogue entry, every phase, every assessment; issue 15).
+        score = float(sum(map(need_of, entry.targets, repeat(0, len(entry.targets)))))
         if entry.tags and not entry.tags.isdisjoint(wanted):
             score *= c.interest_bonus
         return score

@@ -45,7 +45,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from rootmap.web.audit import checkpoints
-from rootmap.web.audit.models import AuditHead
+from rootmap.web.audit.models import AuditChainHead
 from rootmap.web.audit.services import audit_record, audit_verify
 from rootmap.web.integrity import triggers
 from rootmap.web.keys import backup_key
@@ -177,7 +177,7 @@ def backup_write(*, path: Path, using: str = DEFAULT_DB_ALIAS, request: Any = No
                         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                     # Before the snapshot is taken: appenders wait for the backup to commit,
                     # so the head this transaction moves is the head of its snapshot.
-                    cursor.execute(f"LOCK TABLE {connection.ops.quote_name(AuditHead._meta.db_table)} "
+                    cursor.execute(f"LOCK TABLE {connection.ops.quote_name(AuditChainHead._meta.db_table)} "
                                    "IN EXCLUSIVE MODE")
             audit_record(action="export", request=request, user=user, command_line=command_line,
                          detail={"export": "whole-database backup", "file": path.name})
@@ -277,7 +277,9 @@ def backup_restore(*, path: Path, using: str = DEFAULT_DB_ALIAS, force: bool = F
             "new, migrated database, or pass --force to replace everything in it"
         )
     anchored = checkpoints.checkpoints_read()
-    longest = max((c.state.length for c in anchored.active), default=None) if anchored else None
+    longest: dict[str | None, int] = {}  # per chain, the longest the checkpoints recorded
+    for c in (anchored.active if anchored else ()):
+        longest[c.state.chain] = max(longest.get(c.state.chain, 0), c.state.length)
     models_by_label = {m._meta.label_lower: m for m in _models()}
     with transaction.atomic(using=using):
         with triggers.suspended(using):
@@ -308,24 +310,39 @@ def backup_restore(*, path: Path, using: str = DEFAULT_DB_ALIAS, force: bool = F
                               "nothing was restored")
         # The checkpoints recorded a longer log than the backup holds: entries made after the
         # backup are gone. Allowed (that is what restoring an old backup means), but said.
-        wound_back = longest if longest is not None and longest > chain.checked else None
+        restored = {c.chain: c.length for c in chain.chains}
+        wound_back = None
+        if any(length > restored.get(name, 0) for name, length in longest.items()):
+            wound_back = sum(max(length, longest.get(name, 0)) for name, length in restored.items()) \
+                + sum(length for name, length in longest.items() if name not in restored)
         detail = {"file": path.name, "rows": manifest["rows"], "backup_made": manifest["created_at"],
                   "sha256": manifest["sha256"]}
         if wound_back is not None:
             detail["log_entries_before_restore"] = wound_back
         entry = audit_record(action="restore", command_line=command_line, detail=detail)
-        state = checkpoints.CheckpointState(chain.checked + 1, entry.pk, entry.entry_hash)
-        # A new line of checkpoints starts with the restored chain.
-        transaction.on_commit(lambda: _restore_checkpoint(state, wound_back), using=using)
+        own = entry.chain
+        state = checkpoints.CheckpointState(restored.get(own, 0) + 1, entry.pk, entry.entry_hash, own)
+        others = [checkpoints.CheckpointState(c.length, c.last_entry_id, c.last_hash, c.chain)
+                  for c in chain.chains if c.chain != own]
+        total = chain.checked
+        # A new line of checkpoints starts with the restored chains.
+        transaction.on_commit(lambda: _restore_checkpoint(state, wound_back, others, total),
+                              using=using)
     return {**manifest, "restore": {"audit_entries": chain.checked + 1,
                                     "log_entries_before": wound_back}}
 
 
-def _restore_checkpoint(state: Any, wound_back_from: int | None) -> None:
+def _restore_checkpoint(state: Any, wound_back_from: int | None, others: list[Any],
+                        restored_entries: int) -> None:
+    """The restore line (the chain of the restore's own entry), then one line for each
+    other chain restored: the checkpoints since the restore line cover every chain."""
     if checkpoints.checkpoint_path() is None:
         return
     try:
         checkpoints.checkpoint_write(state=state, reason=checkpoints.REASON_RESTORE,
-                                     wound_back_from=wound_back_from)
+                                     wound_back_from=wound_back_from,
+                                     restored_entries=restored_entries)
+        for other in others:
+            checkpoints.checkpoint_write(state=other, reason="restored chain")
     except checkpoints.CheckpointError as error:
         checkpoints.logger.error("restore checkpoint not written: %s", error)

@@ -57,6 +57,9 @@ class CheckpointState:
     length: int
     last_entry_id: int | None
     last_hash: str
+    # Which chain (audit.services.chain_for); None: the legacy single chain, which every
+    # line written before chains were split (decision 0029) anchors.
+    chain: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Checkpoint:
     state: CheckpointState
     reason: str
     wound_back_from: int | None = None
+    restored_entries: int | None = None  # a restore line: the entries the backup held
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,8 @@ def _signature(content: dict[str, Any], key: bytes) -> str:
 
 
 def checkpoint_write(*, state: CheckpointState, reason: str = "command",
-                     wound_back_from: int | None = None, path: Path | None = None) -> Path:
+                     wound_back_from: int | None = None, path: Path | None = None,
+                     restored_entries: int | None = None) -> Path:
     """Append one signed checkpoint line; the file is created with mode 0600."""
     target = path or checkpoint_path()
     if target is None:
@@ -130,8 +135,12 @@ def checkpoint_write(*, state: CheckpointState, reason: str = "command",
         "last_hash": state.last_hash,
         "reason": reason,
     }
+    if state.chain is not None:
+        content["chain"] = state.chain
     if wound_back_from is not None:
         content["wound_back_from"] = wound_back_from
+    if restored_entries is not None:
+        content["restored_entries"] = restored_entries
     content["signature"] = _signature(content, audit_key())
     line = _canonical(content) + b"\n"
     if path is None and not target.parent.exists() and target == _default_path():
@@ -193,32 +202,36 @@ def _parse(raw: str, number: int, key: bytes) -> Checkpoint | None:
             or not (last_id is None or isinstance(last_id, int)):
         return None
     wound_back_from = content.get("wound_back_from")
+    restored = content.get("restored_entries")
+    chain = content.get("chain")
     return Checkpoint(
         line=number, at=str(content.get("at", "")),
-        state=CheckpointState(length, last_id, last_hash),
+        state=CheckpointState(length, last_id, last_hash, chain if isinstance(chain, str) else None),
         reason=str(content.get("reason", "")),
         wound_back_from=wound_back_from if isinstance(wound_back_from, int) else None,
+        restored_entries=restored if isinstance(restored, int) else None,
     )
 
 
 # --- Written by the application as the chain grows ------------------------------------------
 
-_last_written_at: float | None = None  # per process: time.monotonic() of its last checkpoint
+# Per process and chain: time.monotonic() of its last checkpoint.
+_last_written_at: dict[str | None, float] = {}
 
 
-def checkpoint_due(length: int) -> str | None:
-    """Why the entry that makes the chain `length` long should be checkpointed, if it should.
+def checkpoint_due(length: int, chain: str | None = None) -> str | None:
+    """Why the entry that makes `chain` `length` long should be checkpointed, if it should.
 
     The time rule claims its slot when it answers, so that the other entries of the same
     transaction do not each ask for a checkpoint too."""
-    global _last_written_at
     every = int(getattr(settings, "ROOTMAP_AUDIT_CHECKPOINT_EVERY", 0) or 0)
     if every > 0 and length % every == 0:
         return f"every {every} entries"
     minutes = int(getattr(settings, "ROOTMAP_AUDIT_CHECKPOINT_MINUTES", 0) or 0)
     now = time.monotonic()
-    if minutes > 0 and (_last_written_at is None or now - _last_written_at >= minutes * 60):
-        _last_written_at = now
+    last = _last_written_at.get(chain)
+    if minutes > 0 and (last is None or now - last >= minutes * 60):
+        _last_written_at[chain] = now
         return f"every {minutes} minutes"
     return None
 

@@ -20,17 +20,32 @@ class AuditEntry(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    # Which chain the entry belongs to: "organisation-<id>" or "no-organisation"
+    # (services.chain_for). Empty/NULL: the single legacy chain written before chains were
+    # split (decision 0029), whose head is AuditHead.
+    chain = models.CharField(max_length=40, null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "audit entries"
+        indexes = [
+            # Verification of one chain, and the audit log page's filters, newest first.
+            models.Index(fields=["chain", "id"], name="audit_entry_chain_id"),
+            models.Index(fields=["organisation_id", "-id"], name="audit_entry_org_newest"),
+            models.Index(fields=["client_id", "-id"], name="audit_entry_client_newest"),
+            models.Index(fields=["action", "-id"], name="audit_entry_action_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type} {self.object_id}"
 
 
 class AuditHead(models.Model):
-    """The chain's newest entry and length, signed with the audit key.
+    """The legacy single chain's newest entry and length, signed with the audit key.
+
+    Since decision 0029 no entry is appended to it: it is kept, frozen, so that the
+    entries written before chains were split still verify. AuditChainHead holds the heads
+    of today's chains.
 
     Deleting the newest entries leaves an intact but shorter chain; the head, moved
     forward in the same transaction as every append, shows what is missing. Its signature
@@ -45,3 +60,19 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain of {self.length} entries ending at {self.last_entry_id}"
+
+
+class AuditChainHead(models.Model):
+    """The newest entry and length of one chain (one per organisation, one for actions
+    with no organisation), signed with the audit key. Its row is the chain's lock:
+    appenders to one chain wait for each other, never for another chain's."""
+
+    chain = models.CharField(max_length=40, primary_key=True)
+    organisation_id = models.BigIntegerField(null=True, blank=True)
+    length = models.PositiveBigIntegerField(default=0)
+    last_entry_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64)
+    signature = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"audit chain {self.chain} of {self.length} entries ending at {self.last_entry_id}"

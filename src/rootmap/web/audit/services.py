@@ -17,6 +17,7 @@ The database refuses UPDATE and DELETE on entries (rootmap.web.integrity).
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import hashlib
 import hmac
@@ -24,19 +25,20 @@ import ipaddress
 import json
 import os
 import socket
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
 from rootmap.web.audit import checkpoints
-from rootmap.web.audit.models import AuditEntry, AuditHead
+from rootmap.web.audit.models import AuditChainHead, AuditEntry, AuditHead
 from rootmap.web.keys import audit_key
 from rootmap.web.transport import forwarded_client
 
@@ -61,27 +63,71 @@ def _clean(value: Any) -> Any:
     return str(value).replace("\x00", "")
 
 
-def _entry_hash(entry: AuditEntry, key: bytes | None = None) -> str:
+# The fields an entry's HMAC covers, in the order _hash_row takes them.
+HASHED_FIELDS = ("at", "actor_id", "actor_name", "organisation_id", "ip_address", "action",
+                 "object_type", "object_id", "client_id", "detail", "previous_hash", "chain")
+
+
+def _hash_row(key: bytes, at: Any, actor_id: int | None, actor_name: str,
+              organisation_id: int | None, ip_address: str | None, action: str,
+              object_type: str, object_id: str, client_id: int | None, detail: Any,
+              previous_hash: str, chain: str | None) -> str:
     content = {
-        "at": entry.at.isoformat(),
-        "actor_id": entry.actor_id,
-        "actor_name": entry.actor_name,
-        "organisation_id": entry.organisation_id,
-        "ip_address": entry.ip_address,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "client_id": entry.client_id,
-        "detail": entry.detail,
-        "previous_hash": entry.previous_hash,
+        "at": at.isoformat(),
+        "actor_id": actor_id,
+        "actor_name": actor_name,
+        "organisation_id": organisation_id,
+        "ip_address": ip_address,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "client_id": client_id,
+        "detail": detail,
+        "previous_hash": previous_hash,
     }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hmac.new(key or audit_key(), canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+    if chain:  # the legacy chain's entries were hashed without it, and still verify
+        content["chain"] = chain
+    # One encoder and the one-shot C HMAC: verification runs this a million times.
+    return hmac.digest(key, _canonical(content).encode("utf-8"), "sha256").hex()
+
+
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode
+
+
+def _entry_hash(entry: AuditEntry, key: bytes | None = None) -> str:
+    return _hash_row(key or audit_key(), *(getattr(entry, name) for name in HASHED_FIELDS))
 
 
 def _head_signature(head: AuditHead, key: bytes | None = None) -> str:
     message = f"rootmap-audit-head:{head.length}:{head.last_entry_id}:{head.last_hash}"
     return hmac.new(key or audit_key(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def _chain_head_signature(head: AuditChainHead, key: bytes | None = None) -> str:
+    # Its own prefix and the chain's name: no head can be replayed as another chain's.
+    message = (f"rootmap-audit-chain-head:{head.chain}:{head.length}:{head.last_entry_id}:"
+               f"{head.last_hash}")
+    return hmac.new(key or audit_key(), message.encode(), hashlib.sha256).hexdigest()
+
+
+# --- Chains ------------------------------------------------------------------------------------
+
+NO_ORGANISATION = "no-organisation"
+_ORGANISATION_PREFIX = "organisation-"
+
+
+def chain_for(organisation_id: int | None) -> str:
+    """The chain an entry of this organisation (or of none) is appended to."""
+    return NO_ORGANISATION if organisation_id is None else f"{_ORGANISATION_PREFIX}{organisation_id}"
+
+
+def chain_name(chain: str | None) -> str:
+    """The chain in words, for the messages of `rootmap audit verify`."""
+    if not chain:
+        return "the legacy chain (entries written before chains were split per organisation)"
+    if chain == NO_ORGANISATION:
+        return "the chain of actions with no organisation"
+    return f"the chain of organisation {chain.removeprefix(_ORGANISATION_PREFIX)}"
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -129,18 +175,21 @@ def command_line_actor() -> CommandLineActor:
                             host=socket.gethostname() or "unknown host")
 
 
-def _locked_head() -> AuditHead:
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+def _locked_head(chain: str, organisation_id: int | None) -> AuditChainHead:
+    """The chain's head row, locked until the transaction ends: appenders to this chain
+    queue here; other chains' appenders lock other rows and never wait for this one."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=chain).first()
     if head is None:
-        # The very first entry: two writers may race to create the head; one wins.
-        head = AuditHead(pk=1, length=0, last_entry_id=None, last_hash=GENESIS_HASH)
-        head.signature = _head_signature(head)
+        # The chain's very first entry: two writers may race to create the head; one wins.
+        head = AuditChainHead(chain=chain, organisation_id=organisation_id, length=0,
+                              last_entry_id=None, last_hash=GENESIS_HASH)
+        head.signature = _chain_head_signature(head)
         try:
             with transaction.atomic():
                 head.save(force_insert=True)
         except IntegrityError:
             pass
-        head = AuditHead.objects.select_for_update().get(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=chain)
     return head
 
 
@@ -179,9 +228,10 @@ def audit_record(
     token = getattr(request, "api_token", None) if request is not None else None
     if token is not None:  # an API call (rootmap.web.api.auth): the entry names the token
         detail = {**(detail or {}), "via": "api", "api_token": token.name, "api_token_id": token.pk}
+    chain = chain_for(organisation_id)
     with transaction.atomic():
-        # The head row is the lock: concurrent writers append one after another.
-        head = _locked_head()
+        # The chain's head row is the lock: writers to one chain append one after another.
+        head = _locked_head(chain, organisation_id)
         entry = AuditEntry(
             at=timezone.now(),
             actor=user,
@@ -194,21 +244,129 @@ def audit_record(
             client_id=client_id,
             detail=_clean(detail or {}),
             previous_hash=head.last_hash,
+            chain=chain,
         )
         entry.entry_hash = _entry_hash(entry)
         entry.save(force_insert=True)
         head.length += 1
         head.last_entry_id = entry.pk
         head.last_hash = entry.entry_hash
-        head.signature = _head_signature(head)
-        head.save()
-        reason = checkpoints.checkpoint_due(head.length)
+        head.signature = _chain_head_signature(head)
+        head.save(update_fields=["length", "last_entry_id", "last_hash", "signature"])
+        reason = checkpoints.checkpoint_due(head.length, chain)
         if reason:
             # After commit, so that a checkpoint never anchors an entry that was rolled back.
-            state = checkpoints.CheckpointState(head.length, entry.pk, entry.entry_hash)
+            state = checkpoints.CheckpointState(head.length, entry.pk, entry.entry_hash, chain)
             transaction.on_commit(partial(checkpoints.checkpoint_after_commit, state, reason),
                                   robust=True)
     return entry
+
+
+# --- Appending many entries at once (the scale seed) -------------------------------------------
+
+BULK_FIELDS = ("at", "actor_id", "actor_name", "organisation_id", "ip_address", "action",
+               "object_type", "object_id", "client_id", "detail")
+
+
+def audit_bulk_append(entries: Iterable[Mapping[str, Any]], *, batch_size: int = 5000) -> int:
+    """Append many entries, each chain in the order given; returns how many.
+
+    Each item is a mapping of the entry's fields (BULK_FIELDS: `action` required, `at`
+    defaulting to now, `actor_id`, `actor_name`, `organisation_id`, `ip_address`,
+    `object_type`, `object_id`, `client_id`, `detail`). The result is the chain that
+    appending them one by one with audit_record would build, written with bulk inserts
+    under each chain's head lock, in one transaction. For seeding synthetic history
+    (`rootmap demo --clients N`); the application's writes go through audit_record.
+
+    >>> audit_bulk_append([{"action": "view", "organisation_id": 1, "client_id": 7}])
+    """
+    key = audit_key()
+    total = 0
+    with transaction.atomic():
+        heads: dict[str, AuditChainHead] = {}
+        batch: list[tuple[Any, ...]] = []  # HASHED_FIELDS values, then entry_hash
+
+        def flush() -> None:
+            # ids are taken within the chains' locks, in the order given: they rise along
+            # each chain, which is the order verify walks.
+            ids = _insert_rows(batch)
+            for row, pk in zip(batch, ids, strict=True):
+                heads[row[11]].last_entry_id = pk
+            batch.clear()
+
+        for item in entries:
+            organisation_id = item.get("organisation_id")
+            chain = chain_for(organisation_id)
+            head = heads.get(chain)
+            if head is None:
+                head = heads[chain] = _locked_head(chain, organisation_id)
+            at = item.get("at") or timezone.now()
+            # Stored and read back in UTC: hashed as it will be read, or it would not verify.
+            at = at.astimezone(dt.UTC) if timezone.is_aware(at) else at.replace(tzinfo=dt.UTC)
+            ip = item.get("ip_address")
+            values = (
+                at, item.get("actor_id"), _clean(item.get("actor_name") or "")[:150],
+                organisation_id, _cached_ip(ip) if ip else None, item["action"],
+                item.get("object_type") or "", _clean(str(item.get("object_id") or ""))[:40],
+                item.get("client_id"), _clean(item.get("detail") or {}), head.last_hash, chain,
+            )
+            head.last_hash = _hash_row(key, *values)
+            head.length += 1
+            batch.append((*values, head.last_hash))
+            total += 1
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        for head in heads.values():
+            head.signature = _chain_head_signature(head, key)
+            head.save(update_fields=["length", "last_entry_id", "last_hash", "signature"])
+            if checkpoints.checkpoint_path() is not None:
+                state = checkpoints.CheckpointState(head.length, head.last_entry_id,
+                                                    head.last_hash, head.chain)
+                transaction.on_commit(partial(checkpoints.checkpoint_after_commit, state,
+                                              "bulk append"), robust=True)
+    return total
+
+
+@lru_cache(maxsize=4096)
+def _cached_ip(address: str) -> str | None:
+    return _valid_ip(address)
+
+
+def _insert_rows(rows: list[tuple[Any, ...]]) -> list[int]:
+    """Insert rows of (HASHED_FIELDS..., entry_hash); their ids, in order. On PostgreSQL
+    COPY with ids drawn from the table's sequence first (several times faster than
+    INSERT ... RETURNING); elsewhere bulk_create."""
+    fields = (*HASHED_FIELDS, "entry_hash")
+    if connection.vendor != "postgresql":
+        made = AuditEntry.objects.bulk_create(
+            [AuditEntry(**dict(zip(fields, row, strict=True))) for row in rows])
+        return [entry.pk for entry in made]
+    table = AuditEntry._meta.db_table
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                       [table, len(rows)])
+        ids = sorted(r[0] for r in cursor.fetchall())
+        columns = ", ".join(quote(AuditEntry._meta.get_field(f.removesuffix("_id")).column
+                                  if f == "actor_id" else f) for f in ("id", *fields))
+        with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                copy.write_row((pk, *row[:9], _canonical(row[9]), *row[10:]))
+    return ids
+
+
+# --- Verifying ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChainState:
+    """Where one chain stands after verification."""
+
+    chain: str | None  # None: the legacy chain
+    length: int
+    last_entry_id: int | None
+    last_hash: str
 
 
 @dataclass(frozen=True)
@@ -217,22 +375,30 @@ class VerifyReport:
     first_bad_id: int | None
     problem: str | None
     notes: tuple[str, ...] = ()  # said alongside the result, e.g. a restore that wound it back
-    last_entry_id: int | None = None
+    last_entry_id: int | None = None  # the newest entry of all chains
     last_hash: str = GENESIS_HASH
+    chains: tuple[ChainState, ...] = ()  # every chain that verified, legacy first
+    bad_chain: str | None = None  # the chain the problem is in, when it is in one
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
 
-def audit_verify(*, against_checkpoints: bool = True) -> VerifyReport:
-    """Walk the chain and report the first entry altered or deleted; then check that a
-    database with records has a log, and the chain against its checkpoints."""
-    wanted: set[int] = set()
+Progress = Callable[[int], None]
+
+
+def audit_verify(*, against_checkpoints: bool = True, progress: Progress | None = None) -> VerifyReport:
+    """Walk every chain and report the first entry altered or deleted (naming its chain);
+    then check that a database with records has a log, and each chain against its
+    checkpoints. Streams the log in one pass ordered by id (memory does not grow with
+    it); `progress` is called with the number of entries checked every 20,000."""
+    wanted: dict[str | None, set[int]] = {}
     checkpoint_file = checkpoints.checkpoints_read() if against_checkpoints else None
     if checkpoint_file is not None:
-        wanted = {c.state.length for c in checkpoint_file.active}
-    report, hash_at = _verify_chain(wanted)
+        for c in checkpoint_file.active:
+            wanted.setdefault(c.state.chain, set()).add(c.state.length)
+    report, hash_at = _verify_chains(wanted, progress)
     if not report.ok:
         return report
     if report.checked == 0:
@@ -249,53 +415,133 @@ def audit_verify(*, against_checkpoints: bool = True) -> VerifyReport:
 
 
 def _with_notes(report: VerifyReport, notes: tuple[str, ...], problem: str | None = None,
-                first_bad_id: int | None = None) -> VerifyReport:
+                first_bad_id: int | None = None, bad_chain: str | None = None) -> VerifyReport:
     return VerifyReport(report.checked, first_bad_id if problem else report.first_bad_id,
                         problem or report.problem, report.notes + notes,
-                        report.last_entry_id, report.last_hash)
+                        report.last_entry_id, report.last_hash, report.chains,
+                        bad_chain if problem else report.bad_chain)
 
 
-def _verify_chain(wanted: set[int]) -> tuple[VerifyReport, dict[int, tuple[int, str]]]:
-    """The chain and its signed head; `wanted` positions (1-based) have their entry noted."""
+_ROW_FIELDS = ("id", *HASHED_FIELDS, "entry_hash")
+VERIFY_CHUNK = 5000  # rows fetched at a time (a server-side cursor on PostgreSQL)
+HashAt = dict[tuple[str | None, int], tuple[int, str]]
+
+
+def _entry_rows() -> Iterator[tuple[Any, ...]]:
+    """Every entry as a row of _ROW_FIELDS, oldest first, VERIFY_CHUNK rows at a time.
+
+    On PostgreSQL a server-side cursor of our own, which gives `at` as the text its
+    isoformat() would be (UTC, as every entry is written) and `detail` as JSON text: the
+    datetime and JSON loaders Django puts on each row cost more than the HMAC (decision
+    0029). Elsewhere the ORM's iterator."""
+    if connection.vendor != "postgresql":
+        yield from AuditEntry.objects.order_by("id").values_list(*_ROW_FIELDS).iterator(
+            chunk_size=VERIFY_CHUNK)
+        return
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    sql = (
+        "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), actor_id, "
+        "actor_name, organisation_id, ip_address, action, object_type, object_id, client_id, "
+        f"detail::text, previous_hash, chain, entry_hash FROM {table} ORDER BY id"
+    )
+    loads = json.loads
+    with transaction.atomic():  # a named cursor lives inside a transaction
+        connection.ensure_connection()
+        raw = connection.connection
+        assert raw is not None
+        with raw.cursor(name="rootmap_audit_verify") as cursor:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(VERIFY_CHUNK):
+                for row in rows:
+                    at = row[1]
+                    if at.endswith(".000000"):  # isoformat() leaves out zero microseconds
+                        at = at[:-7]
+                    yield (row[0], _IsoText(at + "+00:00"), *row[2:10], loads(row[10]), *row[11:])
+
+
+class _IsoText(str):
+    """A timestamp already in isoformat() text, passed where _hash_row expects a datetime."""
+
+    __slots__ = ()
+
+    def isoformat(self) -> str:
+        return str(self)
+
+
+def _verify_chains(wanted: dict[str | None, set[int]], progress: Progress | None,
+                   ) -> tuple[VerifyReport, HashAt]:
+    """Every chain and its signed head; `wanted` positions (1-based, per chain) have their
+    entry noted, for the checkpoints."""
     key = audit_key()
-    previous_hash = GENESIS_HASH
-    previous_id: int | None = None
+    # chain -> [last hash, last id, length]; a handful of chains, however long the log.
+    states: dict[str | None, list[Any]] = {}
     checked = 0
-    hash_at: dict[int, tuple[int, str]] = {}
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        if not hmac.compare_digest(_entry_hash(entry, key), entry.entry_hash):
-            problem = f"entry {entry.pk}: its content was altered"
+    hash_at: HashAt = {}
+    for row in _entry_rows():
+        pk, chain, entry_hash, previous_hash = row[0], row[12] or None, row[13], row[11]
+        state = states.get(chain)
+        if state is None:
+            state = states[chain] = [GENESIS_HASH, None, 0]
+        if not hmac.compare_digest(_hash_row(key, *row[1:13]), entry_hash):
+            problem = f"{chain_name(chain)}: entry {pk}: its content was altered"
             if checked == 0:
                 # Nothing verifies from the very first entry: more often the key than the log.
                 problem += (", or the log was written under another audit key (check ROOTMAP_AUDIT_KEY, "
                             "or the keys file beside a demo database)")
-            return VerifyReport(checked, entry.pk, problem), hash_at
-        if entry.previous_hash != previous_hash:
-            where = (f"between entry {previous_id} and entry {entry.pk}" if previous_id
-                     else f"before entry {entry.pk}")
-            return VerifyReport(checked, entry.pk,
-                                f"entry {entry.pk}: entries {where} were deleted"), hash_at
-        previous_hash = entry.entry_hash
-        previous_id = entry.pk
+            return VerifyReport(checked, pk, problem, bad_chain=chain), hash_at
+        if previous_hash != state[0]:
+            where = (f"between entry {state[1]} and entry {pk}" if state[1]
+                     else f"before entry {pk}")
+            return VerifyReport(checked, pk, f"{chain_name(chain)}: entry {pk}: entries {where} "
+                                "were deleted", bad_chain=chain), hash_at
+        state[0], state[1] = entry_hash, pk
+        state[2] += 1
         checked += 1
-        if checked in wanted:
-            hash_at[checked] = (entry.pk, entry.entry_hash)
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is None:
-        if checked:
-            return VerifyReport(checked, previous_id, "the chain's signed head is missing"), hash_at
-        return VerifyReport(0, None, None), hash_at
-    if not hmac.compare_digest(_head_signature(head, key), head.signature):
-        return VerifyReport(checked, head.last_entry_id, "the chain's signed head was altered"), hash_at
-    if head.length != checked or head.last_hash != previous_hash:
-        after = f"after entry {previous_id}" if previous_id else "from the start"
-        first_missing = (previous_id or 0) + 1
-        return VerifyReport(
-            checked, first_missing,
-            f"entries {after} were deleted: the signed head records {head.length} entries "
-            f"ending at entry {head.last_entry_id}, the log holds {checked}",
-        ), hash_at
-    return VerifyReport(checked, None, None, (), previous_id, previous_hash), hash_at
+        if chain in wanted and state[2] in wanted[chain]:
+            hash_at[(chain, state[2])] = (pk, entry_hash)
+        if progress is not None and checked % 20000 == 0:
+            progress(checked)
+    if progress is not None:
+        progress(checked)
+    chains = tuple(ChainState(chain, state[2], state[1], state[0])
+                   for chain, state in sorted(states.items(), key=lambda item: item[0] or ""))
+    problem = _check_heads(key, chains, checked)
+    if problem is not None:
+        return problem, hash_at
+    newest = max(chains, key=lambda c: c.last_entry_id or 0, default=None)
+    return VerifyReport(checked, None, None, (), newest.last_entry_id if newest else None,
+                        newest.last_hash if newest else GENESIS_HASH, chains), hash_at
+
+
+def _check_heads(key: bytes, chains: tuple[ChainState, ...], checked: int) -> VerifyReport | None:
+    """Each chain against its signed head, and a head for every chain."""
+    found = {c.chain: c for c in chains}
+    heads: list[tuple[str | None, int, int | None, str, bool]] = []
+    legacy = AuditHead.objects.filter(pk=1).first()
+    if legacy is not None:
+        heads.append((None, legacy.length, legacy.last_entry_id, legacy.last_hash,
+                      hmac.compare_digest(_head_signature(legacy, key), legacy.signature)))
+    for head in AuditChainHead.objects.order_by("chain"):
+        heads.append((head.chain, head.length, head.last_entry_id, head.last_hash,
+                      hmac.compare_digest(_chain_head_signature(head, key), head.signature)))
+    for chain, length, last_entry_id, last_hash, signed in heads:
+        state = found.pop(chain, None) or ChainState(chain, 0, None, GENESIS_HASH)
+        name = chain_name(chain)
+        if not signed:
+            return VerifyReport(checked, last_entry_id, f"{name}: its signed head was altered",
+                                bad_chain=chain)
+        if length != state.length or last_hash != state.last_hash:
+            after = f"after entry {state.last_entry_id}" if state.last_entry_id else "from the start"
+            return VerifyReport(
+                checked, (state.last_entry_id or 0) + 1,
+                f"{name}: entries {after} were deleted: the signed head records {length} entries "
+                f"ending at entry {last_entry_id}, the log holds {state.length}",
+                bad_chain=chain)
+    for state in found.values():
+        return VerifyReport(checked, state.last_entry_id,
+                            f"{chain_name(state.chain)}: its signed head is missing",
+                            bad_chain=state.chain)
+    return None
 
 
 def _records_outside_the_log() -> list[str]:
@@ -312,11 +558,12 @@ def _records_outside_the_log() -> list[str]:
     return found
 
 
-def _against_checkpoints(report: VerifyReport, hash_at: dict[int, tuple[int, str]],
+def _against_checkpoints(report: VerifyReport, hash_at: HashAt,
                          checkpoint_file: checkpoints.CheckpointFile) -> VerifyReport:
     notes = tuple(
         f"a restore on {c.at[:19].replace('T', ' ')} wound the log back: the checkpoints had "
-        f"recorded {c.wound_back_from} entries, the backup it restored held {c.state.length - 1}"
+        f"recorded {c.wound_back_from} entries, the backup it restored held "
+        f"{c.restored_entries if c.restored_entries is not None else c.state.length - 1}"
         for c in checkpoint_file.restores if c.wound_back_from is not None
     )
     if checkpoint_file.problem:
@@ -325,29 +572,43 @@ def _against_checkpoints(report: VerifyReport, hash_at: dict[int, tuple[int, str
     if not active:
         return _with_notes(report, (
             *notes, f"no checkpoint in {checkpoint_file.path} yet: run `rootmap audit checkpoint`"))
-    for checkpoint in sorted(active, key=lambda c: -c.state.length):
+    chains = {c.chain: c for c in report.chains}
+    for checkpoint in sorted(active, key=lambda c: (c.state.chain or "", -c.state.length)):
+        chain = checkpoint.state.chain
+        state = chains.get(chain) or ChainState(chain, 0, None, GENESIS_HASH)
         length = checkpoint.state.length
-        if length > report.checked:
+        if length > state.length:
             return _with_notes(report, notes, (
-                f"the log holds {report.checked} entries but {checkpoints.describe(checkpoint)} "
-                f"recorded {length}: entries after entry {report.last_entry_id} were removed, "
-                "or an old database or backup was put back"),
-                first_bad_id=(report.last_entry_id or 0) + 1)
-        if length and hash_at.get(length) != (checkpoint.state.last_entry_id, checkpoint.state.last_hash):
-            entry_id = hash_at.get(length, (None, ""))[0]
+                f"{chain_name(chain)} holds {state.length} entries but "
+                f"{checkpoints.describe(checkpoint)} recorded {length}: entries after entry "
+                f"{state.last_entry_id} were removed, or an old database or backup was put back"),
+                first_bad_id=(state.last_entry_id or 0) + 1, bad_chain=chain)
+        if length and hash_at.get((chain, length)) != (checkpoint.state.last_entry_id,
+                                                       checkpoint.state.last_hash):
+            entry_id = hash_at.get((chain, length), (None, ""))[0]
             return _with_notes(report, notes, (
-                f"entry {entry_id}, number {length} of the log, is not the one "
-                f"{checkpoints.describe(checkpoint)} recorded: the log was replaced"),
-                first_bad_id=entry_id)
-    newest = max(active, key=lambda c: c.state.length)
-    return _with_notes(report, (*notes, f"matches {checkpoints.describe(newest)} in {checkpoint_file.path}"))
+                f"{chain_name(chain)}: entry {entry_id}, number {length} of the chain, is not the "
+                f"one {checkpoints.describe(checkpoint)} recorded: the log was replaced"),
+                first_bad_id=entry_id, bad_chain=chain)
+    newest = max(active, key=lambda c: c.line)
+    anchored = {c.state.chain for c in active}
+    if len(anchored) == 1:
+        return _with_notes(report, (*notes, f"matches {checkpoints.describe(newest)} in "
+                                            f"{checkpoint_file.path}"))
+    return _with_notes(report, (*notes, f"matches the checkpoints of {len(anchored)} chains in "
+                                        f"{checkpoint_file.path}, the newest "
+                                        f"{checkpoints.describe(newest)}"))
 
 
 def audit_checkpoint() -> tuple[VerifyReport, Path | None]:
-    """Verify the log, then append a checkpoint of its head; nothing is written for a log
-    that does not verify (that would anchor the damage)."""
+    """Verify the log, then append a checkpoint of each chain's head; nothing is written
+    for a log that does not verify (that would anchor the damage)."""
     report = audit_verify()
     if not report.ok:
         return report, None
-    state = checkpoints.CheckpointState(report.checked, report.last_entry_id, report.last_hash)
-    return report, checkpoints.checkpoint_write(state=state, reason="command")
+    states = [checkpoints.CheckpointState(c.length, c.last_entry_id, c.last_hash, c.chain)
+              for c in report.chains] or [checkpoints.CheckpointState(0, None, GENESIS_HASH)]
+    path = None
+    for state in states:
+        path = checkpoints.checkpoint_write(state=state, reason="command")
+    return report, path

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from rootmap.web.access import can_administer, can_read_audit_log
@@ -17,6 +18,20 @@ from rootmap.web.audit.selectors import audit_entries_for
 from rootmap.web.audit.services import audit_record
 
 PAGE_SIZE = 50
+COUNT_LIMIT = 10_000  # beyond this the page says "more than", and the filters narrow it
+
+
+class BoundedPaginator(Paginator):
+    """Counts at most COUNT_LIMIT + 1 rows (a COUNT over a LIMITed subquery), so that a
+    log of millions of entries is not counted on every view; `bounded` says it stopped."""
+
+    @cached_property
+    def count(self) -> int:
+        return int(self.object_list[:COUNT_LIMIT + 1].count())
+
+    @property
+    def bounded(self) -> bool:
+        return self.count > COUNT_LIMIT
 
 
 @login_required
@@ -27,7 +42,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = audit_entries_for(viewer=request.user, **{k: v for k, v in filters.items() if v})
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # read before this reading is itself recorded
     audit_record(action="view", request=request,
                  detail={"page": "audit log", "filters": {k: str(v) for k, v in filters.items() if v},
@@ -35,5 +50,5 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = urlencode({k: v for k, v in request.GET.items() if k != "page"})
     return render(request, "audit/log.html", {
         "form": form, "page": page, "query": query, "nav": "audit",
-        "team_scope": not can_administer(request.user),
+        "team_scope": not can_administer(request.user), "count_limit": COUNT_LIMIT,
     })

@@ -24,11 +24,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from rootmap.core.ages import age_in_months
@@ -148,41 +149,51 @@ class ResearchExport:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def research_rows(*, organisation_id: int | None = None, k: int | None = None,
-                  ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The k-anonymous rows of every finalised assessment (of one organisation, or of all)
-    and the metadata saying what was generalised and suppressed."""
+Progress = Callable[[int, int], None]  # (rows written, rows in all)
+
+
+def _final_assessments(organisation_id: int | None) -> Any:
+    assessments = Assessment.objects.filter(status=Assessment.Status.FINAL).select_related("client")
+    if organisation_id is not None:
+        assessments = assessments.filter(client__organisation_id=organisation_id)
+    return assessments.order_by("client_id", "date", "id")
+
+
+def _rows_in_order(organisation_id: int | None, key: bytes) -> Iterator[tuple[dict[str, Any], Facts]]:
+    first_dates: dict[int, Any] = {}  # one date per client, not per row
+    for assessment in _final_assessments(organisation_id).iterator(chunk_size=500):
+        first = first_dates.setdefault(assessment.client_id, assessment.date)
+        yield _row(assessment, key, first)
+
+
+def research_rows_stream(*, organisation_id: int | None = None, k: int | None = None,
+                         progress: Progress | None = None,
+                         ) -> tuple[Iterator[dict[str, Any]], dict[str, Any]]:
+    """The k-anonymous rows, one at a time, and the metadata. Two passes over the
+    finalised assessments, in one order: the first keeps only each row's quasi-identifier
+    facts (k-anonymity must see them all before the first row is written), the second
+    builds each row again and yields it with its generalised values; the rows themselves
+    are never all in memory. Run both inside one transaction (REPEATABLE READ on
+    PostgreSQL, as research_export_write does) so that the passes see the same rows."""
     k = default_k() if k is None else k
     if k < 1:
         raise ValueError("k must be a whole number of at least 1")
     key = pseudonym_key()
-    assessments = Assessment.objects.filter(status=Assessment.Status.FINAL).select_related("client")
-    if organisation_id is not None:
-        assessments = assessments.filter(client__organisation_id=organisation_id)
-    rows: list[dict[str, Any]] = []
-    facts: list[Facts] = []
-    first_dates: dict[int, Any] = {}
-    for assessment in assessments.order_by("client_id", "date", "id").iterator(chunk_size=500):
-        first = first_dates.setdefault(assessment.client_id, assessment.date)
-        row, row_facts = _row(assessment, key, first)
-        rows.append(row)
-        facts.append(row_facts)
+    facts = [row_facts for _row_data, row_facts in _rows_in_order(organisation_id, key)]
     anonymised = k_anonymise(facts, k=k)
-    kept: list[dict[str, Any]] = []
-    for row, row_facts, level in zip(rows, facts, anonymised.levels, strict=True):
-        if level is not None:
-            kept.append({**row, **quasi_values(row_facts, level)})
     with_sex = any(f.sex for f in facts)
     clients_in = {f.client for f in facts}
-    clients_out = {row["client"] for row in kept}
+    clients_out = {f.client for f, level in zip(facts, anonymised.levels, strict=True)
+                   if level is not None}
+    kept = sum(1 for level in anonymised.levels if level is not None)
     metadata = {
         "format": METADATA_FORMAT,
         "k": k,
         "scope": "organisation" if organisation_id is not None else "all organisations",
         "quasi_identifiers": [c for c in QUASI_COLUMNS if with_sex or c != "sex"],
         "withheld_marker": WITHHELD,
-        "assessments_finalised": len(rows),
-        "rows": len(kept),
+        "assessments_finalised": len(facts),
+        "rows": kept,
         "clients": len(clients_out),
         "rows_suppressed": anonymised.suppressed,
         "clients_suppressed": len(clients_in - clients_out),
@@ -194,26 +205,57 @@ def research_rows(*, organisation_id: int | None = None, k: int | None = None,
         "dates": "none; days_since_first_assessment counts from the client's first finalised "
                  "assessment",
     }
-    return kept, metadata
+
+    def rows() -> Iterator[dict[str, Any]]:
+        written = 0
+        second = _rows_in_order(organisation_id, key)
+        for (row, row_facts), first_facts, level in zip(second, facts, anonymised.levels, strict=True):
+            if row_facts != first_facts:  # the passes must agree, or the guarantee is void
+                raise RuntimeError("the finalised assessments changed during the export")
+            if level is not None:
+                yield {**row, **quasi_values(row_facts, level)}
+                written += 1
+                if progress is not None and written % 1000 == 0:
+                    progress(written, kept)
+        if progress is not None:
+            progress(written, kept)
+
+    return rows(), metadata
+
+
+def research_rows(*, organisation_id: int | None = None, k: int | None = None,
+                  ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The k-anonymous rows of every finalised assessment (of one organisation, or of all)
+    and the metadata saying what was generalised and suppressed."""
+    with transaction.atomic():
+        rows, metadata = research_rows_stream(organisation_id=organisation_id, k=k)
+        return list(rows), metadata
 
 
 def research_export_write(*, stream: TextIO, user: Any = None, request: Any = None,
                           organisation_id: int | None = None, via: str = "web",
-                          k: int | None = None, command_line: Any = None) -> ResearchExport:
+                          k: int | None = None, command_line: Any = None,
+                          progress: Progress | None = None) -> ResearchExport:
     """Write the CSV to `stream` and record the export in the audit log; returns the number
     of rows and the metadata (what was generalised and suppressed) to write beside it.
     `command_line` (audit.services.CommandLineActor) names who ran `rootmap export`."""
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        rows, metadata = research_rows(organisation_id=organisation_id, k=k)
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # both passes read one snapshot
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        rows, metadata = research_rows_stream(organisation_id=organisation_id, k=k,
+                                              progress=progress)
         metadata["created_at"] = timezone.now().isoformat()
         columns = _columns(with_sex="sex" in metadata["quasi_identifiers"])
         writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore", restval="",
                                 lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        for row in rows:  # written as built: memory does not grow with the rows
+            writer.writerow(row)
         audit_record(action="export", request=request, user=user, organisation_id=organisation_id,
                      command_line=command_line,
-                     detail={"export": "de-identified research CSV", "rows": len(rows), "via": via,
+                     detail={"export": "de-identified research CSV", "rows": metadata["rows"], "via": via,
                              "scope": "organisation" if organisation_id is not None else "all",
                              "k": metadata["k"], "rows_suppressed": metadata["rows_suppressed"]})
-    return ResearchExport(rows=len(rows), metadata=metadata)
+    return ResearchExport(rows=metadata["rows"], metadata=metadata)
