@@ -13,7 +13,10 @@ import pytest
 from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.caregiving.models import Household
 from rootmap.web.clients.models import Client
+from rootmap.web.clients.services import case_file_import
+from rootmap.web.demo_contexts import with_demo_context
 from tests.web.browser.conftest import axe_violations, browser_sign_in
+from tests.web.org_fixtures import example
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,3 +95,20 @@ def test_the_context_autosaves_field_by_field_and_row_by_row_and_is_there_after_
     page.goto(f"{live_server.url}/households/{household.pk}/")
     assert page.get_by_text("Foster care, since 2022-08-15").is_visible()
     no_violations(page, screenshot_dir, "household-contact-caregivers")
+
+
+def test_the_context_pages_fit_a_phone(live_server: Any, page: Any) -> None:
+    org = Organisation.objects.create(name="Riverside Family Services")
+    admin = User.objects.create_user(username="ada", password=PASSWORD, organisation=org, role="admin")
+    data = with_demo_context(example("school-age-foster.json"))
+    data["client"]["context"]["contacts"][0]["email"] = "a.very.long.address.for.a.foster.mother@example.org"
+    milo = case_file_import(organisation=org, user=admin, data=data)
+    page.set_viewport_size({"width": 390, "height": 800})
+    browser_sign_in(page, live_server, admin, PASSWORD)
+    too_wide = {}
+    for path in (f"/clients/{milo.pk}/", f"/clients/{milo.pk}/context/"):
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            too_wide[path] = width
+    assert too_wide == {}

@@ -34,8 +34,8 @@ LABELS = {
     "organisation": "organisation", "phone": "phone", "email": "email", "revision": "Context",
 }
 _REQUIRED = {"type", "start", "name", "kind"}  # left out when empty, so the core says "is required"
-_ROW_FIELD = re.compile(r"^(placement|contact)-(\d+)-([a-z_]+)$")
-_PROBLEM_ROW = re.compile(r"^(placements|contacts)\[(\d+)\](?:\.([a-z_]+))?")
+_ROW_FIELD = re.compile(r"^(placement|contact)-([0-9]{1,3})-([a-z_]+)$")  # ASCII digits: no huge ints
+_PROBLEM_ROW = re.compile(r"^(placements|contacts)\[([0-9]+)\](?:\.([a-z_]+))?")
 
 
 def interpreter_value(raw: str) -> bool | None:
@@ -132,7 +132,7 @@ def problem_text(problem: Problem, row_numbers: Mapping[str, list[int]] | None =
         rows = row_numbers.get(k, []) if row_numbers else []
         return f"{label.lower()} {(rows[i] if i < len(rows) else i) + 1}"
 
-    message = re.sub(r"\b(placements|contacts)\[(\d+)\]('s)?", lambda m: rename(m) + (m.group(3) or ""), message)
+    message = re.sub(r"\b(placements|contacts)\[([0-9]+)\]('s)?", lambda m: rename(m) + (m.group(3) or ""), message)
     return f"{label} {number}, {LABELS.get(what or '', what or 'row')}: {message}"
 
 

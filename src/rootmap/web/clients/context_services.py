@@ -25,7 +25,7 @@ from rootmap.web.clients.models import Client
 from rootmap.web.clients.services import ClientInputError
 
 ROW_LISTS = ("placements", "contacts")
-_ROW = re.compile(r"^(placements|contacts)\[(\d+)\]$")
+_ROW = re.compile(r"^(placements|contacts)\[([0-9]{1,3})\]$")
 
 
 class ContextConflict(ClientInputError):

@@ -27,7 +27,7 @@ from rootmap.web.clients.services import ClientInputError
 
 def _revision(request: HttpRequest) -> int:
     raw = request.POST.get("revision", "")
-    return int(raw) if raw.isdigit() else -1
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else -1
 
 
 def _page(request: HttpRequest, client: Client, data: dict[str, Any], *, problems: list[str] | None = None,
@@ -76,7 +76,7 @@ def client_context_field(request: HttpRequest, pk: int) -> HttpResponse:
     if change is None:
         return HttpResponseBadRequest("Which field? Send its name as _field.")
     status, message, new_revision = "ok", "", None
-    if change.empty_row and change.field.endswith(f"[{_stored_rows(client, change.field)}]"):
+    if change.empty_row and _row_index(change.field) >= _stored_rows(client, change.field):
         message = "Nothing to save yet"  # the empty row for adding, still empty
     elif change.empty_row:
         status, message = "error", (f"{change.row_label} is now empty: tick its Remove box and press Save "
@@ -95,6 +95,11 @@ def client_context_field(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assessments/_field_status.html", {
         "field_id": form_id(name), "status": status, "message": message, "revision": new_revision,
     }, status={"ok": 200, "conflict": 409, "error": 422}[status])
+
+
+def _row_index(field: str) -> int:
+    """N of `placements[N]` / `contacts[N]`."""
+    return int(field.rsplit("[", 1)[1].rstrip("]"))
 
 
 def _stored_rows(client: Client, field: str) -> int:
