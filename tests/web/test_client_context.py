@@ -164,8 +164,11 @@ def test_a_save_from_an_old_page_is_a_conflict(web, child, clinician) -> None:
     client_context_save(client=child, user=clinician, data={"school": "Oak"}, revision=0, today=TODAY)
     response = web.post(reverse("client-context", args=[child.pk]), {"revision": "0", "school": "Elm"})
     assert response.status_code == 409 and "changed elsewhere" in response.content.decode()
+    assert 'value="Elm"' in response.content.decode()  # the typing is shown again, not lost
     child.refresh_from_db()
     assert child.context == {"school": "Oak"}
+    again = web.post(reverse("client-context", args=[child.pk]), {"revision": "1", "school": "Elm"})
+    assert again.status_code == 302
 
 
 # --- Autosave ------------------------------------------------------------------------------

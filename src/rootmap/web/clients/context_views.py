@@ -55,9 +55,13 @@ def client_context_edit(request: HttpRequest, pk: int) -> HttpResponse:
         client_context_save(client=client, user=user, data=posted.data, revision=_revision(request),
                             request=request)
     except ContextConflict as error:
+        # Typing is never lost: what was typed is shown again with the stored revision, so
+        # a second Save keeps it over the other change (after reading the message).
         client.refresh_from_db()
-        return _page(request, client, dict(client.context or {}), status=409,
-                     problems=[problem_text(p) + "." for p in error.problems])
+        return _page(request, client, posted.data, status=409,
+                     problems=[problem_text(p) + "." for p in error.problems]
+                     + ["What you typed is below: Save again to keep it over that change, or open the page "
+                        "again to see the stored context."])
     except ClientInputError as error:
         return _page(request, client, posted.data, status=422, revision=_revision(request),
                      problems=[problem_text(p, posted.row_numbers) for p in error.problems])
