@@ -84,6 +84,7 @@ def storable(raw: bytes) -> bool:
 # Where a POST-only URL's form lives.
 FORM_PAGE = {
     "assessment-field": "assessment-edit",
+    "client-context-field": "client-context",
     "household-save": "household-detail",
     "household-preview": "household-detail",
     "household-add-client": "household-detail",

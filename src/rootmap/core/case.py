@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
 from rootmap.core.ages import age_in_months
+from rootmap.core.context import ClientContext, context_problems
 from rootmap.core.fields import (
     FieldProblem,
     check_field,
@@ -134,6 +135,8 @@ class Client(_Strict):
     id: Identifier
     birth_date: dt.date
     display_name: ShortText = ""
+    # Sex, gender, placements, legal status, school, culture, contacts (rootmap.core.context).
+    context: ClientContext | None = None
 
 
 class Event(_Strict):
@@ -282,6 +285,8 @@ def _age_problems(case: CaseFile) -> list[Problem]:
                 f"{event.end_months} must not be before onset_months {event.onset_months} "
                 "(equal for a one-off event, null when ongoing)",
                 event.end_months))
+    if case.client.context is not None:
+        problems.extend(context_problems(case.client.context, birth_date=birth, here="client.context"))
     return problems
 
 

@@ -166,6 +166,11 @@ def questionnaire(instrument: Instrument | None = None) -> JSON:
 # --- Bundle ---------------------------------------------------------------------------
 
 
+# Patient.gender is FHIR's administrative gender (male | female | other | unknown). The
+# recorded sex maps onto it directly; "not recorded" leaves it out (minimum necessary).
+_ADMINISTRATIVE_GENDER = {"female": "female", "male": "male", "intersex": "other"}
+
+
 def _patient(case: CaseFile, patient_id: str) -> JSON:
     client = case.client
     patient: JSON = {
@@ -177,6 +182,9 @@ def _patient(case: CaseFile, patient_id: str) -> JSON:
     # Minimum necessary: a name only when the case file has one (its display name).
     if client.display_name:
         patient["name"] = [{"use": "usual", "text": client.display_name}]
+    gender = _ADMINISTRATIVE_GENDER.get(client.context.sex if client.context else "not_recorded")
+    if gender:  # sex as recorded, when it was (docs/fhir.md): never the gender identity
+        patient["gender"] = gender
     if case.interests:  # they weigh the plan (clinical model, section 6), so they travel
         patient["extension"] = [{"url": codes.INTEREST_EXTENSION, "valueString": i} for i in case.interests]
     return patient

@@ -50,6 +50,7 @@ from rootmap.render._labels import (
 from rootmap.render._page import chip, colgroup, document, model_line, strength_chip
 from rootmap.render.brain_map import brain_map_svg
 from rootmap.render.charts import domains_over_time_svg, risk_chart_svg
+from rootmap.render.context import clinician_context_section, family_context_section
 from rootmap.render.explain import change_note, scale_note, score_note
 
 Audience = Literal["clinician", "family"]
@@ -504,6 +505,7 @@ def _clinician_body(ctx: _Context) -> str:
     return "".join([
         "<h1>Clinician report</h1>",
         _identity(ctx),
+        clinician_context_section(ctx.case),
         _summary(ctx),
         _plan(ctx),
         _functioning(ctx),
@@ -584,6 +586,7 @@ def _family_body(ctx: _Context) -> str:
     view = _family_view(ctx)
     intro = (f"<h1>A summary for {name}'s family</h1>"
              f"<p class='rm-lead'>{esc(view.intro)}</p>")
+    intro += family_context_section(ctx.case)  # placement kind, school, language only
     map_part = (
         # The explanation is read as one piece beside the map: never split across pages
         # (break-inside: avoid), and kept with the map that follows it.

@@ -64,6 +64,8 @@ def case_dict(
             "id": client.reference,
             "birth_date": client.birth_date.isoformat(),
             "display_name": client.display_name,
+            # Only when something was recorded: a file without it reads as before.
+            **({"context": client.context} if client.context else {}),
         },
         "interests": list(client.interests or []),
         "events": list(client.events or []),

@@ -14,6 +14,11 @@ class Client(models.Model):
     interests = models.JSONField(default=list, blank=True)
     # Adverse events belong to the client, not to one assessment (case-file format).
     events = models.JSONField(default=list, blank=True)
+    # Sex, gender, placements, legal status, school, culture, contacts: validated by
+    # rootmap.core.context, stored as its case-file JSON (only what was recorded).
+    context = models.JSONField(default=dict, blank=True)
+    # Raised by every context save: an autosave from a page showing an older one is a conflict.
+    context_revision = models.PositiveIntegerField(default=0)
     clinicians = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="caseload", blank=True,
         help_text="Clinicians who carry this client on their caseload",

@@ -25,6 +25,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from rootmap.core.case import parse_case
+from rootmap.core.context import context_json
 from rootmap.core.events import months_at_date, timing_problems
 from rootmap.core.problems import CaseFileError, Problem
 from rootmap.core.results import result_to_json
@@ -418,6 +419,7 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any,
                 birth_date=case.client.birth_date,
                 interests=list(data.get("interests", [])),
                 events=[_clean_event(e) for e in data.get("events", [])],
+                context=context_json(case.client.context) if case.client.context else {},
             )
             if user.role == User.Role.CLINICIAN:
                 client.clinicians.add(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rootmap.web.clients import csv_views, views
+from rootmap.web.clients import context_views, csv_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,5 +15,7 @@ urlpatterns = [
     path("clients/<int:pk>/events/<int:position>/edit/", views.client_event_edit, name="client-event-edit"),
     path("clients/<int:pk>/events/<int:position>/remove/", views.client_event_remove,
          name="client-event-remove"),
+    path("clients/<int:pk>/context/", context_views.client_context_edit, name="client-context"),
+    path("clients/<int:pk>/context/field/", context_views.client_context_field, name="client-context-field"),
     path("clients/<int:pk>/case-file.json", views.client_export, name="client-export"),
 ]

@@ -19,6 +19,7 @@ from rootmap.web.access import client_for, sees_whole_organisation
 from rootmap.web.accounts.models import User
 from rootmap.web.audit.services import audit_record
 from rootmap.web.clients import selectors, services
+from rootmap.web.clients.context_display import context_summary
 from rootmap.web.clients.csv_services import may_import_csv
 from rootmap.web.clients.events_panel import (
     event_lines,
@@ -165,6 +166,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "event_lines": event_lines(client),
         "can_edit_caseload": _can_assign(user),
         "has_full": any(a.kind == "full" for a in current),
+        "context": context_summary(client.context),
     })
 
 
