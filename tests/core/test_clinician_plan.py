@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from rootmap.core.case import CaseFileError, parse_case
+from rootmap.core.case import CaseFile, CaseFileError, parse_case
 from rootmap.core.clinician_plan import (
     ActivityDecision,
     AddedActivity,
@@ -17,7 +17,7 @@ from rootmap.core.clinician_plan import (
     plan_problems,
     review_plan,
 )
-from rootmap.core.results import Deferral, Plan, PlanPhase, Recommendation
+from rootmap.core.results import AssessmentResult, Deferral, Plan, PlanPhase, Recommendation
 from rootmap.instruments.catalogue import load_catalogue
 
 CATALOGUE = load_catalogue("1")
@@ -198,3 +198,46 @@ def test_a_case_file_keeps_a_valid_plan() -> None:
     plan = case.assessments[0].clinician_plan
     assert plan is not None and plan.review_date == dt.date(2026, 7, 20)
     assert plan.decisions["music"].goal == "Sing daily"
+
+
+def scored_example() -> tuple[CaseFile, AssessmentResult]:
+    import json
+    from pathlib import Path
+
+    from rootmap.core.scoring import score_case
+
+    case = parse_case(json.loads(Path("examples/school-age-foster.json").read_text()))
+    return case, score_case(case, assessment_id=case.assessments[-1].id)
+
+
+def test_the_family_reads_the_clinicians_plan_without_what_was_declined() -> None:
+    from rootmap.core.family import family_view
+    from rootmap.core.family_plan import family_plan, with_clinician_plan
+    from rootmap.instruments import load_instrument
+
+    _case, result = scored_example()
+    instrument = load_instrument("1")
+    # The example's follow-up proposes, to relate: caregiver_coaching, canine_assisted, music.
+    plan = ClinicianPlan(
+        decisions={"caregiver_coaching": ActivityDecision(decision="accept", goal="Name early stress signs"),
+                   "canine_assisted": ActivityDecision(decision="decline", reason="Allergic to dogs"),
+                   "music": ActivityDecision(decision="edit", reason="School choir", setting="school",
+                                             dose=Dose(times=2, per="week", minutes=30))},
+        added=[AddedActivity(name="Swimming club", delivered_by="caregiver", setting="community",
+                             dose=Dose(times=1, per="week"))],
+        review_date=dt.date(2026, 4, 20))
+    before = family_view(result=result, name="Milo", instrument=instrument)
+    assert [a.id for a in before.activities] == ["caregiver_coaching", "canine_assisted", "music"]
+    view = with_clinician_plan(before, result=result, plan=plan, instrument=instrument)
+    assert [a.id for a in view.activities] == ["caregiver_coaching", "music", "own-1"]
+    music = view.activities[1]
+    # Who is the catalogue's (not changed); where is the clinician's setting, in family words.
+    assert (music.dose, music.who) == ("30 minutes, twice a week",
+                                       "you, at home, school staff and a specialist, at school")
+    assert view.activities[0].goal == "What we hope for: Name early stress signs"
+    assert view.activities[2].description == "An activity your clinician chose for this plan."
+    assert "Allergic to dogs" not in repr(view)
+    told = family_plan(result=result, plan=plan)
+    assert told.review == "We will look at this plan again together on 20 April 2026."
+    assert told.not_reviewed == ""
+    assert family_plan(result=result, plan=None).not_reviewed.startswith("These are first suggestions.")

@@ -46,6 +46,7 @@ def test_a_clinician_accepts_edits_declines_and_adds_and_the_report_says_so(
     page.select_option("#f-decisions-music-decision", "accept")
     page.fill("#f-decisions-music-goal", "Sings along at bedtime")
     page.select_option("#f-decisions-sensory-diet-decision", "edit")
+    page.click('[data-activity="sensory_diet"] summary')  # the changes fold away until wanted
     page.select_option("#f-decisions-sensory-diet-setting", "school")
     page.fill("#f-decisions-sensory-diet-dose-times", "3")
     page.select_option("#f-decisions-sensory-diet-dose-per", "day")
