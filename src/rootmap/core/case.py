@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
 from rootmap.core.ages import age_in_months
+from rootmap.core.clinician_plan import ClinicianPlan, plan_problems
 from rootmap.core.context import ClientContext, context_problems
 from rootmap.core.fields import (
     FieldProblem,
@@ -33,6 +34,7 @@ from rootmap.core.fields import (
 from rootmap.core.limits import text_problem
 from rootmap.core.problems import CaseFileError, Problem, problems_from_validation_error, show
 from rootmap.instruments import CURRENT_VERSION, available_versions, current_version, is_available, load_instrument
+from rootmap.instruments.catalogue import load_catalogue
 
 __all__ = [
     "Assessment",
@@ -178,6 +180,8 @@ class Assessment(_Strict):
     # Why it was signed although too little was rated to say where to start (the phase
     # `undetermined`, clinical model section 6): the clinician's confirmation, kept with it.
     undetermined_reason: LongText | None = None
+    # The clinician's decisions on the engine's proposed plan (rootmap.core.clinician_plan).
+    clinician_plan: ClinicianPlan | None = None
 
 
 class CaseFile(_Strict):
@@ -244,6 +248,9 @@ def _assessment_problems(here: str, assessment: Assessment, age: int) -> list[Pr
         problem = None if value is None else item_age_problem(item, value, age)
         if problem:
             problems.append(Problem(f"{here}.functioning.{item.id}", problem, value))
+    if assessment.clinician_plan is not None:
+        problems.extend(plan_problems(f"{here}.clinician_plan", assessment.clinician_plan,
+                                      load_catalogue(assessment.instrument_version), assessment_date=assessment.date))
     return problems
 
 

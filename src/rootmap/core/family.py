@@ -83,6 +83,7 @@ class FamilyActivity:
     who: str
     helps: tuple[str, ...]  # plain item names it helps with
     why: str           # for an activity added for relational health, why
+    goal: str = ""     # the clinician's goal for it, in the family's words (core.family_plan)
 
 
 @dataclass(frozen=True, slots=True)

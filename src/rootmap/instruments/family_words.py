@@ -44,7 +44,7 @@ CLINICAL_WORDS = ("index", "domain", "brainstem", "diencephalon", "limbic", "cor
                   "cerebellum", "phase", "sensory integration", "self-regulation", "cognitive")
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _PLACEHOLDERS = frozenset({"child", "name", "areas", "date", "item", "area", "connection",
-                           "interests", "activities", "count"})
+                           "interests", "activities", "count", "often", "minutes", "goal"})
 _PHASE_REGIONS: dict[str, tuple[str, ...]] = {
     "regulate": ("brainstem", "diencephalon"), "relate": ("limbic",), "reason": ("cortex",),
 }
@@ -99,6 +99,28 @@ class Sentences(_Frozen):
     presentation: PresentationSentences
 
 
+class PlanWords(_Frozen):
+    """How the clinician's plan is told to a family (rootmap.core.family_plan).
+
+    Defaults are the built-in version's words, so a version folder written before the
+    clinician's plan existed still loads; v1/family_words.yaml states them as data.
+    """
+
+    not_reviewed: str = ("These are first suggestions. Your clinician will go through them with you, "
+                         "and you will agree the plan together.")
+    heading: str = "The plan we agreed"
+    own_activity: str = "An activity your clinician chose for this plan."
+    goal: str = "What we hope for: {goal}"
+    goals: str = "What we hope for overall: {goal}"
+    review: str = "We will look at this plan again together on {date}."
+    no_review: str = "We will look at this plan again together at the next visit."
+    often: dict[str, str] = {"1": "once", "2": "twice", "more": "{count} times"}
+    per: dict[str, str] = {"day": "a day", "week": "a week", "month": "a month"}
+    dose: str = "{minutes} minutes, {often}"
+    settings: dict[str, str] = {"home": "at home", "school": "at school", "clinic": "at the clinic",
+                                "community": "out and about"}
+
+
 def _texts(value: object) -> list[str]:
     """Every string inside a parsed value (dicts, lists, models)."""
     if isinstance(value, str):
@@ -127,6 +149,7 @@ class FamilyWords(_Frozen):
     delivered_by: dict[str, str]
     items: dict[str, str]
     sentences: Sentences
+    plan: PlanWords = PlanWords()
 
     @model_validator(mode="after")
     def _complete_and_plain(self, info: ValidationInfo) -> FamilyWords:

@@ -24,9 +24,11 @@ from rootmap.core.family import (
     family_view,
     join_words,
 )
+from rootmap.core.family_plan import with_clinician_plan
 from rootmap.core.results import AssessmentResult, Comparison, Delta, PlanPhase
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.instruments.catalogue import Catalogue, load_catalogue
+from rootmap.render import clinician_plan as _clinician_plan
 from rootmap.render._format import (
     age_text,
     esc,
@@ -507,6 +509,7 @@ def _clinician_body(ctx: _Context) -> str:
         _identity(ctx),
         clinician_context_section(ctx.case),
         _summary(ctx),
+        _clinician_plan.clinician_section(assessment=ctx.assessment, result=ctx.result),
         _plan(ctx),
         _functioning(ctx),
         _relational(ctx),
@@ -528,9 +531,12 @@ def _words(text: str) -> str:
 
 
 def _family_view(ctx: _Context) -> FamilyView:
-    return family_view(result=ctx.result, name=shorten(ctx.name, 60),
+    view = family_view(result=ctx.result, name=shorten(ctx.name, 60),
                        relational=ratings_of(ctx.assessment.relational),
                        interests=ctx.case.interests, instrument=ctx.instrument)
+    # The clinician's plan, once reviewed, is what the family is asked to do (decision 0023).
+    return with_clinician_plan(view, result=ctx.result, plan=ctx.assessment.clinician_plan,
+                               instrument=ctx.instrument)
 
 
 def _going_well(view: FamilyView) -> str:
@@ -550,6 +556,8 @@ def _activity(activity: FamilyActivity) -> str:
         lines.append(f"<p><b>It helps with:</b> {esc(join_words(list(activity.helps)))}.</p>")
     elif activity.why:
         lines.append(f"<p><b>Why:</b> {_words(activity.why)}</p>")
+    if activity.goal:
+        lines.append(f"<p class='rm-goal'><bdi>{esc(activity.goal)}</bdi></p>")
     return "".join(lines) + "</div>"
 
 
@@ -598,7 +606,9 @@ def _family_body(ctx: _Context) -> str:
     )
     closing = ("<h2>Good to know</h2><ul>"
                + "".join(f"<li>{esc(line)}</li>" for line in view.good_to_know) + "</ul>")
-    return "".join([intro, _going_well(view), _this_week(view), _family_change(view),
+    return "".join([intro, _going_well(view), _this_week(view),
+                    _clinician_plan.family_section(assessment=ctx.assessment, result=ctx.result),
+                    _family_change(view),
                     map_part, closing])
 
 

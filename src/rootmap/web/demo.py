@@ -38,6 +38,32 @@ USERS = (
 SECOND_CLINICIANS_CLIENT = "adolescent-er.json"
 HOUSEHOLD_FILE = "foster-household.json"
 HOUSEHOLD_NAME = "Dana and Rob (foster home)"
+# The demo's clinician's plan (decision 0023), on the latest assessment of this file: partly
+# reviewed, so the pages and reports show accepted, edited, declined, added and not yet
+# reviewed activities. Kept here, not in the example file, which other tests read as it is.
+PLAN_FILE = "school-age-foster.json"
+DEMO_PLAN: dict[str, Any] = {
+    "decisions": {
+        "caregiver_coaching": {"decision": "accept", "goal": "Foster carers name Milo's early signs of stress"},
+        "music": {"decision": "edit", "reason": "Milo's school runs a lunchtime drumming and singing group",
+                  "setting": "school", "delivered_by": "teacher", "dose": {"times": 3, "per": "week", "minutes": 20},
+                  "goal": "Joins the group without leaving early"},
+        "emdr": {"decision": "decline", "reason": "Not while contact arrangements are being changed; "
+                                                  "revisit at the next review"},
+    },
+    "added": [{"name": "Swimming club", "delivered_by": "caregiver", "setting": "community",
+               "dose": {"times": 1, "per": "week", "minutes": 45}, "goal": "Enjoys a weekly club with peers",
+               "reason": "Milo asked to go with his foster brother"}],
+    "goals": "Calmer evenings and mornings at home; settled at school after lunch.",
+    "review_date": "2026-04-20",
+}
+
+
+def _with_demo_plan(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    if name != PLAN_FILE or not data.get("assessments"):
+        return data
+    latest = {**data["assessments"][-1], "clinician_plan": DEMO_PLAN}
+    return {**data, "assessments": [*data["assessments"][:-1], latest]}
 
 
 @dataclass
@@ -107,7 +133,8 @@ def demo_load(*, password: str | None = None, command_line: Any = None) -> DemoS
             if Client.objects.filter(organisation=organisation, reference=data["client"]["id"]).exists():
                 continue
             author = users["clinician2" if name == SECOND_CLINICIANS_CLIENT else "clinician"]
-            client = case_file_import(organisation=organisation, user=author, data=with_demo_context(data),
+            client = case_file_import(organisation=organisation, user=author,
+                                      data=_with_demo_plan(name, with_demo_context(data)),
                                       command_line=command_line,
                                       detail={"import": "demo case file", "file": name})
             summary.clients_added.append(client.display_name)

@@ -27,6 +27,7 @@ from rootmap.core.case import CaseFileError, parse_case
 from rootmap.core.results import result_to_json
 from rootmap.core.scoring import score_case
 from rootmap.instruments import available_versions, current_version, is_available, load_instrument
+from rootmap.instruments.catalogue import load_catalogue
 from rootmap.web.accounts.passwords import password_matches
 from rootmap.web.assessments.case_files import frozen_case
 from rootmap.web.assessments.errors import (
@@ -39,6 +40,7 @@ from rootmap.web.assessments.errors import (
     PasswordRejected,
 )
 from rootmap.web.assessments.models import Assessment
+from rootmap.web.assessments.plan_validation import stale_decisions_message
 from rootmap.web.assessments.selectors import case_file_for_client, current_assessments
 from rootmap.web.assessments.stored_results import canonical_sha256
 from rootmap.web.assessments.validation import (
@@ -79,6 +81,11 @@ def _lock(assessment: Assessment) -> Assessment:
     locked = Assessment.objects.select_for_update().select_related("client").get(pk=assessment.pk)
     _require_draft(locked)
     return locked
+
+
+def lock_draft(assessment: Assessment) -> Assessment:
+    """`_lock` for the assessment's other write modules (the plan page's)."""
+    return _lock(assessment)
 
 
 def _stale(locked: Assessment, revision: int | None) -> bool:
@@ -345,6 +352,9 @@ def assessment_finalise(
                     problems.append(str(problem))
             raise FinaliseRefused(errors, problems) from None
         result = score_case(case, assessment_id=locked.reference)
+        if stale := stale_decisions_message(result, case.assessments[index].clinician_plan,
+                                            load_catalogue(locked.instrument_version)):
+            raise FinaliseRefused({}, [stale])  # a signed "accepted" means accepted from what was proposed
         reason = ""
         if result.phase == "undetermined":
             reason = checked_undetermined_reason(result, confirm_undetermined, undetermined_reason)

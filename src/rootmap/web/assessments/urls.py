@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rootmap.web.assessments import views
+from rootmap.web.assessments import plan_views, views
 
 urlpatterns = [
     path("clients/<int:client_id>/assessments/new/<str:kind>/", views.assessment_new, name="assessment-new"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("assessments/<int:pk>/field/", views.assessment_field, name="assessment-field"),
     path("assessments/<int:pk>/finalise/", views.assessment_finalise_view, name="assessment-finalise"),
     path("assessments/<int:pk>/amend/", views.assessment_amend_view, name="assessment-amend"),
+    path("assessments/<int:pk>/plan/", plan_views.assessment_plan, name="assessment-plan"),
     path("assessments/<int:pk>/results/", views.assessment_results, name="assessment-results"),
     path("assessments/<int:pk>/present/", views.assessment_present, name="assessment-present"),
     path("assessments/<int:pk>/report/<str:audience>/<str:fmt>/", views.assessment_report,

@@ -35,6 +35,7 @@ from rootmap.web.assessments.errors import (
     UndeterminedUnconfirmed,
 )
 from rootmap.web.assessments.models import Assessment
+from rootmap.web.assessments.plan_selectors import plan_context
 from rootmap.web.assessments.reports import ReportUnavailable, report, result_svgs
 from rootmap.web.assessments.selectors import results_context
 from rootmap.web.assessments.services import (
@@ -51,6 +52,7 @@ from rootmap.web.assessments.view_models import results as results_vm
 from rootmap.web.assessments.view_models.common import html_id
 from rootmap.web.assessments.view_models.entry import entry_page, event_rows
 from rootmap.web.assessments.view_models.finalise import finalise_summary
+from rootmap.web.assessments.view_models.plan import plan_card
 from rootmap.web.assessments.view_models.presentation import presentation_steps
 from rootmap.web.audit.services import audit_record
 
@@ -329,6 +331,7 @@ def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
         "strengths": results_vm.labelled_items(instrument, result.strengths, result.ratings),
         "needs": results_vm.labelled_items(instrument, result.needs, result.ratings),
         "plan": results_vm.plan_view(instrument, result),
+        "clinician_plan": plan_card(plan_context(assessment)),
         "change": change,
         "svg": result_svgs(ctx),
         "superseded_by": ctx.superseded_by,

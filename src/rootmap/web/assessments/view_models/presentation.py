@@ -6,12 +6,15 @@ Each screen is its own dataclass; the template picks what to show by `step.kind`
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+from rootmap.core.clinician_plan import review_plan
 from rootmap.core.family import FamilyActivity, FamilyView, family_view
+from rootmap.core.family_plan import FamilyPlan, family_plan, with_clinician_plan
 from rootmap.instruments.family_words import PresentationSentences, load_family_words
 from rootmap.web.assessments.models import Assessment
+from rootmap.web.assessments.plan_selectors import stored_plan
 from rootmap.web.assessments.reports import result_svgs
 from rootmap.web.assessments.selectors import ResultsContext
 from rootmap.web.assessments.view_models.results import (
@@ -118,7 +121,18 @@ class CloseStep:
     summary: str
 
 
-Step = IntroStep | MapStep | StrengthsStep | NeedsStep | StartStep | PhaseStep | ChangeStep | CloseStep
+@dataclass
+class PlanStep:
+    """The clinician's plan in the family's words (core.family_plan), never its clinical reasons."""
+
+    kind: ClassVar[str] = "plan"
+    title: str
+    plan: FamilyPlan
+    activities: list[FamilyActivity]
+
+
+Step = (IntroStep | MapStep | StrengthsStep | NeedsStep | StartStep | PhaseStep | ChangeStep | PlanStep
+        | CloseStep)
 
 
 def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[Step]:
@@ -133,7 +147,11 @@ def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[Step
                            informants=informants, hours=hours,
                            documents=len([d for d in inputs.get("documents") or [] if d.get("title")]),
                            date=assessment.date, lead=said.intro.format(name=name), order=said.order))
-    family: FamilyView = family_view(result=result, name=name, instrument=instrument)
+    clinician_plan = stored_plan(assessment)
+    family: FamilyView = with_clinician_plan(family_view(result=result, name=name, instrument=instrument),
+                                             result=result, plan=clinician_plan, instrument=instrument)
+    review = review_plan(result.plan, clinician_plan)
+    kept = {a.id for a in review.in_plan}
     family_svgs = result_svgs(ctx, family=True)
     steps.append(MapStep(title=f"{name}'s brain map",
                          svg=family_svgs["brain_map"], list_html=family_svgs["brain_map_list"],
@@ -160,6 +178,8 @@ def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[Step
                            week=family.week))
     words = load_family_words(instrument.version)
     for phase in plan_view(instrument, result, family=True):
+        if review.reviewed:  # what the clinician declined is not put to the family
+            phase = replace(phase, recommendations=[r for r in phase.recommendations if r.id in kept])
         first = phase.phase == family.activities_phase
         # The phase the child is in speaks in its `now` words; a later one never claims
         # that the earlier step is done.
@@ -170,6 +190,10 @@ def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[Step
     if family.change is not None:
         steps.append(ChangeStep(title="What has changed since last time", since=family.change.since,
                                 lines=list(family.change.lines)))
+    if result.phase != "undetermined":
+        agreed = family_plan(result=result, plan=clinician_plan)
+        steps.append(PlanStep(title=agreed.heading, plan=agreed,
+                              activities=list(family.activities) if agreed.reviewed else []))
     steps.append(CloseStep(title="Next steps", lead=said.close, summary=said.close_summary))
     return steps
 
