@@ -30,6 +30,7 @@ from rootmap.core.fields import (
     period_age_problem,
 )
 from rootmap.core.limits import text_problem
+from rootmap.core.notes import MAX_COMMENT, MAX_FAMILY_SUMMARY, MAX_FORMULATION, note_key_problem
 from rootmap.core.problems import CaseFileError, Problem, problems_from_validation_error, show
 from rootmap.instruments import CURRENT_VERSION, available_versions, current_version, is_available, load_instrument
 
@@ -159,6 +160,25 @@ class Document(_Strict):
     date: dt.date | None = None
 
 
+def _note_keys(items: dict[str, str]) -> dict[str, str]:
+    """Comments only on what the instrument rates (rootmap.core.notes)."""
+    problems = [p for p in (note_key_problem(key) for key in items) if p]
+    if problems:
+        raise ValueError("; ".join(problems))
+    return items
+
+
+class Notes(_Strict):
+    """The clinician's own words (rootmap.core.notes): the family reads only `family_summary`."""
+
+    formulation: Annotated[str, StringConstraints(max_length=MAX_FORMULATION), PlainText] = ""
+    family_summary: Annotated[str, StringConstraints(max_length=MAX_FAMILY_SUMMARY), PlainText] = ""
+    items: Annotated[
+        dict[str, Annotated[str, StringConstraints(max_length=MAX_COMMENT), PlainText]],
+        Field(max_length=200), AfterValidator(_note_keys),
+    ] = Field(default_factory=dict)
+
+
 class Assessment(_Strict):
     id: Identifier
     kind: Literal["full", "follow_up", "er"]
@@ -175,6 +195,7 @@ class Assessment(_Strict):
     # Why it was signed although too little was rated to say where to start (the phase
     # `undetermined`, clinical model section 6): the clinician's confirmation, kept with it.
     undetermined_reason: LongText | None = None
+    notes: Notes | None = None
 
 
 class CaseFile(_Strict):
