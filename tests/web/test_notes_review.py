@@ -357,3 +357,21 @@ def test_the_demo_has_a_formulation_and_a_pending_review(db: Any) -> None:
         reverse("assessment-results", args=[assessment.pk])).content.decode()
     assert "Waiting for review" in page and "Milo&#x27;s early years" in page
     assert not ReviewComment.objects.exists()
+
+
+def test_review_rows_cannot_be_updated_or_deleted_in_the_database(
+    signed: Assessment, clinician: User, supervisor: User,
+) -> None:
+    from rootmap.web.integrity.triggers import REVIEW_TABLES
+
+    assert set(REVIEW_TABLES) == {m._meta.db_table for m in (ReviewRequest, ReviewComment, CoSignature)}
+    review = review_submit(assessment=signed, user=clinician)
+    review_comment(review=review, user=supervisor, text="Fine")
+    review_cosign(review=review, user=supervisor, password=PASSWORD)
+    for model, change in ((CoSignature, {"signer_name": "Someone else"}), (ReviewComment, {"text": "Other"}),
+                          (ReviewRequest, {"message": "Other"})):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            model.objects.update(**change)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            model.objects.all().delete()
+    assert CoSignature.objects.get().signer_name == "Sam Sutherland"
