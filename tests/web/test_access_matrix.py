@@ -144,6 +144,11 @@ def admins(ok: str = OK) -> dict[str, str]:
                     outsider=ok)
 
 
+def reviewers(ok: str = OK) -> dict[str, str]:
+    """Supervisor review (decision 0022): the organisation's supervisors and administrators."""
+    return _columns(admin=ok, supervisor=ok, clinician=NOT_FOUND, colleague=NOT_FOUND, outsider=NOT_FOUND)
+
+
 def everyone(value: str) -> dict[str, str]:
     return {actor: value for actor in ACTORS}
 
@@ -325,6 +330,14 @@ MATRIX: list[Row] = [
     Row("assessment-present", "GET", client_scoped(), _final, FOREIGN_FINAL),
     Row("assessment-report", "GET", client_scoped(OK_OR_UNAVAILABLE),
         lambda w: {"pk": w.final.pk, "audience": "family", "fmt": "html"}, FOREIGN_FINAL),
+    # Supervisor review (decision 0022): whoever sees a signed assessment may submit it; the
+    # organisation's supervisors and admins review it; the queue is theirs (the outsider
+    # admin sees its own organisation's, empty, queue).
+    Row("assessment-review-submit", "POST", client_scoped(DONE), _final, FOREIGN_FINAL),
+    Row("assessment-review", "GET", reviewers(), _final, FOREIGN_FINAL),
+    Row("assessment-review", "POST", reviewers(DONE), _final, FOREIGN_FINAL,
+        data=lambda w: {"action": "comment", "comment": "Please look at sleep again"}),
+    Row("review-queue", "GET", {**admins(), "supervisor": OK}),
     # Background jobs: a report as a job, an import of many files; a job is its owner's only.
     Row("job-report", "GET", client_scoped(), lambda w: {"pk": w.final.pk, "audience": "family"},
         FOREIGN_FINAL),

@@ -32,6 +32,7 @@ from rootmap.core.fields import (
     period_age_problem,
 )
 from rootmap.core.limits import text_problem
+from rootmap.core.notes import MAX_COMMENT, MAX_FAMILY_SUMMARY, MAX_FORMULATION, note_key_problem
 from rootmap.core.problems import CaseFileError, Problem, problems_from_validation_error, show
 from rootmap.instruments import CURRENT_VERSION, available_versions, current_version, is_available, load_instrument
 from rootmap.instruments.catalogue import load_catalogue
@@ -164,6 +165,25 @@ class Document(_Strict):
     date: dt.date | None = None
 
 
+def _note_keys(items: dict[str, str]) -> dict[str, str]:
+    """Comments only on what the instrument rates (rootmap.core.notes)."""
+    problems = [p for p in (note_key_problem(key) for key in items) if p]
+    if problems:
+        raise ValueError("; ".join(problems))
+    return items
+
+
+class Notes(_Strict):
+    """The clinician's own words (rootmap.core.notes): the family reads only `family_summary`."""
+
+    formulation: Annotated[str, StringConstraints(max_length=MAX_FORMULATION), PlainText] = ""
+    family_summary: Annotated[str, StringConstraints(max_length=MAX_FAMILY_SUMMARY), PlainText] = ""
+    items: Annotated[
+        dict[str, Annotated[str, StringConstraints(max_length=MAX_COMMENT), PlainText]],
+        Field(max_length=200), AfterValidator(_note_keys),
+    ] = Field(default_factory=dict)
+
+
 class Assessment(_Strict):
     id: Identifier
     kind: Literal["full", "follow_up", "er"]
@@ -182,6 +202,7 @@ class Assessment(_Strict):
     undetermined_reason: LongText | None = None
     # The clinician's decisions on the engine's proposed plan (rootmap.core.clinician_plan).
     clinician_plan: ClinicianPlan | None = None
+    notes: Notes | None = None
 
 
 class CaseFile(_Strict):

@@ -40,7 +40,8 @@ def document(*, title: str, header: str, footer: str, body: str, lang: str = "en
         f'<meta name="generator" content="Rootmap">'
         f"<title>{esc(title)}</title><style>{stylesheet()}</style></head>"
         f'<body class="{body_class}">'
-        f'<div class="rm-header">{header}</div>'
+        # Every report is a confidential record about a child: said on every page.
+        f'<div class="rm-header"><b class="rm-confidential">Confidential</b> · {header}</div>'
         f'<div class="rm-footer">{footer}</div>'
         f"<main>{body}</main></body></html>\n"
     )

@@ -54,6 +54,8 @@ from rootmap.render.brain_map import brain_map_svg
 from rootmap.render.charts import domains_over_time_svg, risk_chart_svg
 from rootmap.render.context import clinician_context_section, family_context_section
 from rootmap.render.explain import change_note, scale_note, score_note
+from rootmap.render.notes_section import clinician_notes_section, family_summary_section
+from rootmap.render.signatures import Signature, signatures_section
 
 Audience = Literal["clinician", "family"]
 
@@ -510,6 +512,7 @@ def _clinician_body(ctx: _Context) -> str:
         clinician_context_section(ctx.case),
         _summary(ctx),
         _clinician_plan.clinician_section(assessment=ctx.assessment, result=ctx.result),
+        clinician_notes_section(ctx.assessment, ctx.instrument),
         _plan(ctx),
         _functioning(ctx),
         _relational(ctx),
@@ -606,7 +609,7 @@ def _family_body(ctx: _Context) -> str:
     )
     closing = ("<h2>Good to know</h2><ul>"
                + "".join(f"<li>{esc(line)}</li>" for line in view.good_to_know) + "</ul>")
-    return "".join([intro, _going_well(view), _this_week(view),
+    return "".join([intro, family_summary_section(ctx.assessment), _going_well(view), _this_week(view),
                     _clinician_plan.family_section(assessment=ctx.assessment, result=ctx.result),
                     _family_change(view),
                     map_part, closing])
@@ -622,15 +625,18 @@ def report_html(
     results: Sequence[AssessmentResult],
     assessment_id: str | None = None,
     audience: Audience = "clinician",
+    signatures: Sequence[Signature] = (),
 ) -> str:
     """The report of one assessment (the latest by default) as a complete HTML document.
 
-    `results` are all scored assessments of the case, oldest first (`score_history`).
+    `results` are all scored assessments of the case, oldest first (`score_history`);
+    `signatures` (who signed and co-signed) are printed at its end.
     """
     if audience not in ("clinician", "family"):
         raise ValueError(f"audience must be 'clinician' or 'family', not {audience!r}")
     ctx = _context(case, results, assessment_id)
     body = _clinician_body(ctx) if audience == "clinician" else _family_body(ctx)
+    body += signatures_section(signatures)
     title = (f"Rootmap {'clinician report' if audience == 'clinician' else 'family summary'}, "
              f"{shorten(ctx.name, 60)}, {ctx.result.assessment_id}")
     return document(
@@ -648,9 +654,10 @@ def report_pdf(
     results: Sequence[AssessmentResult],
     assessment_id: str | None = None,
     audience: Audience = "clinician",
+    signatures: Sequence[Signature] = (),
 ) -> bytes:
     """The same report as PDF bytes (WeasyPrint, imported only here)."""
     from rootmap.render.pdf import html_to_pdf
 
     return html_to_pdf(report_html(case=case, results=results, assessment_id=assessment_id,
-                                   audience=audience))
+                                   audience=audience, signatures=signatures))

@@ -25,6 +25,7 @@ from rootmap.web.caregiving.services import estimate_save
 from rootmap.web.clients.models import Client
 from rootmap.web.clients.services import case_file_import
 from rootmap.web.demo_contexts import with_demo_context
+from rootmap.web.demo_notes import demo_pending_review, with_demo_notes
 
 ORGANISATION = "Demo Family Services"
 USERS = (
@@ -134,7 +135,7 @@ def demo_load(*, password: str | None = None, command_line: Any = None) -> DemoS
                 continue
             author = users["clinician2" if name == SECOND_CLINICIANS_CLIENT else "clinician"]
             client = case_file_import(organisation=organisation, user=author,
-                                      data=_with_demo_plan(name, with_demo_context(data)),
+                                      data=_with_demo_plan(name, with_demo_notes(name, with_demo_context(data))),
                                       command_line=command_line,
                                       detail={"import": "demo case file", "file": name})
             summary.clients_added.append(client.display_name)
@@ -152,4 +153,5 @@ def demo_load(*, password: str | None = None, command_line: Any = None) -> DemoS
         if not Estimate.objects.filter(household=household).exists():
             estimate_save(household=household, user=users["clinician"],
                           on=dt.date.fromisoformat(household_data["date"]))
+        demo_pending_review(organisation, users["clinician"])  # a formulation and a pending review
     return summary

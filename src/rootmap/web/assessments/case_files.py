@@ -15,7 +15,9 @@ from rootmap.web.assessments.models import Assessment
 from rootmap.web.clients.models import Client
 
 CASE_FORMAT = "rootmap-case/1"
-INPUT_KEYS = ("history", "functioning", "relational", "trigger", "informants", "documents", "clinician_plan")
+INPUT_KEYS = ("history", "functioning", "relational", "trigger", "informants", "documents",
+              "clinician_plan",  # the clinician's plan (decision 0023)
+              "notes")  # the clinician's notes (decision 0022)
 
 
 def assessment_case_dict(assessment: Assessment) -> dict[str, Any]:

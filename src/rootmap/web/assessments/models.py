@@ -62,3 +62,9 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference} of {self.date}"
+
+
+# Supervisor review rows (decision 0022), in their own module; imported so Django finds them.
+from rootmap.web.assessments.review_models import CoSignature, ReviewComment, ReviewRequest  # noqa: E402
+
+__all__ = ["Assessment", "CoSignature", "ReviewComment", "ReviewRequest"]

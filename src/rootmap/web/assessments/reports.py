@@ -6,6 +6,7 @@ from __future__ import annotations
 from rootmap import render
 from rootmap.core.case import CaseFileError, parse_case
 from rootmap.web.assessments.models import Assessment
+from rootmap.web.assessments.review_selectors import signatures_of
 from rootmap.web.assessments.selectors import ResultsContext, results_context
 
 
@@ -21,11 +22,13 @@ def report(assessment: Assessment, *, audience: str, fmt: str) -> bytes | str:
         case = parse_case(ctx.case)
     except CaseFileError as error:
         raise ReportUnavailable(f"The case file does not validate any more: {error}") from None
+    # Who signed and co-signed, printed on every report of it (decision 0022).
+    signatures = signatures_of(assessment)
     if fmt == "pdf":
         return render.report_pdf(case=case, results=ctx.history, assessment_id=assessment.reference,
-                                 audience=audience)
+                                 audience=audience, signatures=signatures)
     return render.report_html(case=case, results=ctx.history, assessment_id=assessment.reference,
-                              audience=audience)
+                              audience=audience, signatures=signatures)
 
 
 def _inline(svg: str) -> str:

@@ -40,6 +40,7 @@ from rootmap.web.assessments.errors import (
     PasswordRejected,
 )
 from rootmap.web.assessments.models import Assessment
+from rootmap.web.assessments.notes import apply_note
 from rootmap.web.assessments.plan_validation import stale_decisions_message
 from rootmap.web.assessments.selectors import case_file_for_client, current_assessments
 from rootmap.web.assessments.stored_results import canonical_sha256
@@ -180,6 +181,9 @@ def _apply(assessment: Assessment, change: FieldChange) -> None:
         client.save(update_fields=["interests", "updated_at"])
         return
     inputs = assessment.inputs
+    if change.path[:1] == ("notes",):
+        apply_note(inputs, change.path, change.value)
+        return
     *parents, last = change.path
     node: Any = inputs
     for key in parents:

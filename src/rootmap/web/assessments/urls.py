@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rootmap.web.assessments import plan_views, views
+from rootmap.web.assessments import plan_views, review_views, views
 
 urlpatterns = [
     path("clients/<int:client_id>/assessments/new/<str:kind>/", views.assessment_new, name="assessment-new"),
@@ -15,4 +15,9 @@ urlpatterns = [
     path("assessments/<int:pk>/present/", views.assessment_present, name="assessment-present"),
     path("assessments/<int:pk>/report/<str:audience>/<str:fmt>/", views.assessment_report,
          name="assessment-report"),
+    # Supervisor review (decision 0022).
+    path("assessments/<int:pk>/review/submit/", review_views.assessment_review_submit,
+         name="assessment-review-submit"),
+    path("assessments/<int:pk>/review/", review_views.assessment_review, name="assessment-review"),
+    path("reviews/", review_views.review_queue_view, name="review-queue"),
 ]

@@ -23,6 +23,7 @@ from rootmap.instruments import Instrument, load_instrument
 from rootmap.render._labels import domain_label, short_domains
 from rootmap.web.assessments.errors import FieldInvalid, UndeterminedUnconfirmed
 from rootmap.web.assessments.models import Assessment
+from rootmap.web.assessments.notes import is_note_field, note_change_value
 from rootmap.web.assessments.selectors import assessment_age_months, instrument_of
 from rootmap.web.clients.models import Client
 
@@ -168,6 +169,10 @@ def clean_field(assessment: Assessment, field: str, raw: Any) -> FieldChange:
             raise FieldInvalid(field, f"{ROW_LABELS[head].capitalize()} {index + 1}: this row no longer "
                                       "exists; reload the page")
         return FieldChange("inputs", (head, index, parts[2]), row_value(head, index, parts[2], raw, field))
+
+    if is_note_field(field):  # formulation, family summary, item comments (notes.py)
+        path, note = note_change_value(instrument, field, raw)
+        return FieldChange("inputs", path, note)
 
     raise FieldInvalid(field, f"{field!r} is not a field of this assessment")
 

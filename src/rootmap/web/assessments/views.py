@@ -37,6 +37,7 @@ from rootmap.web.assessments.errors import (
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.plan_selectors import plan_context
 from rootmap.web.assessments.reports import ReportUnavailable, report, result_svgs
+from rootmap.web.assessments.review_views import review_results_context
 from rootmap.web.assessments.selectors import results_context
 from rootmap.web.assessments.services import (
     assessment_amend,
@@ -339,6 +340,7 @@ def assessment_results(request: HttpRequest, pk: int) -> HttpResponse:
         "entry_label": next((r.label for r in instrument.regions if r.id == result.entry_region), ""),
         "trigger_label": instrument.triggers.get((assessment.inputs or {}).get("trigger") or "", ""),
         "nav": "clients",
+        **review_results_context(request.user, assessment, ctx),  # notes and review (0022)
     })
 
 

@@ -17,12 +17,16 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 FINAL_MESSAGE = "rootmap-integrity: a finalised assessment cannot be changed or deleted"
 AUDIT_MESSAGE = "rootmap-integrity: audit entries are append-only"
+# Supervisor review rows (decision 0022): a request, a comment, a co-signature is written once.
+REVIEW_MESSAGE = "rootmap-integrity: review requests, comments and co-signatures are append-only"
+REVIEW_TABLES = ("assessments_reviewrequest", "assessments_reviewcomment", "assessments_cosignature")
 
 _SQLITE_TRIGGERS = (
     "rootmap_final_assessment_no_update",
     "rootmap_final_assessment_no_delete",
     "rootmap_audit_no_update",
     "rootmap_audit_no_delete",
+    *(f"rootmap_{t}_no_{op}" for t in REVIEW_TABLES for op in ("update", "delete")),
 )
 
 
@@ -54,6 +58,9 @@ def _sqlite_create_statements() -> list[str]:
         f"BEFORE UPDATE ON {audit} FOR EACH ROW BEGIN SELECT RAISE(ABORT, {append_only}); END;",
         f"CREATE TRIGGER IF NOT EXISTS rootmap_audit_no_delete "
         f"BEFORE DELETE ON {audit} FOR EACH ROW BEGIN SELECT RAISE(ABORT, {append_only}); END;",
+        *(f"CREATE TRIGGER IF NOT EXISTS rootmap_{table}_no_{op} BEFORE {op.upper()} ON {table} "
+          f"FOR EACH ROW BEGIN SELECT RAISE(ABORT, '{REVIEW_MESSAGE}'); END;"
+          for table in REVIEW_TABLES for op in ("update", "delete")),
     ]
 
 
@@ -81,6 +88,15 @@ def _postgres_create_statements() -> list[str]:
         f"DROP TRIGGER IF EXISTS rootmap_audit_guard ON {audit};",
         f"CREATE TRIGGER rootmap_audit_guard BEFORE UPDATE OR DELETE ON {audit} "
         f"FOR EACH ROW EXECUTE FUNCTION rootmap_forbid_audit_change();",
+        f"""CREATE OR REPLACE FUNCTION rootmap_forbid_review_change() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION '{REVIEW_MESSAGE}' USING ERRCODE = '23000';
+        END $$;""",
+        *(statement for table in REVIEW_TABLES for statement in (
+            f"DROP TRIGGER IF EXISTS rootmap_{table}_guard ON {table};",
+            f"CREATE TRIGGER rootmap_{table}_guard BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION rootmap_forbid_review_change();")),
     ]
 
 
@@ -89,6 +105,7 @@ def _postgres_drop_statements() -> list[str]:
     return [
         f"DROP TRIGGER IF EXISTS rootmap_final_assessment_guard ON {assessments};",
         f"DROP TRIGGER IF EXISTS rootmap_audit_guard ON {audit};",
+        *(f"DROP TRIGGER IF EXISTS rootmap_{table}_guard ON {table};" for table in REVIEW_TABLES),
     ]
 
 
@@ -96,7 +113,8 @@ def _tables_exist(using: str) -> bool:
     connection = connections[using]
     with connection.cursor() as cursor:
         existing = set(connection.introspection.table_names(cursor))
-    return set(_tables()) <= existing
+    # The review tables come with the same app's migrations as the assessments table.
+    return set(_tables()) | set(REVIEW_TABLES) <= existing
 
 
 def install(using: str = DEFAULT_DB_ALIAS) -> bool:

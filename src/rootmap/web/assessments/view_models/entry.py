@@ -14,6 +14,7 @@ from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.selectors import earlier_assessments
 from rootmap.web.assessments.validation import ROW_FIELDS
 from rootmap.web.assessments.view_models.common import html_id, text_or_blank
+from rootmap.web.assessments.view_models.notes import attach_notes
 
 
 @dataclass
@@ -34,6 +35,7 @@ class RatingField:
     error: str = ""
     previous: str = ""      # follow-up: last time's rating, as a hint
     carried: str = ""       # follow-up history: the value carried from earlier assessments
+    comment: Any = None     # functioning and relational: the clinician's comment (view_models/notes.py)
 
     @property
     def id(self) -> str:
@@ -63,6 +65,7 @@ class PeriodSection:
     new: bool         # a follow-up reaches this period for the first time
     folded: bool      # a follow-up folds away periods that carry their ratings unchanged
     summary: str      # the carried ratings in words, shown when folded
+    comment: Any = None  # the clinician's comment on the period (view_models/notes.py)
 
 
 @dataclass
@@ -83,6 +86,7 @@ class EntryPage:
     rows: dict[str, list[Row]] = field(default_factory=dict)
     triggers: list[Choice] = field(default_factory=list)
     carried_from: list[str] = field(default_factory=list)
+    notes: Any = None  # formulation and family summary (view_models/notes.py)
 
 
 @dataclass
@@ -207,6 +211,7 @@ def entry_page(
 
     trigger = current("trigger", inputs.get("trigger"))
     page.triggers = [Choice(key, label, "", trigger == key) for key, label in instrument.triggers.items()]
+    attach_notes(page, inputs, values, errors)
     return page
 
 
