@@ -179,7 +179,7 @@ def run() -> dict[str, Any]:
                 functioning = [(n, t) for n, t in rated if n.startswith("functioning.")]
                 current = {n: int(page.eval_on_selector(f'input[name="{n}"]:checked', "e => e.value") or 0)
                            for n, _t in functioning}
-                for n, (name, top) in enumerate(functioning[:CHANGED_IN_FOLLOW_UP]):
+                for name, top in functioning[:CHANGED_IN_FOLLOW_UP]:
                     current[name] = (current[name] + 1) % (top + 1)  # what changed since last time
                 _new_way(c, current)
                 _tab_until(c, "el.dataset.confirmSection === 'relational'", key="Shift+Tab")

@@ -191,7 +191,7 @@ def test_a_follow_up_from_the_previous_ratings_confirmed_and_signed(
 
 
 def test_signing_shows_unconfirmed_carried_ratings_and_compact_view_is_remembered(
-    live_server: Any, page: Any, clinician: User, client: Client
+    live_server: Any, page: Any, clinician: User, client: Client, screenshot_dir: Any
 ) -> None:
     base = assessment_create(client=client, kind="full", date=FIRST, user=clinician)
     base.inputs.update(functioning=dict(FUNCTIONING), relational=dict(RELATIONAL))
@@ -201,6 +201,7 @@ def test_signing_shows_unconfirmed_carried_ratings_and_compact_view_is_remembere
     browser_sign_in(page, live_server, clinician, PASSWORD)
     page.goto(f"{live_server.url}/assessments/{follow.pk}/finalise/")
     assert "Carried ratings not confirmed yet" in page.inner_text("main")
+    page.screenshot(path=str(screenshot_dir / "fast-entry-finalise-carried.png"), full_page=True)
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Finalise and lock").click()
     assert "is carried from the previous assessment and not confirmed" in page.inner_text(".problems")
@@ -218,9 +219,12 @@ def test_signing_shows_unconfirmed_carried_ratings_and_compact_view_is_remembere
     page.get_by_role("button", name="Anchors for Sleep").click()
     assert anchor.is_visible()
     assert_clean(page, "compact view")
+    page.screenshot(path=str(screenshot_dir / "fast-entry-compact.png"))
     page.reload()
     assert page.locator("#compact-toggle").get_attribute("aria-pressed") == "true"
     page.set_viewport_size({"width": 390, "height": 800})
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.locator("#f-functioning-sleep").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "fast-entry-compact-390.png"))
     page.click("#compact-toggle")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
