@@ -89,6 +89,13 @@ def test_a_start_takes_only_what_the_instrument_still_offers() -> None:
     assert start.carried == ("functioning.sleep", "relational.home_stability")
 
 
+def test_a_start_follows_the_instruments_order_not_the_stored_keys() -> None:
+    # PostgreSQL's jsonb keeps keys shortest first; the page and the finalise list go by the instrument.
+    instrument = load_instrument("1")
+    start = carried_start(instrument, 120, {"functioning": dict(reversed(list(FUNCTIONING.items())))})
+    assert start.carried == tuple(f"functioning.{i.id}" for i in instrument.functioning_items)
+
+
 def test_a_cleared_rating_carries_nothing_and_each_unconfirmed_one_is_named() -> None:
     inputs = {"functioning": {"sleep": 2}, "relational": {}}
     marks = ["functioning.sleep", "relational.home_stability"]

@@ -53,14 +53,15 @@ def carried_start(instrument: Instrument, age_months: int, previous: Mapping[str
     Only what the instrument still offers: items expected at the new age, relational items
     it knows, values on its scales (a previous assessment on another version may differ).
     """
-    expected = {item.id for item in items_expected(instrument, age_months)}
+    # In the instrument's order (the page's), whatever order the stored JSON keeps its keys in.
+    before = previous.get("functioning") or {}
     top = max(instrument.functioning_scale)
-    functioning = {k: v for k, v in (previous.get("functioning") or {}).items()
-                   if k in expected and isinstance(v, int) and 0 <= v <= top}
-    known = {item.id for item in instrument.relational_items}
+    functioning = {item.id: before[item.id] for item in items_expected(instrument, age_months)
+                   if isinstance(before.get(item.id), int) and 0 <= before[item.id] <= top}
+    before = previous.get("relational") or {}
     rel_top = max(instrument.relational.scale)
-    relational = {k: v for k, v in (previous.get("relational") or {}).items()
-                  if k in known and isinstance(v, int) and 0 <= v <= rel_top}
+    relational = {item.id: before[item.id] for item in instrument.relational_items
+                  if isinstance(before.get(item.id), int) and 0 <= before[item.id] <= rel_top}
     carried = tuple([f"functioning.{k}" for k in functioning] + [f"relational.{k}" for k in relational])
     return CarriedStart(functioning, relational, carried)
 
