@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["ratios_bench", "scoring_bench", "report_bench", "sqlite_load"]
+BENCHMARKS = ["ratios_bench", "scoring_bench", "report_bench", "sqlite_load", "entry_bench"]
 
 
 def main(names: list[str]) -> int:

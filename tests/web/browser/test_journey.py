@@ -185,6 +185,8 @@ def test_a_clinician_assesses_a_child_and_follows_up(
     # A follow-up: history carried forward, only functioning and relationships asked again.
     page.goto(client_url)
     page.get_by_role("link", name="New follow-up").click()
+    # Rated afresh here; starting from the previous ratings is tests/web/browser/test_fast_entry_browser.py's.
+    page.get_by_label("Start from the previous ratings").uncheck()
     page.get_by_role("button", name=re.compile("Start")).click()
     page.wait_for_url(re.compile(r"/assessments/\d+/$"))
     # Carried periods are folded away: only what changed needs entering.

@@ -23,6 +23,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from rootmap.core.ages import age_in_months
+from rootmap.core.carried import carried_start, still_carried, unconfirmed_problems
 from rootmap.core.case import CaseFileError, parse_case
 from rootmap.core.results import result_to_json
 from rootmap.core.scoring import score_case
@@ -45,6 +47,7 @@ from rootmap.web.assessments.plan_validation import stale_decisions_message
 from rootmap.web.assessments.selectors import case_file_for_client, current_assessments
 from rootmap.web.assessments.stored_results import canonical_sha256
 from rootmap.web.assessments.validation import (
+    CARRIED,
     MAX_ROWS,
     ROW_FIELDS,
     ROW_LABELS,
@@ -54,6 +57,7 @@ from rootmap.web.assessments.validation import (
     checked_undetermined_reason,
     clean_field,
     field_for_problem,
+    rating_label,
 )
 from rootmap.web.audit.services import audit_record
 from rootmap.web.clients.models import Client
@@ -114,10 +118,14 @@ def _next_reference(client: Client) -> str:
 
 def assessment_create(
     *, client: Client, kind: str, date: dt.date, user: Any, request: HttpRequest | None = None,
-    instrument_version: str | None = None,
+    instrument_version: str | None = None, start_from_previous: bool = False,
 ) -> Assessment:
     """A new draft on `instrument_version` (the current version by default), which it keeps
-    for good. A follow-up needs a finalised full assessment before its date."""
+    for good. A follow-up needs a finalised full assessment before its date.
+
+    `start_from_previous` (follow-ups): the previous assessment's functioning and relational
+    ratings are copied in, each marked carried until confirmed (rootmap.core.carried).
+    """
     if kind not in Assessment.Kind.values:
         raise FieldInvalid("kind", f"Kind: {kind!r} is not one of {', '.join(Assessment.Kind.values)}")
     version = current_version() if instrument_version is None else instrument_version
@@ -126,21 +134,30 @@ def assessment_create(
                                                  f"expected one of {', '.join(available_versions())}")
     instrument = load_instrument(version)
     check_assessment_date(instrument, client, date, "date")
-    if kind == Assessment.Kind.FOLLOW_UP and not any(
-        a.kind == Assessment.Kind.FULL and a.date <= date for a in current_assessments(client)
-    ):
+    before = [a for a in current_assessments(client) if a.date <= date]
+    if kind == Assessment.Kind.FOLLOW_UP and not any(a.kind == Assessment.Kind.FULL for a in before):
         raise FieldInvalid("kind", "A follow-up assessment compares with a finalised full assessment "
                                    "made on or before its date; this client has none yet. "
                                    "Start with a full assessment.")
+    inputs = _blank_inputs(kind)
+    carried_from = None
+    if start_from_previous and kind == Assessment.Kind.FOLLOW_UP:
+        previous = before[-1]
+        start = carried_start(instrument, age_in_months(client.birth_date, date), previous.inputs or {})
+        inputs.update(start.inputs_values())
+        inputs[CARRIED] = list(start.carried)
+        carried_from = previous.reference
     with transaction.atomic():
         # Lock the client so two drafts made at once cannot take the same reference.
         Client.objects.select_for_update().filter(pk=client.pk).first()
         assessment = Assessment.objects.create(
             client=client, reference=_next_reference(client), kind=kind, date=date,
-            instrument_version=instrument.version, inputs=_blank_inputs(kind), created_by=user,
+            instrument_version=instrument.version, inputs=inputs, created_by=user,
         )
-        audit_record(action="create", request=request, user=user, obj=assessment,
-                     detail={"kind": kind, "reference": assessment.reference})
+        detail: dict[str, Any] = {"kind": kind, "reference": assessment.reference}
+        if carried_from:
+            detail.update(carried_from=carried_from, carried=len(inputs[CARRIED]))
+        audit_record(action="create", request=request, user=user, obj=assessment, detail=detail)
     return assessment
 
 
@@ -162,6 +179,24 @@ def _current(assessment: Assessment, change: FieldChange) -> Any:
         if node is None:
             return None
     return node
+
+
+def _path(change: FieldChange) -> str:
+    return ".".join(str(p) for p in change.path)
+
+
+def _is_carried(assessment: Assessment, change: FieldChange) -> bool:
+    return change.target == "inputs" and _path(change) in ((assessment.inputs or {}).get(CARRIED) or [])
+
+
+def _unmark(assessment: Assessment, paths: set[str]) -> None:
+    """Take the carried mark off `paths` (confirmed, changed or cleared)."""
+    inputs = assessment.inputs
+    marks = [p for p in inputs.get(CARRIED) or [] if p not in paths]
+    if marks:
+        inputs[CARRIED] = marks
+    else:
+        inputs.pop(CARRIED, None)
 
 
 def _changes_something(assessment: Assessment, change: FieldChange) -> bool:
@@ -216,18 +251,25 @@ def assessment_save_field(
     with transaction.atomic():
         locked = _lock(assessment)
         change = clean_field(locked, field, value)
+        # Saving a carried rating, even with the same value, is the clinician confirming it
+        # (the number key pressed again, or Confirm): the mark goes, and that is a change.
+        confirming = _is_carried(locked, change)
         if _stale(locked, revision):
             # A page built from an older revision may only repeat what is stored (an autosave
             # and a form post of the same value crossing); anything else would overwrite a
             # change made elsewhere.
-            if _changes_something(locked, change):
+            if confirming or _changes_something(locked, change):
                 raise _conflict(revision, locked.revision)
             return locked
-        if not _changes_something(locked, change):
+        if not confirming and not _changes_something(locked, change):
             return locked
+        detail: dict[str, Any] = {"field": field}
+        if confirming:
+            detail["carried"] = "confirmed" if _current(locked, change) == change.value else "changed"
+            _unmark(locked, {field})
         _apply(locked, change)
         _save(locked)
-        audit_record(action="change", request=request, user=user, obj=locked, detail={"field": field})
+        audit_record(action="change", request=request, user=user, obj=locked, detail=detail)
     return locked
 
 
@@ -253,6 +295,10 @@ def assessment_save_draft(
                 if stale:
                     transaction.set_rollback(True)
                     raise _conflict(revision, locked.revision)
+                # A changed carried rating is the clinician's own now; an unchanged one
+                # (every field is posted) stays carried: posting the form confirms nothing.
+                if _is_carried(locked, change):
+                    _unmark(locked, {field})
                 _apply(locked, change)
                 changed = True
         if errors:
@@ -306,6 +352,27 @@ def assessment_row_remove(
     return locked
 
 
+def assessment_confirm_carried(
+    *, assessment: Assessment, user: Any, fields: list[str], revision: int,
+    request: HttpRequest | None = None,
+) -> Assessment:
+    """Confirm carried ratings as they stand (one, or a section's: the page without
+    JavaScript, and "Confirm all in this section"). Fields not carried are ignored."""
+    with transaction.atomic():
+        locked = _lock(assessment)
+        marked = set(still_carried((locked.inputs or {}).get(CARRIED) or [], locked.inputs or {}))
+        chosen = sorted(marked & set(fields))
+        if not chosen:
+            return locked
+        if _stale(locked, revision):
+            raise _conflict(revision, locked.revision)
+        _unmark(locked, set(chosen))
+        _save(locked)
+        audit_record(action="change", request=request, user=user, obj=locked,
+                     detail={"fields": chosen[:50], "carried": "confirmed"})
+    return locked
+
+
 # --- Finalise ---------------------------------------------------------------------------
 
 def _password_matches(user: Any, password: str, request: HttpRequest | None) -> bool:
@@ -343,6 +410,10 @@ def assessment_finalise(
                                               "circumstances that triggered it"}, [])
         case_dict = case_file_for_client(locked.client, extra_assessment=locked)
         index = next(i for i, a in enumerate(case_dict["assessments"]) if a["id"] == locked.reference)
+        # No rating is signed that the clinician did not see: carried values are confirmed first.
+        unseen = unconfirmed_problems((locked.inputs or {}).get(CARRIED) or [], "", locked.inputs or {})
+        if unseen:
+            raise FinaliseRefused({p.path: f"{rating_label(locked, p.path)}: {p.message}" for p in unseen}, [])
         try:
             case = parse_case(case_dict)
         except CaseFileError as error:

@@ -33,6 +33,9 @@ ROW_FIELDS: dict[str, tuple[str, ...]] = {
 }
 ROW_LABELS = {"informants": "informant", "documents": "document"}
 MAX_ROWS = 50
+# Where a draft keeps its carried, unconfirmed ratings (paths such as "functioning.sleep",
+# rootmap.core.carried): draft state, never part of the case file.
+CARRIED = "carried"
 MAX_TEXT = 200
 MAX_HOURS = 200
 MAX_INTERESTS = 50
@@ -124,6 +127,11 @@ def _label(instrument: Instrument, parts: list[str], kind: str) -> str:
         if period is not None:
             return f"{period.label}, {parts[2].replace('_', ' ')}"
     return ".".join(parts)
+
+
+def rating_label(assessment: Assessment, field: str) -> str:
+    """The words a rating field is shown with (its item, or its period and kind)."""
+    return _label(instrument_of(assessment), field.split("."), assessment.kind)
 
 
 def clean_field(assessment: Assessment, field: str, raw: Any) -> FieldChange:

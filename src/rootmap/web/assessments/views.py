@@ -41,6 +41,7 @@ from rootmap.web.assessments.review_views import review_results_context
 from rootmap.web.assessments.selectors import results_context
 from rootmap.web.assessments.services import (
     assessment_amend,
+    assessment_confirm_carried,
     assessment_create,
     assessment_finalise,
     assessment_row_add,
@@ -91,6 +92,8 @@ def assessment_new(request: HttpRequest, client_id: int, kind: str) -> HttpRespo
     errors: dict[str, str] = {}
     date_text = request.POST.get("date", timezone.localdate().isoformat())
     trigger = request.POST.get("trigger", "")
+    # A follow-up starts from the previous ratings unless the clinician unticks it.
+    start_from_previous = request.method == "GET" or request.POST.get("start_from_previous") == "yes"
     if request.method == "POST":
         try:
             date = dt.date.fromisoformat(date_text.strip())
@@ -102,7 +105,8 @@ def assessment_new(request: HttpRequest, client_id: int, kind: str) -> HttpRespo
         if not errors:
             try:
                 assessment = assessment_create(client=client, kind=kind, date=date, user=request.user,
-                                               request=request, instrument_version=version)
+                                               request=request, instrument_version=version,
+                                               start_from_previous=start_from_previous)
                 if kind == Assessment.Kind.ER:
                     assessment = assessment_save_field(assessment=assessment, user=request.user,
                                                        field="trigger", value=trigger,
@@ -114,7 +118,7 @@ def assessment_new(request: HttpRequest, client_id: int, kind: str) -> HttpRespo
     return render(request, "assessments/new.html", {
         "client": client, "kind": kind, "kind_label": in_sentence(Assessment.Kind(kind).label),
         "date": date_text, "trigger": trigger, "triggers": instrument.triggers.items(),
-        "versions": versions, "version": version,
+        "versions": versions, "version": version, "start_from_previous": start_from_previous,
         "errors": errors, "client_url": _client_url(client), "nav": "clients",
     }, status=422 if errors else 200)
 
@@ -170,6 +174,14 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                                index=int(index), revision=assessment.revision,
                                                request=request)
             return redirect(reverse("assessment-edit", args=[assessment.pk]) + f"#{section}")
+        if action.startswith(("confirm:", "confirm-section:")):
+            # Without JavaScript: confirm one carried rating, or every one of a section.
+            verb, target = action.split(":", 1)
+            fields = [target] if verb == "confirm" else [f.name for f in entry_page(assessment).fields(target)]
+            assessment = assessment_confirm_carried(assessment=assessment, user=request.user, fields=fields,
+                                                    revision=assessment.revision, request=request)
+            anchor = f"f-{html_id(target)}" if verb == "confirm" else target
+            return redirect(reverse("assessment-edit", args=[assessment.pk]) + f"#{anchor}")
     except DraftInvalid as error:
         return _entry_response(request, assessment, values=values, errors=error.errors,
                                problems=list(error.errors.values()), status=422, revision=revision)

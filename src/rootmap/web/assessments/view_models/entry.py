@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rootmap.core.ages import age_in_months
+from rootmap.core.carried import still_carried
 from rootmap.core.coverage import items_expected, items_not_expected, periods_not_reached, periods_reached
 from rootmap.core.scoring import carry_forward_with_sources
 from rootmap.instruments import Instrument, load_instrument
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.selectors import earlier_assessments
-from rootmap.web.assessments.validation import ROW_FIELDS
+from rootmap.web.assessments.validation import CARRIED, ROW_FIELDS
 from rootmap.web.assessments.view_models.common import html_id, text_or_blank
 from rootmap.web.assessments.view_models.notes import attach_notes
 
@@ -36,6 +37,18 @@ class RatingField:
     previous: str = ""      # follow-up: last time's rating, as a hint
     carried: str = ""       # follow-up history: the value carried from earlier assessments
     comment: Any = None     # functioning and relational: the clinician's comment (view_models/notes.py)
+    unconfirmed: bool = False  # follow-up: a value carried from `previous`, not confirmed yet
+    section: str = ""       # history, functioning or relational (progress and keyboard rating)
+
+    @property
+    def rated(self) -> bool:
+        """Counted as rated by the progress counters: a value, or history carried by the model."""
+        return self.value != "" or bool(self.carried)
+
+    @property
+    def top(self) -> str:
+        """The highest level of its scale (number keys above it are refused with a hint)."""
+        return self.choices[-1].value if self.choices else ""
 
     @property
     def id(self) -> str:
@@ -75,6 +88,17 @@ class RegionSection:
 
 
 @dataclass
+class SectionProgress:
+    """One section's counter: "21 of 32 rated", and how many carried values wait for confirming."""
+
+    id: str
+    label: str
+    rated: int
+    total: int
+    unconfirmed: int
+
+
+@dataclass
 class EntryPage:
     instrument: Instrument
     age: int
@@ -87,6 +111,27 @@ class EntryPage:
     triggers: list[Choice] = field(default_factory=list)
     carried_from: list[str] = field(default_factory=list)
     notes: Any = None  # formulation and family summary (view_models/notes.py)
+    previous_reference: str = ""   # the assessment a follow-up's carried ratings came from
+
+    def fields(self, section: str) -> list[RatingField]:
+        if section == "history":
+            return [f for p in self.periods for f in p.ratings]
+        if section == "functioning":
+            return [f for r in self.regions for f in r.items]
+        return list(self.relational) if section == "relational" else []
+
+    @property
+    def progress(self) -> list[SectionProgress]:
+        labels = {"history": "History", "functioning": "Functioning", "relational": "Relationships"}
+        sections = [s for s in labels if s != "history" or self.periods]
+        return [SectionProgress(s, labels[s], sum(f.rated for f in self.fields(s)), len(self.fields(s)),
+                                sum(f.unconfirmed for f in self.fields(s))) for s in sections]
+
+    @property
+    def overall(self) -> SectionProgress:
+        parts = self.progress
+        return SectionProgress("overall", "Overall", sum(p.rated for p in parts), sum(p.total for p in parts),
+                               sum(p.unconfirmed for p in parts))
 
 
 @dataclass
@@ -138,6 +183,8 @@ def entry_page(
     follow_up = assessment.kind == Assessment.Kind.FOLLOW_UP
     carried = carried_history(earlier) if follow_up else {}
     page.carried_from = sorted({ref for p in carried.values() for _v, ref in p.values()})
+    page.previous_reference = previous.reference if previous else ""
+    unconfirmed = set(still_carried(inputs.get(CARRIED) or [], inputs))
 
     if assessment.kind != Assessment.Kind.ER:
         history = inputs.get("history") or {}
@@ -156,6 +203,7 @@ def entry_page(
                     error=errors.get(name, ""),
                     carried=f"{carried_value[0]} {scale[carried_value[0]]} (from {carried_value[1]})"
                     if carried_value else "",
+                    section="history",
                 ))
             page.periods.append(PeriodSection(
                 period=period, ratings=ratings,
@@ -182,6 +230,7 @@ def entry_page(
                 choices=_choices(instrument.functioning_scale, item.anchors, value),
                 error=errors.get(name, ""),
                 previous=f"{prev} {instrument.functioning_scale[prev]}" if prev is not None and previous else "",
+                unconfirmed=name in unconfirmed, section="functioning",
             ))
         page.regions.append(RegionSection(region=region, items=items))
     page.not_expected = list(items_not_expected(instrument, age))
@@ -196,6 +245,7 @@ def entry_page(
             choices=_choices(instrument.relational.scale, rel.anchors, value),
             error=errors.get(name, ""),
             previous=f"{prev} {instrument.relational.scale[prev]}" if prev is not None and previous else "",
+            unconfirmed=name in unconfirmed, section="relational",
         ))
 
     for section, keys in ROW_FIELDS.items():

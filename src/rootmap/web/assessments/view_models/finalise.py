@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rootmap.core.ages import age_in_months
+from rootmap.core.carried import unconfirmed_problems
 from rootmap.core.case import CaseFileError
 from rootmap.core.coverage import DomainCoverage, domain_coverage, relational_coverage
 from rootmap.instruments import load_instrument
 from rootmap.render._labels import undetermined_text
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.selectors import score_client_assessment
+from rootmap.web.assessments.validation import CARRIED, rating_label
+from rootmap.web.assessments.view_models.common import html_id
 
 
 @dataclass
@@ -21,6 +24,16 @@ class FinaliseSummary:
     relational_insufficient: bool
     age: int
     undetermined: str   # the warning that nobody could say where to start ("" when known)
+    # Follow-up ratings carried from the previous assessment and not confirmed yet: signing
+    # waits until each is confirmed, changed or cleared (rootmap.core.carried).
+    unconfirmed: tuple[CarriedRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class CarriedRow:
+    field_id: str   # the entry page's anchor, f-<id>
+    label: str
+    value: int
 
 
 def finalise_summary(assessment: Assessment) -> FinaliseSummary:
@@ -35,6 +48,8 @@ def finalise_summary(assessment: Assessment) -> FinaliseSummary:
         relational_insufficient=relational.insufficient,
         age=age,
         undetermined=would_be_undetermined(assessment),
+        unconfirmed=tuple(CarriedRow(html_id(p.path), rating_label(assessment, p.path), p.value)
+                          for p in unconfirmed_problems(inputs.get(CARRIED) or [], "", inputs)),
     )
 
 
