@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint bench system-deps clean
+.PHONY: run test test-sqlite test-postgres lint bench bench-web system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ lint: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks
+
+# The pages at 1,000 and 100,000 clients on PostgreSQL, side by side, under locust
+# (benchmarks/web_load.py; docs/performance.md). Seeds each database once, then reuses it.
+bench-web: $(STAMP)
+	scripts/ensure-postgres
+	$(BIN)/python -m benchmarks.web_load
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

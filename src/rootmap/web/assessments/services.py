@@ -23,12 +23,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from rootmap.core.case import CaseFileError, parse_case
-from rootmap.core.results import result_to_json
-from rootmap.core.scoring import score_case
+from rootmap.core.case import CaseFileError
 from rootmap.instruments import available_versions, current_version, is_available, load_instrument
 from rootmap.web.accounts.passwords import password_matches
-from rootmap.web.assessments.case_files import frozen_case
 from rootmap.web.assessments.errors import (
     AssessmentConflict,
     AssessmentError,
@@ -40,6 +37,7 @@ from rootmap.web.assessments.errors import (
 )
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.selectors import case_file_for_client, current_assessments
+from rootmap.web.assessments.signing import score_for_signing
 from rootmap.web.assessments.stored_results import canonical_sha256
 from rootmap.web.assessments.validation import (
     MAX_ROWS,
@@ -333,7 +331,7 @@ def assessment_finalise(
         case_dict = case_file_for_client(locked.client, extra_assessment=locked)
         index = next(i for i, a in enumerate(case_dict["assessments"]) if a["id"] == locked.reference)
         try:
-            case = parse_case(case_dict)
+            signed = score_for_signing(case_dict, locked.reference)
         except CaseFileError as error:
             errors: dict[str, str] = {}
             problems: list[str] = []
@@ -344,13 +342,13 @@ def assessment_finalise(
                 else:
                     problems.append(str(problem))
             raise FinaliseRefused(errors, problems) from None
-        result = score_case(case, assessment_id=locked.reference)
+        result = signed.result
         reason = ""
         if result.phase == "undetermined":
             reason = checked_undetermined_reason(result, confirm_undetermined, undetermined_reason)
         locked.undetermined_reason = reason
-        locked.result = result_to_json(result)
-        snapshot = frozen_case(case_dict, locked.reference)
+        locked.result = signed.result_json
+        snapshot = signed.snapshot
         if reason:
             snapshot["assessments"][-1]["undetermined_reason"] = reason
         locked.snapshot = snapshot
