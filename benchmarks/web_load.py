@@ -72,6 +72,7 @@ class Measure:
     status: int = 0
     queries: str = ""
     peak_kib: str = ""
+    read_ms: float = 0.0  # the probe's one read, alone on the server
     p50: dict[int, float] = field(default_factory=dict)
     p95: dict[int, float] = field(default_factory=dict)
     requests: dict[int, int] = field(default_factory=dict)
@@ -188,6 +189,7 @@ def probe(base: str, role: str, page_list: list[tuple[str, str]],
             m.status = answer.status_code
             m.queries = answer.headers.get("X-Rootmap-Queries", "?")
             m.peak_kib = answer.headers.get("X-Rootmap-Peak-KiB", "?")
+            m.read_ms = (time.monotonic() - started) * 1000  # with tracemalloc on: slower than the runs
             if time.monotonic() - started > 5:
                 break
     return dict(session.cookies.items())
@@ -208,6 +210,21 @@ def load(base: str, role: str, cookies: dict[str, str], page_list: list[tuple[st
                 m = results[key]
                 m.p50[users], m.p95[users] = float(row["50%"]), float(row["95%"])
                 m.requests[users], m.errors[users] = int(row["Request Count"]), int(row["Failure Count"])
+
+
+def drain(base: str, seconds: float = 300) -> None:
+    """Wait until the server answers a cheap page quickly again: requests that locust left
+    queued when it stopped are still being served, and would slow the next measurement."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            requests.get(f"{base}/sign-in/", timeout=60)
+        except requests.RequestException:
+            continue
+        if time.monotonic() - started < 1:
+            return
+        time.sleep(1)
 
 
 def _ms(m: Measure | None, users: int) -> str:
@@ -237,16 +254,17 @@ def table(dbs: list[Database], results: list[dict[tuple[str, str], Measure]], us
     for users in user_counts:
         head += [f"p50 / p95 ms, {users} user{'s' if users > 1 else ''}, {small.label}", f"… {big.label}",
                  f"p95 ratio {users}u"]
-    head += [f"peak KiB {small.label} / {big.label}"]
+    head += [f"peak KiB {small.label} / {big.label}", f"one read ms {small.label} / {big.label}"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for key in results[0]:
         s, b = results[0].get(key), results[1].get(key)
-        if s and s.status == 403 and b and b.status == 403:
+        if s and s.status in (403, 404) and b and b.status in (403, 404):
             continue  # not this role's page: left out of the table
         row = [key[0], key[1], f"{_queries(s)} / {_queries(b)}"]
         for users in user_counts:
             row += [_ms(s, users), _ms(b, users), _ratio(s, b, users)]
-        row += [f"{s.peak_kib if s else '–'} / {b.peak_kib if b else '–'}"]
+        row += [f"{s.peak_kib if s else '–'} / {b.peak_kib if b else '–'}",
+                f"{s.read_ms if s else 0:.0f} / {b.read_ms if b else 0:.0f}"]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
@@ -275,8 +293,13 @@ def run() -> dict[str, Any]:
                 cookies = probe(url, role, page_list, found)
                 for users in user_counts:
                     print(f"{db.name}: {role}, {users} users, {seconds} s", flush=True)
-                    allowed = [(n, p) for n, p in page_list if found[(n, role)].status not in (0, 403)]
-                    load(url, role, cookies, allowed, users, seconds, db.folder, found)
+                    allowed = [(n, p) for n, p in page_list if found[(n, role)].status not in (0, 403, 404)]
+                    # Long enough for every page to be read a few times even when some take
+                    # seconds (one user reads them in turn), and still bounded.
+                    cycle = sum(found[(n, role)].read_ms for n, _p in allowed) / 1000
+                    load(url, role, cookies, allowed, users, int(min(max(seconds, 3 * cycle), 4 * seconds)),
+                         db.folder, found)
+                    drain(url)
             after = rss_kib(pid)
             memory.append(f"{db.label}: server RSS {before[0] // 1024} MiB after start-up and the first "
                           f"reads, {after[0] // 1024} MiB at the end, peak {after[1] // 1024} MiB")
