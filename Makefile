@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint bench bench-audit system-deps clean
+.PHONY: run test test-sqlite test-postgres lint bench bench-audit bench-web system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ bench: $(STAMP) system-deps
 bench-audit: $(STAMP)
 	scripts/ensure-postgres
 	$(BIN)/python -m benchmarks.audit_bench $${AUDIT_ENTRIES:-1000000}
+
+# The pages at 1,000 and 100,000 clients on PostgreSQL, side by side, under locust
+# (benchmarks/web_load.py; docs/performance.md). Seeds each database once, then reuses it.
+bench-web: $(STAMP)
+	scripts/ensure-postgres
+	$(BIN)/python -m benchmarks.web_load
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -19,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--password", metavar="PW",
                         help="password of the demo users (default: a random one, printed)")
     parser.add_argument("--no-serve", action="store_true", help="load the demo data and stop")
+    parser.add_argument("--clients", type=int, metavar="N", default=0,
+                        help="also load N synthetic clients in several organisations (benchmarks; docs/performance.md)")
+    parser.add_argument("--seed", type=int, default=15, help="random seed of the synthetic clients (default 15)")
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to serve on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=port_number, default=DEFAULT_PORT,
                         help=f"port to serve on (default {DEFAULT_PORT})")
@@ -44,6 +47,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         migrate()
         summary = demo_load(password=args.password, command_line=command_line_actor())
+        if args.clients:
+            from rootmap.cli.demo_scale import load_scale
+
+            if not load_scale(args.clients, args.seed):
+                return 2
     except DatabaseError as error:
         print(f"rootmap demo: the database cannot be used: {error}", file=sys.stderr)
         return 2

@@ -25,13 +25,10 @@ from django.utils import timezone
 
 from rootmap.core.ages import age_in_months
 from rootmap.core.carried import carried_start, still_carried, unconfirmed_problems
-from rootmap.core.case import CaseFileError, parse_case
-from rootmap.core.results import result_to_json
-from rootmap.core.scoring import score_case
+from rootmap.core.case import CaseFileError
 from rootmap.instruments import available_versions, current_version, is_available, load_instrument
 from rootmap.instruments.catalogue import load_catalogue
 from rootmap.web.accounts.passwords import password_matches
-from rootmap.web.assessments.case_files import frozen_case
 from rootmap.web.assessments.errors import (
     AssessmentConflict,
     AssessmentError,
@@ -45,6 +42,7 @@ from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.notes import apply_note
 from rootmap.web.assessments.plan_validation import stale_decisions_message
 from rootmap.web.assessments.selectors import case_file_for_client, current_assessments
+from rootmap.web.assessments.signing import score_for_signing
 from rootmap.web.assessments.stored_results import canonical_sha256
 from rootmap.web.assessments.validation import (
     CARRIED,
@@ -415,7 +413,7 @@ def assessment_finalise(
         if unseen:
             raise FinaliseRefused({p.path: f"{rating_label(locked, p.path)}: {p.message}" for p in unseen}, [])
         try:
-            case = parse_case(case_dict)
+            signed = score_for_signing(case_dict, locked.reference)
         except CaseFileError as error:
             errors: dict[str, str] = {}
             problems: list[str] = []
@@ -426,16 +424,16 @@ def assessment_finalise(
                 else:
                     problems.append(str(problem))
             raise FinaliseRefused(errors, problems) from None
-        result = score_case(case, assessment_id=locked.reference)
-        if stale := stale_decisions_message(result, case.assessments[index].clinician_plan,
+        result = signed.result
+        if stale := stale_decisions_message(result, signed.case.assessments[index].clinician_plan,
                                             load_catalogue(locked.instrument_version)):
             raise FinaliseRefused({}, [stale])  # a signed "accepted" means accepted from what was proposed
         reason = ""
         if result.phase == "undetermined":
             reason = checked_undetermined_reason(result, confirm_undetermined, undetermined_reason)
         locked.undetermined_reason = reason
-        locked.result = result_to_json(result)
-        snapshot = frozen_case(case_dict, locked.reference)
+        locked.result = signed.result_json
+        snapshot = signed.snapshot
         if reason:
             snapshot["assessments"][-1]["undetermined_reason"] = reason
         locked.snapshot = snapshot

@@ -1,0 +1,1 @@
+"""Synthetic organisations at scale for benchmarks (`rootmap demo --clients N`, decision 0028)."""
