@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from rootmap.core.ages import age_in_months, age_in_words
@@ -28,6 +29,7 @@ from rootmap.web.access import clients_visible_to, sees_whole_organisation
 from rootmap.web.accounts.models import User
 from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.clients.models import Client
+from rootmap.web.clients.selectors import current_final_assessments
 
 # How a household view exposed a child, written into each audit entry.
 NAMED = "named"
@@ -199,3 +201,27 @@ def redacted_problems(problems: Sequence[Problem], children: Sequence[HouseholdC
 def may_share(user: User) -> bool:
     """Sharing an unseen child's challenge ratings is a supervisor's or admin's decision."""
     return user.is_authenticated and sees_whole_organisation(user)
+
+
+# The household page's client picker lists at most this many matches (decision 0027).
+CLIENT_MATCHES = 20
+
+
+def client_matches(*, user: User, query: str = "", exclude: Sequence[int] = (),
+                   limit: int = CLIENT_MATCHES) -> QuerySet[Client]:
+    """Clients the user may see (caseload or organisation) whose name or reference holds
+    `query`, by name, at most `limit`: what the household page's "add a client" picker
+    offers, instead of a drop-down of the whole organisation. One query.
+
+    Each carries `assessed` (a current finalised assessment exists), a correlated EXISTS
+    evaluated for the rows returned only. The order is the dashboard's, so the index on
+    (organisation, display_name, id) serves it and the scan stops at `limit` matches.
+    """
+    clients = clients_visible_to(user)
+    query = query.strip()[:120]
+    if query:
+        clients = clients.filter(Q(display_name__icontains=query) | Q(reference__icontains=query))
+    if exclude:
+        clients = clients.exclude(pk__in=list(exclude))
+    assessed = current_final_assessments().filter(client=OuterRef("pk"))
+    return clients.annotate(assessed=Exists(assessed)).order_by("display_name", "id")[:limit]

@@ -13,8 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
 
 from rootmap.core.schedule import follow_up_status
@@ -22,6 +21,7 @@ from rootmap.web.access import clients_visible_to
 from rootmap.web.accounts.models import User
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.clients.models import Client
+from rootmap.web.keyset import KeysetPage, count_up_to, keyset_page
 
 PAGE_SIZE = 25
 DUE_SOON_DAYS = 30
@@ -40,10 +40,13 @@ PHASES = {
 
 
 def current_final_assessments() -> QuerySet[Assessment]:
-    """Finalised assessments that no finalised amendment supersedes."""
-    return Assessment.objects.filter(status=Assessment.Status.FINAL).exclude(
-        amendments__status=Assessment.Status.FINAL
-    )
+    """Finalised assessments that no finalised amendment supersedes.
+
+    A correlated NOT EXISTS (one index probe on amends_id per row), not
+    `NOT (id IN (SELECT amends_id ...))`, which PostgreSQL re-scans for every row.
+    """
+    superseded = Assessment.objects.filter(amends=OuterRef("pk"), status=Assessment.Status.FINAL)
+    return Assessment.objects.filter(status=Assessment.Status.FINAL).filter(~Exists(superseded))
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,14 @@ class FollowUp:
 
 def follow_up_for(schedule: list[tuple[str, dt.date]], today: dt.date) -> FollowUp:
     status = follow_up_status(schedule, today)
-    next_due, overdue = status.next_due, status.overdue
-    due_soon = bool(
-        next_due is not None and not overdue and next_due <= today + dt.timedelta(days=DUE_SOON_DAYS)
-    )
-    return FollowUp(next_due=next_due, overdue=bool(overdue), due_soon=due_soon)
+    return follow_up_on(status.next_due, today)
+
+
+def follow_up_on(next_due: dt.date | None, today: dt.date) -> FollowUp:
+    """Overdue / due soon on `today` for a stored due date (overdue: past it, as core.schedule)."""
+    overdue = next_due is not None and today > next_due
+    due_soon = bool(next_due is not None and not overdue and next_due <= today + dt.timedelta(days=DUE_SOON_DAYS))
+    return FollowUp(next_due=next_due, overdue=overdue, due_soon=due_soon)
 
 
 @dataclass
@@ -91,9 +97,10 @@ class DashboardRow:
 
 @dataclass
 class Dashboard:
-    page: Page
+    page: KeysetPage
     rows: list[DashboardRow]
-    total_visible: int
+    total_visible: int          # the filtered list's count, counted no further than COUNT_LIMIT
+    total_more: bool            # more than COUNT_LIMIT match
     overdue_count: int
     due_soon_count: int
     filters: dict[str, str]
@@ -126,6 +133,31 @@ def _schedules(client_ids: QuerySet[Any] | list[int]) -> dict[int, list[tuple[st
     return schedules
 
 
+def follow_up_counts(visible: QuerySet[Client], today: dt.date) -> tuple[int, int]:
+    """(overdue, due within DUE_SOON_DAYS) among `visible`, from the stored due dates.
+
+    One query; the range on next_follow_up_due reads only the clients due by the horizon
+    (index client_org_follow_up_idx), never their assessments.
+    """
+    horizon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    counts = visible.order_by().filter(next_follow_up_due__lte=horizon).aggregate(
+        overdue=Count("pk", filter=Q(next_follow_up_due__lt=today)),
+        due_soon=Count("pk", filter=Q(next_follow_up_due__gte=today)),
+    )
+    return int(counts["overdue"] or 0), int(counts["due_soon"] or 0)
+
+
+def _follow_up_filter(clients: QuerySet[Client], follow_up: str, today: dt.date) -> QuerySet[Client]:
+    horizon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    if follow_up == "overdue":
+        return clients.filter(next_follow_up_due__lt=today)
+    if follow_up == "due_soon":
+        return clients.filter(next_follow_up_due__gte=today, next_follow_up_due__lte=horizon)
+    if follow_up == "none":
+        return clients.filter(next_follow_up_due__isnull=True)
+    return clients
+
+
 def caseload_dashboard(
     *,
     user: User,
@@ -134,21 +166,18 @@ def caseload_dashboard(
     phase: str = "",
     follow_up: str = "",
     clinician: str = "",
-    page_number: Any = 1,
+    after: object = None,
+    before: object = None,
 ) -> Dashboard:
     """The caseload: visible clients with latest assessment, phase and follow-up status.
 
-    Queries: schedules (1), count (1), page (1), clinicians of the page (1), whatever the
-    number of clients. Follow-up status needs every visible client's schedule (for the
-    summary counts and the filter); those rows are two small columns per assessment.
+    Queries: follow-up counts (1), bounded count (1), cursor row (1, on later pages), page
+    (1), clinicians of the page (1), whatever the number of clients and whichever page:
+    follow-ups are the stored due dates, pages are keyset pages (rootmap.web.keyset).
     """
     visible = clients_visible_to(user)
     filters = {"q": search.strip(), "phase": phase, "follow_up": follow_up, "clinician": clinician}
-
-    schedules = _schedules(visible.values("pk"))
-    statuses = {cid: follow_up_for(rows, today) for cid, rows in schedules.items()}
-    overdue_count = sum(1 for s in statuses.values() if s.overdue)
-    due_soon_count = sum(1 for s in statuses.values() if s.due_soon)
+    overdue_count, due_soon_count = follow_up_counts(visible, today)
 
     clients = _with_latest(visible)
     if filters["q"]:
@@ -159,21 +188,17 @@ def caseload_dashboard(
         clients = clients.filter(latest_phase=phase)
     elif phase == "unassessed":
         clients = clients.filter(latest_id__isnull=True)
-    if clinician.isdigit():
+    if clinician.isdigit() and len(clinician) < 19:
         clients = clients.filter(clinicians__id=int(clinician))
     elif clinician == "unassigned":
         clients = clients.filter(clinicians__isnull=True)
-    if follow_up in ("overdue", "due_soon"):
-        wanted = [cid for cid, s in statuses.items() if s.key == follow_up]
-        clients = clients.filter(pk__in=wanted)
-    elif follow_up == "none":
-        clients = clients.exclude(pk__in=[cid for cid, s in statuses.items() if s.next_due])
+    clients = _follow_up_filter(clients, follow_up, today)
 
-    clients = clients.order_by("display_name", "id").prefetch_related(
-        Prefetch("clinicians", queryset=User.objects.order_by("username"))
+    total, more = count_up_to(clients)
+    page = keyset_page(
+        clients.prefetch_related(Prefetch("clinicians", queryset=User.objects.order_by("username"))),
+        order=("display_name", "id"), size=PAGE_SIZE, after=after, before=before,
     )
-    page = Paginator(clients, PAGE_SIZE).get_page(page_number)
-    no_follow_up = FollowUp(next_due=None, overdue=False, due_soon=False)
     rows = [
         DashboardRow(
             client=c,
@@ -181,7 +206,7 @@ def caseload_dashboard(
             latest_date=c.latest_date,
             latest_id=c.latest_id,
             phase=c.latest_phase,
-            follow_up=statuses.get(c.pk, no_follow_up),
+            follow_up=follow_up_on(c.next_follow_up_due, today),
             clinicians=list(c.clinicians.all()),
         )
         for c in page.object_list
@@ -189,7 +214,8 @@ def caseload_dashboard(
     return Dashboard(
         page=page,
         rows=rows,
-        total_visible=page.paginator.count,
+        total_visible=total,
+        total_more=more,
         overdue_count=overdue_count,
         due_soon_count=due_soon_count,
         filters=filters,
@@ -230,13 +256,12 @@ def caseload_export(*, user: User, today: dt.date) -> list[CaseloadExportRow]:
     schedules = _schedules(visible.values("pk"))
     clients = _with_latest(visible).order_by("reference", "id").prefetch_related(
         Prefetch("clinicians", queryset=User.objects.order_by("username")))
-    no_follow_up = FollowUp(next_due=None, overdue=False, due_soon=False)
     return [
         CaseloadExportRow(
             client=c, clinicians=[u.username for u in c.clinicians.all()],
             assessments=len(schedules.get(c.pk, [])), latest_date=c.latest_date, latest_kind=c.latest_kind,
             phase=c.latest_phase,
-            follow_up=follow_up_for(schedules[c.pk], today) if c.pk in schedules else no_follow_up,
+            follow_up=follow_up_on(c.next_follow_up_due, today),
         )
         for c in clients
     ]
