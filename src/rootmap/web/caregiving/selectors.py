@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from rootmap.core.ages import age_in_months, age_in_words
@@ -208,14 +208,15 @@ CLIENT_MATCHES = 20
 
 
 def client_matches(*, user: User, query: str = "", exclude: Sequence[int] = (),
-                   limit: int = CLIENT_MATCHES) -> QuerySet[Client]:
+                   limit: int = CLIENT_MATCHES) -> list[Client]:
     """Clients the user may see (caseload or organisation) whose name or reference holds
     `query`, by name, at most `limit`: what the household page's "add a client" picker
-    offers, instead of a drop-down of the whole organisation. One query.
+    offers, instead of a drop-down of the whole organisation. Two queries.
 
-    Each carries `assessed` (a current finalised assessment exists), a correlated EXISTS
-    evaluated for the rows returned only. The order is the dashboard's, so the index on
-    (organisation, display_name, id) serves it and the scan stops at `limit` matches.
+    The order is the dashboard's, so the index on (organisation, display_name, id) serves
+    it and the scan stops at `limit` matches. Each carries `assessed` (a current finalised
+    assessment exists), read for the matches only in a second query: as an EXISTS in the
+    same SELECT, PostgreSQL hashes every finalised assessment of every organisation first.
     """
     clients = clients_visible_to(user)
     query = query.strip()[:120]
@@ -223,5 +224,9 @@ def client_matches(*, user: User, query: str = "", exclude: Sequence[int] = (),
         clients = clients.filter(Q(display_name__icontains=query) | Q(reference__icontains=query))
     if exclude:
         clients = clients.exclude(pk__in=list(exclude))
-    assessed = current_final_assessments().filter(client=OuterRef("pk"))
-    return clients.annotate(assessed=Exists(assessed)).order_by("display_name", "id")[:limit]
+    matches = list(clients.order_by("display_name", "id")[:limit])
+    assessed = set(current_final_assessments().filter(client_id__in=[c.pk for c in matches])
+                   .values_list("client_id", flat=True))
+    for client in matches:
+        client.assessed = client.pk in assessed  # type: ignore[attr-defined]
+    return matches

@@ -129,7 +129,7 @@ def _detail_context(request: HttpRequest, household: Household, *, inputs: dict[
                 for c in seen]
     in_household = [c.client_pk for c in seen if c.client_pk is not None]
     client_query = request.GET.get("client_q", "")
-    candidates = list(selectors.client_matches(user=user, query=client_query, exclude=in_household))
+    candidates = selectors.client_matches(user=user, query=client_query, exclude=in_household)
     estimates = list(household.estimates.select_related("created_by").order_by("-date", "-id"))
     for e in estimates:
         e.badge = RESERVE_BADGE.get((e.result or {}).get("reserve_band") or "", "")
@@ -183,8 +183,8 @@ def household_client_search(request: HttpRequest, pk: int) -> HttpResponse:
     household = household_for(user, pk)
     stored = services.household_inputs(household)
     in_household = [int(c["client_pk"]) for c in stored.get("children", []) if c.get("client_pk") is not None]
-    candidates = list(selectors.client_matches(user=user, query=request.GET.get("client_q", ""),
-                                               exclude=in_household))
+    candidates = selectors.client_matches(user=user, query=request.GET.get("client_q", ""),
+                                          exclude=in_household)
     return render(request, "caregiving/_client_options.html",
                   {"candidates": candidates, "candidates_limit": selectors.CLIENT_MATCHES})
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
 
 from rootmap.core.schedule import follow_up_status
@@ -21,7 +21,7 @@ from rootmap.web.access import clients_visible_to
 from rootmap.web.accounts.models import User
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.clients.models import Client
-from rootmap.web.keyset import KeysetPage, count_up_to, keyset_page
+from rootmap.web.keyset import COUNT_LIMIT, KeysetPage, count_up_to, keyset_page
 
 PAGE_SIZE = 25
 DUE_SOON_DAYS = 30
@@ -101,9 +101,10 @@ class Dashboard:
     rows: list[DashboardRow]
     total_visible: int          # the filtered list's count, counted no further than COUNT_LIMIT
     total_more: bool            # more than COUNT_LIMIT match
-    overdue_count: int
+    overdue_count: int          # counted no further than COUNT_LIMIT + 1: more means "more than"
     due_soon_count: int
     filters: dict[str, str]
+    count_limit: int = COUNT_LIMIT
 
 
 def _with_latest(clients: QuerySet[Client]) -> QuerySet[Client]:
@@ -133,18 +134,20 @@ def _schedules(client_ids: QuerySet[Any] | list[int]) -> dict[int, list[tuple[st
     return schedules
 
 
-def follow_up_counts(visible: QuerySet[Client], today: dt.date) -> tuple[int, int]:
+def follow_up_counts(visible: QuerySet[Client], today: dt.date,
+                     limit: int | None = COUNT_LIMIT) -> tuple[int, int]:
     """(overdue, due within DUE_SOON_DAYS) among `visible`, from the stored due dates.
 
-    One query; the range on next_follow_up_due reads only the clients due by the horizon
-    (index client_org_follow_up_idx), never their assessments.
+    Each is counted no further than `limit` (None: exactly), so the dashboard's summary
+    costs the same for 50 clients and for 50,000: "more than 1,000" is what a supervisor
+    needs to read there; the filtered list shows them. Two small queries, on the index
+    client_org_follow_up_idx, never reading an assessment.
     """
-    horizon = today + dt.timedelta(days=DUE_SOON_DAYS)
-    counts = visible.order_by().filter(next_follow_up_due__lte=horizon).aggregate(
-        overdue=Count("pk", filter=Q(next_follow_up_due__lt=today)),
-        due_soon=Count("pk", filter=Q(next_follow_up_due__gte=today)),
-    )
-    return int(counts["overdue"] or 0), int(counts["due_soon"] or 0)
+    overdue = _follow_up_filter(visible, "overdue", today)
+    due_soon = _follow_up_filter(visible, "due_soon", today)
+    if limit is None:
+        return overdue.count(), due_soon.count()
+    return count_up_to(overdue, limit + 1)[0], count_up_to(due_soon, limit + 1)[0]
 
 
 def _follow_up_filter(clients: QuerySet[Client], follow_up: str, today: dt.date) -> QuerySet[Client]:
@@ -179,15 +182,20 @@ def caseload_dashboard(
     filters = {"q": search.strip(), "phase": phase, "follow_up": follow_up, "clinician": clinician}
     overdue_count, due_soon_count = follow_up_counts(visible, today)
 
-    clients = _with_latest(visible)
+    clients = visible
     if filters["q"]:
         clients = clients.filter(
             Q(display_name__icontains=filters["q"]) | Q(reference__icontains=filters["q"])
         )
+    # The phase filter reads one subquery per client; the count and page below add the
+    # row's columns only to the rows they return (a count never evaluates them).
+    latest = current_final_assessments().filter(client=OuterRef("pk")).order_by("-date", "-id")
     if phase in PHASES:
-        clients = clients.filter(latest_phase=phase)
+        clients = clients.annotate(
+            filter_phase=Subquery(latest.annotate(p=KeyTextTransform("phase", "result")).values("p")[:1])
+        ).filter(filter_phase=phase)
     elif phase == "unassessed":
-        clients = clients.filter(latest_id__isnull=True)
+        clients = clients.filter(~Exists(current_final_assessments().filter(client=OuterRef("pk"))))
     if clinician.isdigit() and len(clinician) < 19:
         clients = clients.filter(clinicians__id=int(clinician))
     elif clinician == "unassigned":
@@ -196,7 +204,7 @@ def caseload_dashboard(
 
     total, more = count_up_to(clients)
     page = keyset_page(
-        clients.prefetch_related(Prefetch("clinicians", queryset=User.objects.order_by("username"))),
+        _with_latest(clients).prefetch_related(Prefetch("clinicians", queryset=User.objects.order_by("username"))),
         order=("display_name", "id"), size=PAGE_SIZE, after=after, before=before,
     )
     rows = [
