@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
 
@@ -97,7 +98,7 @@ class DashboardRow:
 
 @dataclass
 class Dashboard:
-    page: KeysetPage
+    page: KeysetPage | Page[Any]  # a Django Page only for the API's numbered pages
     rows: list[DashboardRow]
     total_visible: int          # the filtered list's count, counted no further than COUNT_LIMIT
     total_more: bool            # more than COUNT_LIMIT match
@@ -171,16 +172,21 @@ def caseload_dashboard(
     clinician: str = "",
     after: object = None,
     before: object = None,
+    page_number: object = None,
 ) -> Dashboard:
     """The caseload: visible clients with latest assessment, phase and follow-up status.
 
-    Queries: follow-up counts (1), bounded count (1), cursor row (1, on later pages), page
+    Queries: follow-up counts (2), bounded count (1), cursor row (1, on later pages), page
     (1), clinicians of the page (1), whatever the number of clients and whichever page:
     follow-ups are the stored due dates, pages are keyset pages (rootmap.web.keyset).
+
+    `page_number` is the REST API v1's numbered page (its contract has page, pages and
+    exact counts): an OFFSET page with exact counts, which the web pages never use.
     """
     visible = clients_visible_to(user)
     filters = {"q": search.strip(), "phase": phase, "follow_up": follow_up, "clinician": clinician}
-    overdue_count, due_soon_count = follow_up_counts(visible, today)
+    numbered = page_number is not None
+    overdue_count, due_soon_count = follow_up_counts(visible, today, limit=None if numbered else COUNT_LIMIT)
 
     clients = visible
     if filters["q"]:
@@ -202,11 +208,15 @@ def caseload_dashboard(
         clients = clients.filter(clinicians__isnull=True)
     clients = _follow_up_filter(clients, follow_up, today)
 
-    total, more = count_up_to(clients)
-    page = keyset_page(
-        _with_latest(clients).prefetch_related(Prefetch("clinicians", queryset=User.objects.order_by("username"))),
-        order=("display_name", "id"), size=PAGE_SIZE, after=after, before=before,
-    )
+    listed = _with_latest(clients).prefetch_related(
+        Prefetch("clinicians", queryset=User.objects.order_by("username")))
+    page: Any
+    if numbered:
+        page = Paginator(listed.order_by("display_name", "id"), PAGE_SIZE).get_page(page_number)
+        total, more = page.paginator.count, False
+    else:
+        total, more = count_up_to(clients)
+        page = keyset_page(listed, order=("display_name", "id"), size=PAGE_SIZE, after=after, before=before)
     rows = [
         DashboardRow(
             client=c,
