@@ -368,6 +368,8 @@ MATRIX: list[Row] = [
     Row("household-add-client", "POST", org_wide(NOT_FOUND), _household,
         data=lambda w: {"client": w.foreign_client.pk},
         note="another organisation's client, guessed into the form"),
+    Row("household-client-search", "GET", org_wide(), _household, FOREIGN_HOUSEHOLD, query="?client_q=X",
+        note="the picker's matches: names within the viewer's caseload or organisation only"),
     Row("household-add-other", "POST", org_wide(DONE), _household, FOREIGN_HOUSEHOLD,
         data=lambda w: {"age_months": "30"}),
     Row("household-what-if", "POST", org_wide(DONE), _household, FOREIGN_HOUSEHOLD),

@@ -11,15 +11,18 @@ from django.urls import reverse
 
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.clients import selectors
+from rootmap.web.clients.follow_up import store_next_follow_up
 from tests.web.org_fixtures import *  # noqa: F403
 from tests.web.org_fixtures import make_client
 
 
 def _final(client, user, kind, date, phase, reference):
-    return Assessment.objects.create(
+    row = Assessment.objects.create(
         client=client, reference=reference, kind=kind, date=date, status="final",
         result={"phase": phase}, created_by=user, finalised_by=user,
     )
+    store_next_follow_up(client)  # what the finalise service does in its transaction
+    return row
 
 
 def _populate(org, user, count):
@@ -70,6 +73,7 @@ def test_an_amended_assessment_is_replaced_by_its_amendment(client, clinician, o
     Assessment.objects.create(client=c, reference="A-1a", kind="full", date=dt.date(2025, 1, 10),
                               status="final", result={"phase": "reason"}, created_by=clinician,
                               amends=first)
+    store_next_follow_up(c)
     rows = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 3, 1)).rows
     assert [(r.client.reference, r.phase) for r in rows] == [("C-1", "reason")]
 
@@ -102,8 +106,14 @@ def test_lists_paginate_by_25(clinician, org):
     for n in range(30):
         make_client(org, f"C-{n:03}", clinicians=(clinician,))
     first = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 3, 1))
-    second = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 3, 1), page_number=2)
+    second = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 3, 1),
+                                          after=first.page.next_after)
     assert (len(first.rows), len(second.rows), first.total_visible) == (25, 5, 30)
+    assert second.page.next_after is None and second.page.previous_before == second.rows[0].client.pk
+    back = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 3, 1),
+                                        before=second.page.previous_before)
+    assert [r.client.pk for r in back.rows] == [r.client.pk for r in first.rows]
+    assert back.page.first_page and not back.page.has_previous
 
 
 def test_a_supervisor_filters_by_clinician_and_sees_who_is_unassigned(supervisor, clinician, colleague, org):

@@ -23,6 +23,14 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CLINICIAN)
 
+    class Meta(AbstractUser.Meta):
+        indexes = [
+            # The people page (accounts.people_views.people_list): an organisation's people
+            # by name, keyset pages.
+            models.Index(fields=["organisation", "last_name", "first_name", "username", "id"],
+                         name="user_org_name_idx"),
+        ]
+
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -35,6 +36,8 @@ from rootmap.web.accounts.people import (
 )
 from rootmap.web.accounts.people_forms import DeactivateForm, InviteForm, RoleForm, TeamForm
 from rootmap.web.accounts.services import ResetRefused, authenticator_reset
+from rootmap.web.clients.models import Client
+from rootmap.web.keyset import KeysetPage, keyset_page
 
 
 @dataclass(frozen=True)
@@ -51,20 +54,30 @@ class PersonRow:
     mail_failed: str = ""  # why their latest invitation mail could not be sent
 
 
-def _people_of(admin: User) -> list[PersonRow]:
+PEOPLE_PAGE = 50
+PEOPLE_ORDER = ("last_name", "first_name", "username", "id")
+
+
+def _people_of(admin: User, *, after: object = None, before: object = None) -> tuple[list[PersonRow], KeysetPage]:
+    """One keyset page of the organisation's people (index user_org_name_idx), with their
+    caseload size counted for the page's rows only, never for the whole organisation."""
     from rootmap.web.jobs.mail import invitation_mail_failures
 
-    failed = invitation_mail_failures(admin.organisation_id)
-    enrolled = set(TOTPDevice.objects.filter(user__organisation_id=admin.organisation_id, confirmed=True)
-                   .values_list("user_id", flat=True))
+    caseload = (Client.clinicians.through.objects.filter(user_id=OuterRef("pk")).order_by()
+                .values("user_id").annotate(n=Count("client_id")).values("n"))
     people = User.objects.filter(organisation_id=admin.organisation_id).annotate(
-        clients=Count("caseload")).order_by("last_name", "first_name", "username")
-    return [
+        clients=Coalesce(Subquery(caseload), 0))
+    page = keyset_page(people, order=PEOPLE_ORDER, size=PEOPLE_PAGE, after=after, before=before)
+    pks = [u.pk for u in page.object_list]
+    failed = invitation_mail_failures(admin.organisation_id, recipients=pks)
+    enrolled = set(TOTPDevice.objects.filter(user_id__in=pks, confirmed=True).values_list("user_id", flat=True))
+    rows = [
         PersonRow(u.pk, str(u), u.username, u.get_role_display(), u.is_active, u.pk in enrolled,
                   u.pk == admin.pk, not u.has_usable_password(), u.clients,
                   failed[u.pk].error if u.pk in failed and not u.has_usable_password() else "")
-        for u in people
+        for u in page.object_list
     ]
+    return rows, page
 
 
 def _person_for(admin: User, pk: object) -> User:
@@ -81,7 +94,8 @@ def _person_for(admin: User, pk: object) -> User:
 def people_list(request: HttpRequest) -> HttpResponse:
     if not can_administer(request.user):
         raise Http404("No such page")
-    return render(request, "accounts/people.html", {"people": _people_of(request.user), "nav": "people"})
+    people, page = _people_of(request.user, after=request.GET.get("after"), before=request.GET.get("before"))
+    return render(request, "accounts/people.html", {"people": people, "page": page, "nav": "people"})
 
 
 def _base_url(request: HttpRequest) -> str:

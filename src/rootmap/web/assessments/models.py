@@ -59,6 +59,12 @@ class Assessment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["client", "reference"], name="assessment_reference_unique")
         ]
+        indexes = [
+            # A client's latest current finalised assessment (the dashboard's per-row
+            # subquery, clients.selectors._with_latest, newest first), the client page's
+            # list and the schedule read by clients.follow_up: by client, status, date.
+            models.Index(fields=["client", "status", "date", "id"], name="assessment_client_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference} of {self.date}"

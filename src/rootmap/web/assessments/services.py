@@ -58,6 +58,7 @@ from rootmap.web.assessments.validation import (
     rating_label,
 )
 from rootmap.web.audit.services import audit_record
+from rootmap.web.clients.follow_up import store_next_follow_up
 from rootmap.web.clients.models import Client
 
 # --- Helpers ----------------------------------------------------------------------------
@@ -444,6 +445,8 @@ def assessment_finalise(
         locked.finalised_at = timezone.now()
         locked.revision += 1
         locked.save()
+        # A finalised assessment (or an amendment replacing its original) moves the schedule.
+        store_next_follow_up(locked.client_id)
         detail = {"reference": locked.reference,
                   "amends": locked.amends.reference if locked.amends_id else None,
                   "phase": result.phase,

@@ -25,6 +25,10 @@ class Household(models.Model):
             models.UniqueConstraint(fields=["organisation", "reference"], name="household_reference_unique")
         ]
         ordering = ["name", "id"]
+        indexes = [
+            # The households list (caregiving.views.household_list): by name, keyset pages.
+            models.Index(fields=["organisation", "name", "id"], name="household_org_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -48,6 +52,11 @@ class Estimate(models.Model):
 
     class Meta:
         ordering = ["date", "id"]
+        indexes = [
+            # The households list's latest estimate per household (newest first) and the
+            # household page's estimates.
+            models.Index(fields=["household", "date", "id"], name="estimate_household_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.household} on {self.date}"

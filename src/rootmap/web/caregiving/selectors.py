@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from rootmap.core.ages import age_in_months, age_in_words
@@ -28,6 +29,7 @@ from rootmap.web.access import clients_visible_to, sees_whole_organisation
 from rootmap.web.accounts.models import User
 from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.clients.models import Client
+from rootmap.web.clients.selectors import current_final_assessments
 
 # How a household view exposed a child, written into each audit entry.
 NAMED = "named"
@@ -199,3 +201,32 @@ def redacted_problems(problems: Sequence[Problem], children: Sequence[HouseholdC
 def may_share(user: User) -> bool:
     """Sharing an unseen child's challenge ratings is a supervisor's or admin's decision."""
     return user.is_authenticated and sees_whole_organisation(user)
+
+
+# The household page's client picker lists at most this many matches (decision 0027).
+CLIENT_MATCHES = 20
+
+
+def client_matches(*, user: User, query: str = "", exclude: Sequence[int] = (),
+                   limit: int = CLIENT_MATCHES) -> list[Client]:
+    """Clients the user may see (caseload or organisation) whose name or reference holds
+    `query`, by name, at most `limit`: what the household page's "add a client" picker
+    offers, instead of a drop-down of the whole organisation. Two queries.
+
+    The order is the dashboard's, so the index on (organisation, display_name, id) serves
+    it and the scan stops at `limit` matches. Each carries `assessed` (a current finalised
+    assessment exists), read for the matches only in a second query: as an EXISTS in the
+    same SELECT, PostgreSQL hashes every finalised assessment of every organisation first.
+    """
+    clients = clients_visible_to(user)
+    query = query.strip()[:120]
+    if query:
+        clients = clients.filter(Q(display_name__icontains=query) | Q(reference__icontains=query))
+    if exclude:
+        clients = clients.exclude(pk__in=list(exclude))
+    matches = list(clients.order_by("display_name", "id")[:limit])
+    assessed = set(current_final_assessments().filter(client_id__in=[c.pk for c in matches])
+                   .values_list("client_id", flat=True))
+    for client in matches:
+        client.assessed = client.pk in assessed  # type: ignore[attr-defined]
+    return matches

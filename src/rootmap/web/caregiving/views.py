@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rootmap.instruments import current
 from rootmap.render import palette as pal
-from rootmap.web.access import as_pk, client_for, clients_visible_to, household_for, households_visible_to
+from rootmap.web.access import as_pk, client_for, household_for, households_visible_to
 from rootmap.web.accounts.models import User
 from rootmap.web.caregiving import selectors, services
 from rootmap.web.caregiving.forms import (
@@ -34,7 +33,8 @@ from rootmap.web.caregiving.forms import (
     what_if_from_post,
 )
 from rootmap.web.caregiving.models import Estimate, Household
-from rootmap.web.clients.selectors import PAGE_SIZE, current_final_assessments
+from rootmap.web.clients.selectors import PAGE_SIZE
+from rootmap.web.keyset import keyset_page
 
 # A reserve band's badge is its step of the one semantic palette (render/palette.py).
 RESERVE_BADGE = {band: f"band-{n}" for n, band in enumerate(pal.RESERVE_BANDS, start=1)}
@@ -52,7 +52,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
         latest_date=Subquery(latest.values("date")[:1]),
         latest_result=Subquery(latest.values("result")[:1]),
     )
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page", 1))
+    # Keyset pages by name (index household_org_name_idx): page N costs what page 1 costs.
+    page = keyset_page(households, order=("name", "id"), size=PAGE_SIZE,
+                       after=request.GET.get("after"), before=request.GET.get("before"))
     rows = []
     for h in page.object_list:
         result = h.latest_result
@@ -126,10 +128,8 @@ def _detail_context(request: HttpRequest, household: Household, *, inputs: dict[
                  "challenge": [(item, (c.challenge or {}).get(item.id)) for item in instrument.challenge_items]}
                 for c in seen]
     in_household = [c.client_pk for c in seen if c.client_pk is not None]
-    candidates = (clients_visible_to(user).filter(pk__in=current_final_assessments().values("client_id"))
-                  .exclude(pk__in=in_household).order_by("display_name"))
-    others = clients_visible_to(user).exclude(pk__in=current_final_assessments().values("client_id")) \
-        .exclude(pk__in=in_household).order_by("display_name")
+    client_query = request.GET.get("client_q", "")
+    candidates = selectors.client_matches(user=user, query=client_query, exclude=in_household)
     estimates = list(household.estimates.select_related("created_by").order_by("-date", "-id"))
     for e in estimates:
         e.badge = RESERVE_BADGE.get((e.result or {}).get("reserve_band") or "", "")
@@ -148,8 +148,9 @@ def _detail_context(request: HttpRequest, household: Household, *, inputs: dict[
         "children": children,
         "child_views": seen,
         "may_share": selectors.may_share(user),
-        "candidates": list(candidates) + list(others),
-        "assessed_ids": {c.pk for c in candidates},
+        "candidates": candidates,
+        "client_query": client_query,
+        "candidates_limit": selectors.CLIENT_MATCHES,
         "add_other_form": AddOtherChildForm(),
         "estimates": estimates,
         "problems": selectors.redacted_problems(problems or [], seen),
@@ -169,6 +170,23 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     services.household_view_record(household=household, user=user, view="page", request=request,
                                    shown=[(c.client_pk, c.exposure) for c in context["child_views"]])
     return render(request, "caregiving/household_detail.html", context)
+
+
+@login_required
+@require_GET
+def household_client_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """The picker's options for what was typed (htmx): at most CLIENT_MATCHES clients the
+    user may see, not already in the household. Without JavaScript the page itself takes
+    `?client_q=` and lists the same matches. Names only, as the caseload list shows them,
+    so not audited as a view of a client (decision 0027)."""
+    user = _user(request)
+    household = household_for(user, pk)
+    stored = services.household_inputs(household)
+    in_household = [int(c["client_pk"]) for c in stored.get("children", []) if c.get("client_pk") is not None]
+    candidates = selectors.client_matches(user=user, query=request.GET.get("client_q", ""),
+                                          exclude=in_household)
+    return render(request, "caregiving/_client_options.html",
+                  {"candidates": candidates, "candidates_limit": selectors.CLIENT_MATCHES})
 
 
 @login_required
@@ -239,6 +257,13 @@ def household_add_client(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     household = household_for(user, pk)
     client_id = request.POST.get("client", "")
+    if "find" in request.POST:
+        # The picker's "Find" without JavaScript: keep what was typed, then list the matches.
+        unsaved = _save_typed(request, household)
+        if unsaved is not None:
+            return unsaved
+        target = reverse("household-detail", args=[household.pk])
+        return redirect(f"{target}?{urlencode({'client_q': request.POST.get('client_q', '')[:120]})}#add-client")
     # Looked up before anything is saved: a client outside the user's view is a 404 with
     # nothing stored.
     client = client_for(user, client_id) if client_id else None

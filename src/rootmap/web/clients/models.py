@@ -25,12 +25,34 @@ class Client(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the next follow-up falls due (core.schedule.follow_up_status over the client's
+    # current finalised assessments), stored by the services that finalise or import
+    # assessments (clients.follow_up.store_next_follow_up), so the dashboard counts and
+    # filters overdue / due-soon clients in SQL instead of scoring every schedule per
+    # request (decision 0027). None: no full assessment yet, nothing scheduled.
+    next_follow_up_due = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organisation", "reference"], name="client_reference_unique")
         ]
         ordering = ["display_name", "id"]
+        indexes = [
+            # Caseload dashboard (clients.selectors.caseload_dashboard) of a supervisor or
+            # admin: the organisation's clients by name, one keyset page at a time; also the
+            # household page's client search (caregiving.selectors.client_matches).
+            models.Index(fields=["organisation", "display_name", "id"], name="client_org_name_idx"),
+            # Dashboard summary counts and the ?follow_up=overdue / due_soon filters.
+            models.Index(fields=["organisation", "next_follow_up_due"], name="client_org_follow_up_idx"),
+        ]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # A full save of a client read earlier (its details edited) must not write back a
+        # due date that a finalise stored meanwhile: only clients.follow_up writes it.
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
+                                       if not f.primary_key and f.name != "next_follow_up_due"]
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.reference})"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
 
 from rootmap.core.schedule import follow_up_status
@@ -22,6 +22,7 @@ from rootmap.web.access import clients_visible_to
 from rootmap.web.accounts.models import User
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.clients.models import Client
+from rootmap.web.keyset import COUNT_LIMIT, KeysetPage, count_up_to, keyset_page
 
 PAGE_SIZE = 25
 DUE_SOON_DAYS = 30
@@ -40,10 +41,13 @@ PHASES = {
 
 
 def current_final_assessments() -> QuerySet[Assessment]:
-    """Finalised assessments that no finalised amendment supersedes."""
-    return Assessment.objects.filter(status=Assessment.Status.FINAL).exclude(
-        amendments__status=Assessment.Status.FINAL
-    )
+    """Finalised assessments that no finalised amendment supersedes.
+
+    A correlated NOT EXISTS (one index probe on amends_id per row), not
+    `NOT (id IN (SELECT amends_id ...))`, which PostgreSQL re-scans for every row.
+    """
+    superseded = Assessment.objects.filter(amends=OuterRef("pk"), status=Assessment.Status.FINAL)
+    return Assessment.objects.filter(status=Assessment.Status.FINAL).filter(~Exists(superseded))
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,14 @@ class FollowUp:
 
 def follow_up_for(schedule: list[tuple[str, dt.date]], today: dt.date) -> FollowUp:
     status = follow_up_status(schedule, today)
-    next_due, overdue = status.next_due, status.overdue
-    due_soon = bool(
-        next_due is not None and not overdue and next_due <= today + dt.timedelta(days=DUE_SOON_DAYS)
-    )
-    return FollowUp(next_due=next_due, overdue=bool(overdue), due_soon=due_soon)
+    return follow_up_on(status.next_due, today)
+
+
+def follow_up_on(next_due: dt.date | None, today: dt.date) -> FollowUp:
+    """Overdue / due soon on `today` for a stored due date (overdue: past it, as core.schedule)."""
+    overdue = next_due is not None and today > next_due
+    due_soon = bool(next_due is not None and not overdue and next_due <= today + dt.timedelta(days=DUE_SOON_DAYS))
+    return FollowUp(next_due=next_due, overdue=overdue, due_soon=due_soon)
 
 
 @dataclass
@@ -91,12 +98,14 @@ class DashboardRow:
 
 @dataclass
 class Dashboard:
-    page: Page
+    page: KeysetPage | Page[Any]  # a Django Page only for the API's numbered pages
     rows: list[DashboardRow]
-    total_visible: int
-    overdue_count: int
+    total_visible: int          # the filtered list's count, counted no further than COUNT_LIMIT
+    total_more: bool            # more than COUNT_LIMIT match
+    overdue_count: int          # counted no further than COUNT_LIMIT + 1: more means "more than"
     due_soon_count: int
     filters: dict[str, str]
+    count_limit: int = COUNT_LIMIT
 
 
 def _with_latest(clients: QuerySet[Client]) -> QuerySet[Client]:
@@ -126,6 +135,33 @@ def _schedules(client_ids: QuerySet[Any] | list[int]) -> dict[int, list[tuple[st
     return schedules
 
 
+def follow_up_counts(visible: QuerySet[Client], today: dt.date,
+                     limit: int | None = COUNT_LIMIT) -> tuple[int, int]:
+    """(overdue, due within DUE_SOON_DAYS) among `visible`, from the stored due dates.
+
+    Each is counted no further than `limit` (None: exactly), so the dashboard's summary
+    costs the same for 50 clients and for 50,000: "more than 1,000" is what a supervisor
+    needs to read there; the filtered list shows them. Two small queries, on the index
+    client_org_follow_up_idx, never reading an assessment.
+    """
+    overdue = _follow_up_filter(visible, "overdue", today)
+    due_soon = _follow_up_filter(visible, "due_soon", today)
+    if limit is None:
+        return overdue.count(), due_soon.count()
+    return count_up_to(overdue, limit + 1)[0], count_up_to(due_soon, limit + 1)[0]
+
+
+def _follow_up_filter(clients: QuerySet[Client], follow_up: str, today: dt.date) -> QuerySet[Client]:
+    horizon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    if follow_up == "overdue":
+        return clients.filter(next_follow_up_due__lt=today)
+    if follow_up == "due_soon":
+        return clients.filter(next_follow_up_due__gte=today, next_follow_up_due__lte=horizon)
+    if follow_up == "none":
+        return clients.filter(next_follow_up_due__isnull=True)
+    return clients
+
+
 def caseload_dashboard(
     *,
     user: User,
@@ -134,46 +170,53 @@ def caseload_dashboard(
     phase: str = "",
     follow_up: str = "",
     clinician: str = "",
-    page_number: Any = 1,
+    after: object = None,
+    before: object = None,
+    page_number: object = None,
 ) -> Dashboard:
     """The caseload: visible clients with latest assessment, phase and follow-up status.
 
-    Queries: schedules (1), count (1), page (1), clinicians of the page (1), whatever the
-    number of clients. Follow-up status needs every visible client's schedule (for the
-    summary counts and the filter); those rows are two small columns per assessment.
+    Queries: follow-up counts (2), bounded count (1), cursor row (1, on later pages), page
+    (1), clinicians of the page (1), whatever the number of clients and whichever page:
+    follow-ups are the stored due dates, pages are keyset pages (rootmap.web.keyset).
+
+    `page_number` is the REST API v1's numbered page (its contract has page, pages and
+    exact counts): an OFFSET page with exact counts, which the web pages never use.
     """
     visible = clients_visible_to(user)
     filters = {"q": search.strip(), "phase": phase, "follow_up": follow_up, "clinician": clinician}
+    numbered = page_number is not None
+    overdue_count, due_soon_count = follow_up_counts(visible, today, limit=None if numbered else COUNT_LIMIT)
 
-    schedules = _schedules(visible.values("pk"))
-    statuses = {cid: follow_up_for(rows, today) for cid, rows in schedules.items()}
-    overdue_count = sum(1 for s in statuses.values() if s.overdue)
-    due_soon_count = sum(1 for s in statuses.values() if s.due_soon)
-
-    clients = _with_latest(visible)
+    clients = visible
     if filters["q"]:
         clients = clients.filter(
             Q(display_name__icontains=filters["q"]) | Q(reference__icontains=filters["q"])
         )
+    # The phase filter reads one subquery per client; the count and page below add the
+    # row's columns only to the rows they return (a count never evaluates them).
+    latest = current_final_assessments().filter(client=OuterRef("pk")).order_by("-date", "-id")
     if phase in PHASES:
-        clients = clients.filter(latest_phase=phase)
+        clients = clients.annotate(
+            filter_phase=Subquery(latest.annotate(p=KeyTextTransform("phase", "result")).values("p")[:1])
+        ).filter(filter_phase=phase)
     elif phase == "unassessed":
-        clients = clients.filter(latest_id__isnull=True)
-    if clinician.isdigit():
+        clients = clients.filter(~Exists(current_final_assessments().filter(client=OuterRef("pk"))))
+    if clinician.isdigit() and len(clinician) < 19:
         clients = clients.filter(clinicians__id=int(clinician))
     elif clinician == "unassigned":
         clients = clients.filter(clinicians__isnull=True)
-    if follow_up in ("overdue", "due_soon"):
-        wanted = [cid for cid, s in statuses.items() if s.key == follow_up]
-        clients = clients.filter(pk__in=wanted)
-    elif follow_up == "none":
-        clients = clients.exclude(pk__in=[cid for cid, s in statuses.items() if s.next_due])
+    clients = _follow_up_filter(clients, follow_up, today)
 
-    clients = clients.order_by("display_name", "id").prefetch_related(
-        Prefetch("clinicians", queryset=User.objects.order_by("username"))
-    )
-    page = Paginator(clients, PAGE_SIZE).get_page(page_number)
-    no_follow_up = FollowUp(next_due=None, overdue=False, due_soon=False)
+    listed = _with_latest(clients).prefetch_related(
+        Prefetch("clinicians", queryset=User.objects.order_by("username")))
+    page: Any
+    if numbered:
+        page = Paginator(listed.order_by("display_name", "id"), PAGE_SIZE).get_page(page_number)
+        total, more = page.paginator.count, False
+    else:
+        total, more = count_up_to(clients)
+        page = keyset_page(listed, order=("display_name", "id"), size=PAGE_SIZE, after=after, before=before)
     rows = [
         DashboardRow(
             client=c,
@@ -181,7 +224,7 @@ def caseload_dashboard(
             latest_date=c.latest_date,
             latest_id=c.latest_id,
             phase=c.latest_phase,
-            follow_up=statuses.get(c.pk, no_follow_up),
+            follow_up=follow_up_on(c.next_follow_up_due, today),
             clinicians=list(c.clinicians.all()),
         )
         for c in page.object_list
@@ -189,7 +232,8 @@ def caseload_dashboard(
     return Dashboard(
         page=page,
         rows=rows,
-        total_visible=page.paginator.count,
+        total_visible=total,
+        total_more=more,
         overdue_count=overdue_count,
         due_soon_count=due_soon_count,
         filters=filters,
@@ -230,13 +274,12 @@ def caseload_export(*, user: User, today: dt.date) -> list[CaseloadExportRow]:
     schedules = _schedules(visible.values("pk"))
     clients = _with_latest(visible).order_by("reference", "id").prefetch_related(
         Prefetch("clinicians", queryset=User.objects.order_by("username")))
-    no_follow_up = FollowUp(next_due=None, overdue=False, due_soon=False)
     return [
         CaseloadExportRow(
             client=c, clinicians=[u.username for u in c.clinicians.all()],
             assessments=len(schedules.get(c.pk, [])), latest_date=c.latest_date, latest_kind=c.latest_kind,
             phase=c.latest_phase,
-            follow_up=follow_up_for(schedules[c.pk], today) if c.pk in schedules else no_follow_up,
+            follow_up=follow_up_on(c.next_follow_up_due, today),
         )
         for c in clients
     ]

@@ -35,6 +35,7 @@ from rootmap.web.assessments.case_files import CASE_FORMAT, INPUT_KEYS, assessme
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.selectors import case_file_for_client, current_assessments
 from rootmap.web.audit.services import audit_record
+from rootmap.web.clients.follow_up import store_next_follow_up
 from rootmap.web.clients.models import Client
 from rootmap.web.validation import stored_length_problems
 
@@ -446,6 +447,7 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any,
                 row.snapshot = frozen_case(
                     {**case_file_for_client(client, assessments=[]), "assessments": signed}, parsed.id)
                 row.save()
+            store_next_follow_up(client)
             entry_detail = {"assessments": len(case.assessments), **(detail or {})}
             if command_line is not None:
                 audit_record(action="import", obj=client, organisation_id=organisation.pk,
@@ -526,6 +528,7 @@ def case_file_add_assessments(*, client: Client, user: User, data: Any,
                                        parsed.id)
             row.save()
             added.append(row)
+        store_next_follow_up(locked)
         audit_record(action="import", request=request, user=user, obj=locked,
                      detail={"added_assessments": [a.reference for a in added]})
     return added

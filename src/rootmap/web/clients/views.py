@@ -50,10 +50,12 @@ def home(request: HttpRequest) -> HttpResponse:
         phase=request.GET.get("phase", ""),
         follow_up=request.GET.get("follow_up", ""),
         clinician=request.GET.get("clinician", ""),
-        page_number=request.GET.get("page", 1),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
     )
     query = request.GET.copy()
-    query.pop("page", None)
+    for cursor in ("page", "after", "before"):
+        query.pop(cursor, None)
     context = {
         "nav": "caseload",
         "dashboard": dashboard,

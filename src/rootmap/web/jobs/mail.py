@@ -102,11 +102,15 @@ def last_invitation_mail(person: Any) -> OutgoingMail | None:
     return OutgoingMail.objects.filter(recipient=person, purpose=OutgoingMail.Purpose.INVITATION).first()
 
 
-def invitation_mail_failures(organisation_id: int | None) -> dict[int, OutgoingMail]:
-    """Per person of the organisation: their latest invitation mail, when it could not be sent."""
+def invitation_mail_failures(organisation_id: int | None,
+                             recipients: list[int] | None = None) -> dict[int, OutgoingMail]:
+    """Per person of the organisation (or of `recipients` only: one page of the people
+    list): their latest invitation mail, when it could not be sent."""
     latest: dict[int, OutgoingMail] = {}
-    for mail in OutgoingMail.objects.filter(organisation_id=organisation_id,
-                                            purpose=OutgoingMail.Purpose.INVITATION).order_by("-created_at"):
+    mails = OutgoingMail.objects.filter(organisation_id=organisation_id, purpose=OutgoingMail.Purpose.INVITATION)
+    if recipients is not None:
+        mails = mails.filter(recipient_id__in=recipients)
+    for mail in mails.order_by("-created_at"):
         if mail.recipient_id is not None:
             latest.setdefault(mail.recipient_id, mail)
     return {pk: m for pk, m in latest.items() if m.status == OutgoingMail.Status.FAILED}

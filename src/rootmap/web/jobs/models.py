@@ -54,7 +54,13 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["owner", "-created_at"])]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),  # the jobs list: a person's newest 50
+            # The sweep run by every jobs list (jobs.sweep.job_sweep_abandoned) and the worker's
+            # queue read only unfinished jobs: a partial index keeps them off the finished history.
+            models.Index(fields=["status", "created_at"], name="job_unfinished_idx",
+                         condition=models.Q(status__in=["queued", "running", "retrying"])),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.id} ({self.status})"

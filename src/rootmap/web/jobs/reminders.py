@@ -2,7 +2,7 @@
 
 A clinician's digest counts the clients on their caseload whose follow-up is overdue or
 due within 30 days; a supervisor's counts those of the clinicians in the teams they
-oversee. Due dates come from rootmap.core.schedule (through clients.selectors.follow_up_for),
+oversee. Due dates come from rootmap.core.schedule (stored by clients.follow_up, decision 0027),
 never from a rule of our own. Each person chooses daily, weekly or none
 (ReminderPreference; clinicians default to daily, supervisors to weekly, others none).
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +31,8 @@ from django.utils import timezone
 from rootmap.web.accounts.models import User
 from rootmap.web.audit.services import audit_record, command_line_actor
 from rootmap.web.clients.models import Client
-from rootmap.web.clients.selectors import DUE_SOON_DAYS, current_final_assessments, follow_up_for
+from rootmap.web.clients.selectors import DUE_SOON_DAYS
+from rootmap.web.clients.selectors import follow_up_counts as dashboard_follow_up_counts
 from rootmap.web.jobs.models import ReminderPreference, ReminderSent
 
 log = logging.getLogger("rootmap.reminders")
@@ -78,16 +78,10 @@ class Counts:
 
 
 def follow_up_counts(user: User, today: dt.date) -> Counts:
-    schedules: dict[int, list[tuple[str, dt.date]]] = defaultdict(list)
-    rows = (current_final_assessments()
-            .filter(client__in=clients_for_digest(user))
-            .order_by("client_id", "date", "id")
-            .values_list("client_id", "kind", "date"))
-    for client_id, kind, date in rows:
-        schedules[client_id].append((kind, date))
-    statuses = [follow_up_for(rows, today) for rows in schedules.values()]
-    return Counts(due_soon=sum(1 for s in statuses if s.due_soon),
-                  overdue=sum(1 for s in statuses if s.overdue))
+    """From the stored due dates (decision 0027), counted in SQL as the dashboard counts them."""
+    visible = Client.objects.filter(pk__in=clients_for_digest(user).values("pk"))
+    overdue, due_soon = dashboard_follow_up_counts(visible, today, limit=None)
+    return Counts(due_soon=due_soon, overdue=overdue)
 
 
 def _plural(count: int, one: str, many: str) -> str:

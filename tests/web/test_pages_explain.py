@@ -1,0 +1,205 @@
+"""The list pages' queries are answered by their indexes (PostgreSQL only, decision 0027).
+
+Seeds a few thousand clients in two organisations (tests/web/bulk_seed.py), ANALYZEs, then
+requests each list page as the role that sees the most, captures the SQL the page really
+ran and EXPLAINs every statement on the seeded tables. A plan fails when it
+
+- sorts more than a page's worth of rows (a Sort over the organisation: deep pages cost
+  O(N) and every page sorts again), or
+- scans a seeded table sequentially, except under a LIMIT with nothing between that
+  needs every row (a bounded count stops at its limit), or
+- reads (EXPLAIN ANALYZE: rows returned plus rows removed by a filter, times loops) more
+  than READ_LIMIT rows of one seeded table: an index scan that starts at the list's first
+  row and filters its way to page N is O(N) without any Sort or Seq Scan to show it,
+
+and the list queries must name the index written for them beside their model.
+
+Why a seed rather than `SET enable_seqscan = off`: with that switch the planner uses an
+index whenever one exists at all, so the test would pass with the wrong index, or with a
+whole-index scan followed by a Sort; with realistic row counts and statistics, a plan
+that reads the index in order and stops at the page is what PostgreSQL chooses on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from rootmap.web.accounts.models import User
+from rootmap.web.assessments.models import Assessment
+from rootmap.web.caregiving.models import Estimate, Household
+from rootmap.web.clients.models import Client
+from tests.web.bulk_seed import bulk_seed
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN plans are PostgreSQL's"),
+]
+
+# The tables that grow with the number of clients. People (accounts_user) are about one per
+# 50 clients: a sequential scan of a few hundred is the planner's right choice; the people
+# page is checked on its own with thousands of people.
+SEEDED = {m._meta.db_table for m in (Client, Assessment, Household, Estimate)} | {
+    Client.clinicians.through._meta.db_table}
+PAGE_ROWS = 200  # a Sort of more rows than this is a sort of the list, not of a page
+# Rows a statement may read from one seeded table (an organisation holds 10,000 clients): a
+# page reads ~26 plus their subqueries' rows, a bounded count stops at 1,001, and a filter
+# few clients match (due soon: ~2%) walks the name index until it has a page, so reads
+# page size / match rate rows: bounded by how rare the match is, never by the page's depth
+# (checked with a cursor 90% of the way down) or the organisation's size.
+READ_LIMIT = 3000
+
+
+def _walk(node: dict[str, Any], ancestors: tuple[str, ...] = ()):
+    yield node, ancestors
+    for child in node.get("Plans", []):
+        yield from _walk(child, (*ancestors, node["Node Type"]))
+
+
+def _bounded(ancestors: tuple[str, ...]) -> bool:
+    """A Limit above the scan with no Sort, Aggregate or Hash between: it stops early."""
+    for node_type in reversed(ancestors):
+        if node_type == "Limit":
+            return True
+        if node_type in ("Sort", "Aggregate", "Hash", "Materialize", "Incremental Sort"):
+            return False
+    return False
+
+
+def _plan(sql: str) -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        raw = cursor.fetchone()[0]
+    return (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+
+
+def _problems(sql: str, tables: set[str] = SEEDED, read_limit: int = READ_LIMIT) -> tuple[list[str], set[str]]:
+    problems, indexes = [], set()
+    for node, ancestors in _walk(_plan(sql)):
+        if node.get("Index Name"):
+            indexes.add(node["Index Name"])
+        if node["Node Type"] in ("Sort", "Incremental Sort") and node.get("Plan Rows", 0) > PAGE_ROWS:
+            problems.append(f"Sort of ~{node['Plan Rows']} rows")
+        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in tables and not _bounded(ancestors):
+            problems.append(f"Seq Scan on {node['Relation Name']} ({node.get('Plan Rows')} rows)")
+        if "Scan" in node["Node Type"] and node.get("Relation Name") in tables:
+            read = (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+                    + node.get("Rows Removed by Index Recheck", 0)) * node.get("Actual Loops", 1)
+            if read > read_limit:
+                problems.append(f"{node['Node Type']} read {read} rows of {node['Relation Name']}")
+    return problems, indexes
+
+
+@pytest.fixture
+def seeded():
+    orgs = bulk_seed(organisations=2, clients_per_org=10_000, clinicians_per_org=200, households_per_org=5000)
+    with connection.cursor() as cursor:
+        for table in sorted(SEEDED):
+            cursor.execute(f'ANALYZE "{table}"')
+    return orgs[0]
+
+
+def _page_sql(client, url: str, tables: set[str] = SEEDED) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return [q["sql"] for q in captured.captured_queries
+            if q["sql"].lstrip().upper().startswith("SELECT") and any(f'"{t}"' in q["sql"] for t in tables)]
+
+
+def _next(client, base: str, url: str) -> str | None:
+    """The page after `url` (its Next link's cursor on `base`), or None on the last page."""
+    page = client.get(url).content.decode()
+    if "after=" not in page:
+        return None
+    return base + ("&" if "?" in base else "?") + "after=" + page.split("after=")[1].split('"')[0]
+
+
+def _pages(client, base: str, deep: Any = None) -> list[str]:
+    """The first page, the one after it (a cursor from a Next link), and one that starts
+    90% of the way down `deep` (the list's rows in its order), where an OFFSET or a scan
+    from the list's first row would read nine tenths of the organisation."""
+    urls = [base]
+    following = _next(client, base, base)
+    if following is not None:
+        urls.append(following)
+    if deep is not None:
+        pks = list(deep.values_list("pk", flat=True))
+        urls.append(base + ("&" if "?" in base else "?") + f"after={pks[len(pks) * 9 // 10]}")
+    return urls
+
+
+def _check(client, urls: list[str], wanted: set[str], tables: set[str] = SEEDED,
+           read_limit: int = READ_LIMIT) -> list[str]:
+    failures = []
+    for url in urls:
+        found: set[str] = set()
+        for sql in _page_sql(client, url, tables):
+            problems, indexes = _problems(sql, tables, read_limit)
+            found |= indexes
+            failures += [f"{url}: {p}\n  in {sql[:300]}" for p in problems]
+        if not wanted <= found:
+            failures.append(f"{url}: missing {sorted(wanted - found)}; plans used {sorted(found)}")
+    return failures
+
+
+# (role, page, query, indexes that must appear in some plan of the page)
+CASES = [
+    ("admin", "home", "", {"client_org_name_idx", "client_org_follow_up_idx", "assessment_client_status_idx"}),
+    ("supervisor", "home", "?follow_up=overdue", {"client_org_follow_up_idx"}),
+    ("supervisor", "home", "?follow_up=due_soon", {"client_org_follow_up_idx"}),
+    ("clinician", "home", "", set()),  # a caseload: through the membership table's user index
+    ("admin", "household-list", "", {"household_org_name_idx", "estimate_household_date_idx"}),
+]
+
+
+def test_each_list_query_uses_its_index_and_sorts_no_more_than_a_page(client, seeded):
+    # On a few dozen rows a sequential scan is the right plan and the test would prove nothing.
+    assert Client.objects.filter(organisation=seeded.organisation).count() >= 10_000
+    assert Assessment.objects.filter(client__organisation=seeded.organisation).count() >= 10_000
+    today = timezone.localdate()
+    assert Client.objects.filter(next_follow_up_due__lt=today).exists()
+    org = seeded.organisation
+    deep = {
+        "home": Client.objects.filter(organisation=org).order_by("display_name", "id"),
+        "home?follow_up=overdue": Client.objects.filter(organisation=org, next_follow_up_due__lt=today)
+        .order_by("display_name", "id"),
+        "household-list": Household.objects.filter(organisation=org).order_by("name", "id"),
+    }
+    failures = []
+    for role, name, query, wanted in CASES:
+        client.force_login(getattr(seeded, role))
+        pages = _pages(client, reverse(name) + query, deep.get(name + query) if role != "clinician" else None)
+        assert len(pages) >= 2, f"{name}{query} as {role} has a single page: seed more"
+        failures += _check(client, pages, wanted)
+    household = Household.objects.filter(organisation=seeded.organisation).first()
+    client.force_login(seeded.admin)
+    failures += _check(client, [reverse("household-detail", args=[household.pk]),
+                                reverse("household-client-search", args=[household.pk]) + "?client_q="],
+                       {"client_org_name_idx"})
+    assert not failures, "\n".join(failures)
+
+
+def test_the_people_page_reads_one_page_of_a_large_organisation_by_its_index(client, seeded):
+    from django.contrib.auth.hashers import make_password
+
+    unusable = make_password(None)
+    User.objects.bulk_create([User(username=f"p{n:05}", organisation=seeded.organisation, password=unusable,
+                                   last_name=f"Surname {n % 997:03}", first_name=f"N{n}") for n in range(4000)])
+    with connection.cursor() as cursor:
+        cursor.execute(f'ANALYZE "{User._meta.db_table}"')
+    client.force_login(seeded.admin)
+    tables = SEEDED | {User._meta.db_table}
+    # A page of 50 people reads their caseloads' membership rows (50 x ~50): bounded by the
+    # page, not by the organisation, so this page's limit is that product.
+    people = User.objects.filter(organisation=seeded.organisation).order_by("last_name", "first_name",
+                                                                          "username", "id")
+    failures = _check(client, _pages(client, reverse("people-list"), people), {"user_org_name_idx"}, tables,
+                      read_limit=50 * 60)
+    assert not failures, "\n".join(failures)
