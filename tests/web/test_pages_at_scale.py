@@ -86,7 +86,7 @@ def test_the_data_migration_fills_existing_clients(org, clinician):
     Assessment.objects.create(client=late, reference="A-2", kind="follow_up", date=dt.date(2024, 9, 1),
                               status="draft", created_by=clinician)
     fresh = make_client(org, "C-2", name="Fresh")
-    migration = importlib.import_module("rootmap.web.clients.migrations.0003_pages_follow_up_fill")
+    migration = importlib.import_module("rootmap.web.clients.migrations.0004_pages_follow_up_fill")
     migration.fill(django_apps, None)
     # The amendment (2024-02-10) replaced the original; the draft does not count.
     assert (_stored(late), _stored(fresh)) == (dt.date(2024, 8, 10), None)

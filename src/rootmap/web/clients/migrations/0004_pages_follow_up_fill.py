@@ -36,8 +36,8 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clients", "0002_pages_indexes"),
-        ("assessments", "0005_pages_indexes"),
+        ("clients", "0003_pages_indexes"),
+        ("assessments", "0006_pages_indexes"),
     ]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop, elidable=True)]

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0004_instrument_version_current'),
-        ('clients', '0002_pages_indexes'),
+        ('assessments', '0005_notes_review_tables'),
+        ('clients', '0003_pages_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_pages_indexes'),
-        ('clients', '0001_initial'),
+        ('clients', '0002_context_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
