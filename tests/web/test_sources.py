@@ -289,3 +289,17 @@ def test_the_entry_page_offers_the_roles_and_explains_an_old_free_text_role(
     assert '<option value="caregiver">Caregiver or foster parent</option>' in page
     assert "Written before roles were a list: “Grandma Jo”" in page
     assert 'id="f-hours-record-review"' in page and 'name="presentation_date"' in page
+
+
+def test_the_demo_has_listed_roles_and_hours(db: Any) -> None:
+    from rootmap.web.demo import demo_load
+
+    demo_load(password="a demo password 1234")
+    full = Assessment.objects.filter(kind="full", client__reference="C-0102").order_by("date").first()
+    assert full is not None
+    informants = full.inputs["informants"]
+    assert {i["role"] for i in informants} <= {"youth", "parent", "caregiver", "kin", "teacher", "caseworker",
+                                               "therapist", "other"}
+    assert any(i["role"] == "youth" and i["description"] == "child" for i in informants)
+    assert full.inputs["hours"] == {"record_review": 2.0, "preparation": 1.0, "presentation": 1.0}
+    assert full.inputs["presentation_date"] > full.date.isoformat()

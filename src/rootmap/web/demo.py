@@ -24,6 +24,7 @@ from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.caregiving.services import estimate_save
 from rootmap.web.clients.models import Client
 from rootmap.web.clients.services import case_file_import
+from rootmap.web.sources.demo import demo_sources
 
 ORGANISATION = "Demo Family Services"
 USERS = (
@@ -106,7 +107,7 @@ def demo_load(*, password: str | None = None, command_line: Any = None) -> DemoS
             if Client.objects.filter(organisation=organisation, reference=data["client"]["id"]).exists():
                 continue
             author = users["clinician2" if name == SECOND_CLINICIANS_CLIENT else "clinician"]
-            client = case_file_import(organisation=organisation, user=author, data=data,
+            client = case_file_import(organisation=organisation, user=author, data=demo_sources(data),
                                       command_line=command_line,
                                       detail={"import": "demo case file", "file": name})
             summary.clients_added.append(client.display_name)
