@@ -210,6 +210,9 @@ def test_signing_freezes_the_file_and_keeps_its_sha256(
     sha = documents[0]["file"]["sha256"]
     assert web.get(reverse("document-file-download", args=[draft.pk, sha])).content == content
     assert not AuditEntry.objects.filter(action="remove_file").exists()
+    report = web.get(reverse("assessment-report", args=[draft.pk, "clinician", "html"]))
+    assert report.status_code == 200
+    assert "Sources and time spent" in report.content.decode() and sha in report.content.decode()
 
 
 # --- Rows in place and without JavaScript --------------------------------------------------------
