@@ -306,3 +306,26 @@ def test_the_demo_has_listed_roles_and_hours(db: Any) -> None:
     assert any(i["role"] == "youth" and i["description"] == "child" for i in informants)
     assert full.inputs["hours"] == {"record_review": 2.0, "preparation": 1.0, "presentation": 1.0}
     assert full.inputs["presentation_date"] > full.date.isoformat()
+
+
+def test_without_javascript_the_whole_form_is_saved_then_the_file_attached(
+        web: HttpClient, draft: Assessment) -> None:
+    url = reverse("document-file-upload", args=[draft.pk, 0])
+    response = web.post(url, {"upload": SimpleUploadedFile("scan.jpg", jpeg_bytes(), content_type="image/jpeg"),
+                              "revision": fresh(draft).revision, "documents.0.title": "Health visitor notes",
+                              "hours.preparation": "1"})
+    assert response.status_code == 302 and response["Location"].endswith("#documents")
+    inputs = fresh(draft).inputs
+    assert inputs["documents"][0]["title"] == "Health visitor notes"
+    assert inputs["documents"][0]["file"]["media_type"] == "image/jpeg"
+    assert inputs["hours"] == {"preparation": 1.0}
+
+
+def test_an_upload_without_the_csrf_token_is_refused(clinician: User, draft: Assessment) -> None:
+    strict = HttpClient(enforce_csrf_checks=True)
+    strict.force_login(clinician)
+    response = strict.post(reverse("document-file-upload", args=[draft.pk, 0]),
+                           {"upload": SimpleUploadedFile("scan.png", png_bytes(), content_type="image/png"),
+                            "revision": fresh(draft).revision}, **IN_PLACE)
+    assert response.status_code == 403
+    assert not DocumentFile.objects.exists()
