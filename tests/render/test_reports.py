@@ -33,7 +33,7 @@ def test_the_clinician_report_has_every_section() -> None:
     text = flat(" ".join(pdf("school-age-foster", "clinician")))
     for heading in ("Clinician report", "Summary", "Sequenced plan", "Current functioning",
                     "Item ratings", "Current relational health", "Developmental history",
-                    "Change over time", "Informants and documents reviewed", "About this report"):
+                    "Change over time", "Sources and time spent", "About this report"):
         assert heading in text, heading
 
 

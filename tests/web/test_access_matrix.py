@@ -202,6 +202,30 @@ def _clinician_job(w: World) -> dict[str, Any]:
     return {"pk": job.pk}
 
 
+def _draft_document(w: World) -> dict[str, Any]:
+    from tests.web.sources_fixtures import with_file
+
+    if not (w.draft.inputs or {}).get("documents"):
+        with_file(w.draft)
+    return {"pk": w.draft.pk, "index": 0}
+
+
+def _draft_file(w: World) -> dict[str, Any]:
+    from tests.web.sources_fixtures import with_file
+
+    documents = (w.draft.inputs or {}).get("documents") or []
+    sha = documents[0]["file"]["sha256"] if documents and documents[0].get("file") else with_file(w.draft)
+    return {"pk": w.draft.pk, "sha256": sha}
+
+
+def _png_upload() -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.web.sources_fixtures import png_bytes
+
+    return SimpleUploadedFile("scan.png", png_bytes("navy"), content_type="image/png")
+
+
 owner_only = _columns(admin=NOT_FOUND, supervisor=NOT_FOUND, clinician=OK, colleague=NOT_FOUND,
                       outsider=NOT_FOUND)
 def _token_of(user: Any) -> Any:
@@ -338,6 +362,14 @@ MATRIX: list[Row] = [
     Row("assessment-review", "POST", reviewers(DONE), _final, FOREIGN_FINAL,
         data=lambda w: {"action": "comment", "comment": "Please look at sleep again"}),
     Row("review-queue", "GET", {**admins(), "supervisor": OK}),
+    # Sources (rootmap.web.sources): rows in place, documents' files; an outsider gets 404.
+    Row("source-rows", "POST", client_scoped(DONE), lambda w: {"pk": w.draft.pk, "section": "informants"},
+        FOREIGN_DRAFT, data=lambda w: {"action": "add:informants", "revision": w.draft.revision}),
+    Row("document-file-upload", "POST", client_scoped(DONE), _draft_document, FOREIGN_DRAFT,
+        data=lambda w: {"upload": _png_upload()}),
+    Row("document-file-remove", "POST", client_scoped(DONE), _draft_document, FOREIGN_DRAFT),
+    Row("document-file-download", "GET", client_scoped(), _draft_file, FOREIGN_DRAFT,
+        note="the file a draft's document row names"),
     # Background jobs: a report as a job, an import of many files; a job is its owner's only.
     Row("job-report", "GET", client_scoped(), lambda w: {"pk": w.final.pk, "audience": "family"},
         FOREIGN_FINAL),

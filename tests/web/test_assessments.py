@@ -170,7 +170,8 @@ def test_informant_rows_validate_hours(client: Client, clinician: User) -> None:
     with pytest.raises(FieldInvalid) as error:
         save(a, clinician, "informants.0.hours", "lots")
     assert error.value.message == "Hours (informant 1): expected a number of hours such as 1.5, got 'lots'"
-    assert Assessment.objects.get(pk=a.pk).inputs["informants"] == [{"role": "teacher", "name": "", "hours": 1.5}]
+    assert Assessment.objects.get(pk=a.pk).inputs["informants"] == [
+        {"role": "teacher", "name": "", "description": "", "hours": 1.5}]
 
 
 def test_text_with_control_characters_is_refused_by_name(client: Client, clinician: User) -> None:

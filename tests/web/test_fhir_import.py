@@ -32,7 +32,9 @@ def test_a_bundle_creates_the_client_and_a_draft_holding_every_rating(org, clini
     wanted = data["assessments"][0]
     assert {k: v for k, v in draft.inputs["functioning"].items() if v is not None} == {
         k: v for k, v in wanted["functioning"].items() if v is not None}
-    assert [i["role"] for i in draft.inputs["informants"]] == [i["role"] for i in wanted["informants"]]
+    # The file's free-text roles are read as the list's roles, their words kept (decision 0024).
+    assert [(i["role"], i["description"]) for i in draft.inputs["informants"]] == [
+        ("caregiver", ""), ("caseworker", ""), ("teacher", "educator"), ("youth", "child")]
     assert AuditEntry.objects.filter(action="import", client_id=client.pk).get().detail == {
         "format": "fhir", "drafts": 1, "client_created": True}
 

@@ -15,10 +15,21 @@ client's age (periods not yet reached, items not yet expected, ...), and raises 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
 
 from rootmap.core.ages import age_in_months
 from rootmap.core.clinician_plan import ClinicianPlan, plan_problems
@@ -34,6 +45,7 @@ from rootmap.core.fields import (
 from rootmap.core.limits import text_problem
 from rootmap.core.notes import MAX_COMMENT, MAX_FAMILY_SUMMARY, MAX_FORMULATION, note_key_problem
 from rootmap.core.problems import CaseFileError, Problem, problems_from_validation_error, show
+from rootmap.core.sources import role_of
 from rootmap.instruments import CURRENT_VERSION, available_versions, current_version, is_available, load_instrument
 from rootmap.instruments.catalogue import load_catalogue
 
@@ -153,16 +165,71 @@ class Event(_Strict):
     source: ShortText = ""
 
 
+InformantRole = Literal[tuple(_INSTRUMENT.informant_role_ids)]  # type: ignore[valid-type]
+Hours = Annotated[float, Field(ge=0, le=200)]
+MAX_HOURS = 200
+
+
 class Informant(_Strict):
-    role: ShortText
+    """Who was interviewed: a role from the instrument's list, a name, what else was said
+    of them (`description`; an old free-text role is kept here) and the interview hours."""
+
+    # The schema names the list; older free text is still read (below), so it is allowed too.
+    role: Annotated[InformantRole, WithJsonSchema({"anyOf": [  # type: ignore[valid-type]
+        {"enum": list(_INSTRUMENT.informant_role_ids)},
+        {"type": "string", "maxLength": 200,
+         "description": "free text from before the list, read as the role it names, else other"}]})]
     name: ShortText = ""
-    hours: Annotated[float, Field(ge=0, le=200)] | None = None
+    description: ShortText = ""
+    hours: Hours | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _free_text_role(cls, data: Any) -> Any:
+        # Case files from before the list wrote any text as the role: read it as a role,
+        # keeping the words (rootmap.core.sources.role_of). Not text: pydantic says so.
+        # An empty role names nobody: refused (pydantic names the list), not guessed.
+        if isinstance(data, Mapping) and isinstance(data.get("role"), str) and data["role"].strip() \
+                and data["role"] not in _INSTRUMENT.informant_role_ids and not text_problem(data["role"]):
+            role, said = role_of(_INSTRUMENT, data["role"])
+            described = str(data.get("description") or "")
+            if said and said != described:
+                described = f"{said}; {described}" if described else said
+            return {**data, "role": role, "description": described[:200]}
+        return data
+
+
+class TimeSpent(_Strict):
+    """Hours by activity other than interviews (those are per informant); missing: not recorded."""
+
+    record_review: Hours | None = None
+    preparation: Hours | None = None
+    presentation: Hours | None = None
+
+
+def _sha256(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise ValueError(f"{show(text[:80])} is not a SHA-256; expected 64 lower-case hexadecimal digits")
+    return text
+
+
+DocumentMediaType = Literal["application/pdf", "image/png", "image/jpeg"]
+
+
+class DocumentFile(_Strict):
+    """The file a document row was reviewed from: its SHA-256 names exactly which bytes."""
+
+    name: ShortText
+    media_type: DocumentMediaType
+    size: Annotated[int, Field(ge=1, strict=True)]
+    sha256: Annotated[str, AfterValidator(_sha256)]
 
 
 class Document(_Strict):
     title: ShortText
     source: ShortText = ""
     date: dt.date | None = None
+    file: DocumentFile | None = None
 
 
 def _note_keys(items: dict[str, str]) -> dict[str, str]:
@@ -197,6 +264,8 @@ class Assessment(_Strict):
     trigger: Trigger | None = None  # type: ignore[valid-type]
     informants: list[Informant] = Field(default_factory=list, max_length=MAX_ROWS)
     documents: list[Document] = Field(default_factory=list, max_length=MAX_ROWS)
+    hours: TimeSpent | None = None
+    presentation_date: dt.date | None = None
     # Why it was signed although too little was rated to say where to start (the phase
     # `undetermined`, clinical model section 6): the clinician's confirmation, kept with it.
     undetermined_reason: LongText | None = None
@@ -254,6 +323,11 @@ def _assessment_problems(here: str, assessment: Assessment, age: int) -> list[Pr
         problems.append(Problem(
             f"{here}.trigger", f"{show(assessment.trigger)} is only for er assessments; expected null",
             assessment.trigger))
+    if assessment.presentation_date is not None and assessment.presentation_date < assessment.date:
+        problems.append(Problem(
+            f"{here}.presentation_date",
+            f"{assessment.presentation_date} is before the assessment's date {assessment.date}; "
+            "the results are presented after the assessment", str(assessment.presentation_date)))
     # The age rules and their words are the single-field checks' (rootmap.core.fields).
     if assessment.history is not None:
         for period in _INSTRUMENT.periods:

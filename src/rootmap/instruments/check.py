@@ -8,7 +8,7 @@ start-up refuses a configured folder that has any (`configured_problems`).
 
 A version may change any number, cut-off, band, label, anchor, catalogue entry or family
 wording. It keeps the ids of the case-file format (``rootmap-case/1``) — periods, items,
-event categories, triggers, caregiver items, regions and domains — because case files,
+event categories, triggers, informant roles, caregiver items, regions and domains — because case files,
 forms and stored ratings name them; a version that renames one is a new file format.
 """
 
@@ -98,6 +98,8 @@ def _format_problems(instrument: Instrument, reference: Instrument) -> list[str]
         ("parameters.yaml", "regions", [r.domain for r in instrument.regions], [r.domain for r in reference.regions]),
         ("parameters.yaml", "event_categories", list(instrument.event_categories), list(reference.event_categories)),
         ("parameters.yaml", "triggers", list(instrument.triggers), list(reference.triggers)),
+        ("parameters.yaml", "informant_roles", list(instrument.informant_role_ids),
+         list(reference.informant_role_ids)),
         ("functioning_items.yaml", "items", list(instrument.item_ids), list(reference.item_ids)),
         ("relational_items.yaml", "items", list(instrument.relational_item_ids), list(reference.relational_item_ids)),
         ("caregiver_items.yaml", "internal", [i.id for i in instrument.internal_items],

@@ -116,6 +116,14 @@ class CaregiverParameters(_Frozen):
     reserve_bands: tuple[LowerBand, ...]
 
 
+class InformantRole(_Frozen):
+    """Who an informant is to the client; `words` are free-text roles read as this one."""
+
+    id: str
+    label: str
+    words: tuple[str, ...] = ()
+
+
 class AgeRange(_Frozen):
     min: int
     max: int
@@ -146,6 +154,7 @@ class Instrument(_Frozen):
     relational: RelationalParameters
     resilience: Resilience
     triggers: dict[str, str]
+    informant_roles: tuple[InformantRole, ...] = Field(min_length=1)
     change: ChangeParameters
     follow_up: FollowUpSchedule
     caregiver: CaregiverParameters
@@ -193,6 +202,14 @@ class Instrument(_Frozen):
         unknown_ace = set(self.ace_categories) - set(self.event_categories)
         if unknown_ace:
             problems.append(f"ACE categories not among event categories: {sorted(unknown_ace)}")
+        if "other" not in [r.id for r in self.informant_roles]:
+            problems.append("informant_roles: needs a role with id 'other' (free text that names no role)")
+        words = [w.strip().lower() for r in self.informant_roles for w in (r.id, r.label, *r.words)]
+        clashes = sorted({w for w in words if words.count(w) > 1
+                          and len({r.id for r in self.informant_roles
+                                   if w in {x.strip().lower() for x in (r.id, r.label, *r.words)}}) > 1})
+        if clashes:
+            problems.append(f"informant_roles: words name more than one role: {clashes}")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -228,6 +245,10 @@ class Instrument(_Frozen):
             r.domain: tuple(i.id for i in self.functioning_items if i.domain == r.domain)
             for r in self.regions
         }
+
+    @cached_property
+    def informant_role_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.informant_roles)
 
     @cached_property
     def relational_item_ids(self) -> tuple[str, ...]:

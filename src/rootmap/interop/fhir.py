@@ -137,6 +137,7 @@ def questionnaire(instrument: Instrument | None = None) -> JSON:
     items.append({"linkId": "informants", "text": "Informants", "type": "group", "repeats": True, "item": [
         {"linkId": "informants.role", "text": "Role", "type": "string", "required": True, "maxLength": 200},
         {"linkId": "informants.name", "text": "Name", "type": "string", "maxLength": 200},
+        {"linkId": "informants.description", "text": "Details", "type": "string", "maxLength": 200},
         {"linkId": "informants.hours", "text": "Hours of contact", "type": "decimal"},
     ]})
     items.append({"linkId": "documents", "text": "Documents reviewed", "type": "group", "repeats": True, "item": [
@@ -273,6 +274,8 @@ def _response_items(instrument: Instrument, assessment: Assessment, age: int) ->
         parts = [{"linkId": "informants.role", "answer": [{"valueString": informant.role}]}] if informant.role else []
         if informant.name:
             parts.append({"linkId": "informants.name", "answer": [{"valueString": informant.name}]})
+        if informant.description:
+            parts.append({"linkId": "informants.description", "answer": [{"valueString": informant.description}]})
         if informant.hours is not None:
             parts.append({"linkId": "informants.hours", "answer": [{"valueDecimal": informant.hours}]})
         items.append({"linkId": "informants", "item": parts})

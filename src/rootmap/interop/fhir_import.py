@@ -250,6 +250,7 @@ def _assessment(reader: _Reader, response: JSON, here: str, index: int) -> JSON:
         if link == "informants":
             informants.append({"role": "", **_row(reader, item, path, f"{prefix}.informants[{len(informants)}]",
                                                   {"informants.role": "role", "informants.name": "name",
+                                                   "informants.description": "description",
                                                    "informants.hours": "hours"})})
             continue
         if link == "documents":

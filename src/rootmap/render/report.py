@@ -56,6 +56,7 @@ from rootmap.render.context import clinician_context_section, family_context_sec
 from rootmap.render.explain import change_note, scale_note, score_note
 from rootmap.render.notes_section import clinician_notes_section, family_summary_section
 from rootmap.render.signatures import Signature, signatures_section
+from rootmap.render.sources import sources_section
 
 Audience = Literal["clinician", "family"]
 
@@ -468,35 +469,6 @@ def _change(ctx: _Context) -> str:
     return "".join(out)
 
 
-def _sources(ctx: _Context) -> str:
-    a = ctx.assessment
-    out = ["<h2>Informants and documents reviewed</h2>"]
-    if a.informants:
-        rows = "".join(
-            f"<tr><td>{_user(i.role, CELL_CHARS)}</td><td>{_user(i.name, CELL_CHARS)}</td>"
-            f"<td class='rm-num'>{'–' if i.hours is None else f'{i.hours:g}'}</td></tr>"
-            for i in a.informants
-        )
-        total = sum(i.hours or 0 for i in a.informants)
-        out.append(f"<table class='rm-keep'>{colgroup(30, 52, 18)}"
-                   "<tr><th>Role</th><th>Informant</th><th class='rm-num'>Hours</th></tr>"
-                   f"{rows}<tr><td colspan='2'><b>Total</b></td><td class='rm-num'><b>{total:g}</b></td>"
-                   "</tr></table>")
-    else:
-        out.append("<p>No informants recorded.</p>")
-    if a.documents:
-        rows = "".join(
-            f"<tr><td>{_user(d.title, CELL_CHARS)}</td><td>{_user(d.source, CELL_CHARS)}</td>"
-            f"<td>{esc(long_date(d.date.isoformat())) if d.date else '–'}</td></tr>"
-            for d in a.documents
-        )
-        out.append(f"<table>{colgroup(50, 30, 20)}<thead><tr><th>Document</th><th>Source</th>"
-                   f"<th>Date</th></tr></thead>{rows}</table>")
-    else:
-        out.append("<p>No documents recorded.</p>")
-    return "".join(out)
-
-
 def _about(ctx: _Context) -> str:
     return ("<h2>About this report</h2><p class='rm-small'>"
             f"{model_line(ctx.result.instrument_version)} Rootmap supports bottom-up, sequenced, "
@@ -518,7 +490,7 @@ def _clinician_body(ctx: _Context) -> str:
         _relational(ctx),
         _history(ctx),
         _change(ctx),
-        _sources(ctx),
+        sources_section(ctx.instrument, ctx.assessment, "clinician"),
         _about(ctx),
     ])
 
@@ -612,7 +584,7 @@ def _family_body(ctx: _Context) -> str:
     return "".join([intro, family_summary_section(ctx.assessment), _going_well(view), _this_week(view),
                     _clinician_plan.family_section(assessment=ctx.assessment, result=ctx.result),
                     _family_change(view),
-                    map_part, closing])
+                    map_part, sources_section(ctx.instrument, ctx.assessment, "family"), closing])
 
 
 # --------------------------------------------------------------------------------------

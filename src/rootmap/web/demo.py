@@ -26,6 +26,7 @@ from rootmap.web.clients.models import Client
 from rootmap.web.clients.services import case_file_import
 from rootmap.web.demo_contexts import with_demo_context
 from rootmap.web.demo_notes import demo_pending_review, with_demo_notes
+from rootmap.web.sources.demo import demo_sources
 
 ORGANISATION = "Demo Family Services"
 USERS = (
@@ -135,7 +136,8 @@ def demo_load(*, password: str | None = None, command_line: Any = None) -> DemoS
                 continue
             author = users["clinician2" if name == SECOND_CLINICIANS_CLIENT else "clinician"]
             client = case_file_import(organisation=organisation, user=author,
-                                      data=_with_demo_plan(name, with_demo_notes(name, with_demo_context(data))),
+                                      data=_with_demo_plan(name, with_demo_notes(name, with_demo_context(
+                                          demo_sources(data)))),
                                       command_line=command_line,
                                       detail={"import": "demo case file", "file": name})
             summary.clients_added.append(client.display_name)

@@ -40,6 +40,9 @@ ROOTMAP_REDIS_PREFIX    prefix of every Redis key Rootmap writes (default "rootm
 ROOTMAP_JOB_DIR         where finished jobs' files are kept, outside the web root (default: beside
                         an SQLite database file, else in ROOTMAP_DATA_DIR or ~/.local/share/rootmap)
 ROOTMAP_JOB_HOURS       how long a finished job's file can be downloaded (default 24)
+ROOTMAP_DOCUMENT_DIR    where documents' files (PDF, images) are kept, outside the web root (default:
+                        beside an SQLite database file, else in ROOTMAP_DATA_DIR or ~/.local/share/rootmap)
+ROOTMAP_DOCUMENT_MAX_MB the largest document file accepted, in MB (default 10)
 ROOTMAP_JOB_RETRIES     how often a failing job is tried again before it is marked failed (default 3)
 ROOTMAP_JOB_RETRY_SECONDS  the first wait before trying again, doubled each time (default 30)
 ROOTMAP_JOB_STALE_SECONDS  a running job not heard from for this long is failed: its process died (default 300)
@@ -108,6 +111,7 @@ INSTALLED_APPS = [
     "rootmap.web.integrity",
     "rootmap.web.privacy",
     "rootmap.web.jobs",
+    "rootmap.web.sources",
     # The REST API (/api/v1/) and personal API tokens; "ninja" serves its docs' own static files.
     "ninja",
     "rootmap.web.api",
@@ -350,6 +354,9 @@ ROOTMAP_REDIS_URL = env_str("ROOTMAP_REDIS_URL", "")
 ROOTMAP_REDIS_PREFIX = env_str("ROOTMAP_REDIS_PREFIX", "rootmap")
 ROOTMAP_JOB_DIR = env_str("ROOTMAP_JOB_DIR", "")  # "": the default place (rootmap.web.jobs.storage)
 ROOTMAP_JOB_HOURS = env_int("ROOTMAP_JOB_HOURS", 24)
+# Documents' files (rootmap.web.sources): "" is the default place (rootmap.web.sources.storage).
+ROOTMAP_DOCUMENT_DIR = env_str("ROOTMAP_DOCUMENT_DIR", "")
+ROOTMAP_DOCUMENT_MAX_MB = env_int("ROOTMAP_DOCUMENT_MAX_MB", 10)
 ROOTMAP_JOB_RETRIES = env_int("ROOTMAP_JOB_RETRIES", 3)
 ROOTMAP_JOB_RETRY_SECONDS = env_int("ROOTMAP_JOB_RETRY_SECONDS", 30)
 # A running job not heard from for this long lost its process, and is failed (jobs.sweep).

@@ -29,3 +29,9 @@ if not os.environ.get("ROOTMAP_JOB_DIR"):
     import tempfile as _tempfile
 
     ROOTMAP_JOB_DIR = _tempfile.mkdtemp(prefix="rootmap-test-jobs-")
+
+# Documents' files too (rootmap.web.sources.storage).
+if not os.environ.get("ROOTMAP_DOCUMENT_DIR"):
+    import tempfile as _tempfile_documents
+
+    ROOTMAP_DOCUMENT_DIR = _tempfile_documents.mkdtemp(prefix="rootmap-test-documents-")

@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("", include("rootmap.web.clients.urls")),
     path("", include("rootmap.web.caregiving.urls")),
     path("", include("rootmap.web.assessments.urls")),
+    path("", include("rootmap.web.sources.urls")),
     path("", include("rootmap.web.jobs.urls")),
     # The REST API at /api/v1/ and the API token pages.
     path("", include("rootmap.web.api.urls")),

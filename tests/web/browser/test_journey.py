@@ -131,13 +131,14 @@ def test_a_clinician_assesses_a_child_and_follows_up(
     # Informants and documents.
     page.get_by_role("button", name="Add informant").click()
     page.wait_for_selector("#f-informants-0-role")
-    page.fill("#f-informants-0-role", "foster carer")
+    page.select_option("#f-informants-0-role", "caregiver")
+    wait_saved(page, "informants.0.role")
     page.fill("#f-informants-0-name", "Jo Baker")
     page.fill("#f-informants-0-hours", "2.5")
     wait_saved(page, "informants.0.hours")
     with page.expect_navigation():  # Enter saves the draft (and never removes a row)
         page.press("#f-informants-0-name", "Enter")
-    assert page.input_value("#f-informants-0-role") == "foster carer"
+    assert page.input_value("#f-informants-0-role") == "caregiver"
     page.get_by_role("button", name="Add document").click()
     page.wait_for_selector("#f-documents-0-title")
     page.fill("#f-documents-0-title", "Placement history")
@@ -148,7 +149,8 @@ def test_a_clinician_assesses_a_child_and_follows_up(
     # (history was rated above; the rest of the items are rated by complete_and_finalise)
     full = Assessment.objects.get(kind="full")
     assert full.status == "final" and full.inputs["functioning"] == FUNCTIONING
-    assert full.inputs["informants"] == [{"role": "foster carer", "name": "Jo Baker", "hours": 2.5}]
+    assert full.inputs["informants"] == [{"role": "caregiver", "name": "Jo Baker", "description": "",
+                                          "hours": 2.5}]
     assert page.locator("svg.rm-brain-map").is_visible()
     check_page(page, screenshot_dir, "05-results")
 

@@ -15,7 +15,8 @@ from rootmap.web.assessments.models import Assessment
 from rootmap.web.clients.models import Client
 
 CASE_FORMAT = "rootmap-case/1"
-INPUT_KEYS = ("history", "functioning", "relational", "trigger", "informants", "documents",
+INPUT_KEYS = ("history", "functioning", "relational", "trigger", "informants", "documents", "hours",
+              "presentation_date",
               "clinician_plan",  # the clinician's plan (decision 0023)
               "notes")  # the clinician's notes (decision 0022)
 

@@ -26,9 +26,10 @@ from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.notes import is_note_field, note_change_value
 from rootmap.web.assessments.selectors import assessment_age_months, instrument_of
 from rootmap.web.clients.models import Client
+from rootmap.web.sources.fields import TIME_FIELDS, role_value, time_change
 
 ROW_FIELDS: dict[str, tuple[str, ...]] = {
-    "informants": ("role", "name", "hours"),
+    "informants": ("role", "name", "description", "hours"),
     "documents": ("title", "source", "date"),
 }
 ROW_LABELS = {"informants": "informant", "documents": "document"}
@@ -176,11 +177,15 @@ def clean_field(assessment: Assessment, field: str, raw: Any) -> FieldChange:
         if index >= len(rows):
             raise FieldInvalid(field, f"{ROW_LABELS[head].capitalize()} {index + 1}: this row no longer "
                                       "exists; reload the page")
+        if (head, parts[2]) == ("informants", "role"):
+            return FieldChange("inputs", (head, index, "role"), role_value(instrument, index, raw, field))
         return FieldChange("inputs", (head, index, parts[2]), row_value(head, index, parts[2], raw, field))
 
     if is_note_field(field):  # formulation, family summary, item comments (notes.py)
         path, note = note_change_value(instrument, field, raw)
         return FieldChange("inputs", path, note)
+    if head in TIME_FIELDS:
+        return time_change(field, raw, assessment.date)
 
     raise FieldInvalid(field, f"{field!r} is not a field of this assessment")
 

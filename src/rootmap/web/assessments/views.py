@@ -58,7 +58,7 @@ from rootmap.web.assessments.view_models.plan import plan_card
 from rootmap.web.assessments.view_models.presentation import presentation_steps
 from rootmap.web.audit.services import audit_record
 
-NOT_FIELDS = {"csrfmiddlewaretoken", "revision", "action", "_field"}
+NOT_FIELDS = {"csrfmiddlewaretoken", "revision", "action", "_field", "upload", "document"}
 
 
 def _client_url(client: Any) -> str:
@@ -132,7 +132,7 @@ def _entry_response(request: HttpRequest, assessment: Assessment, *, values: dic
     return render(request, "assessments/entry.html", {
         "assessment": assessment, "client": assessment.client, "page": page,
         "revision": assessment.revision if revision is None else revision,
-        "errors": errors or {}, "problems": problems or [],
+        "errors": errors or {}, "problems": problems or [], "values": values or {},
         "interests": values["interests"] if values and "interests" in values
         else ", ".join(assessment.client.interests or []),
         # A refused save shows the date as typed, like every other field.

@@ -47,6 +47,7 @@ GENESIS_HASH = "0" * 64
 ACTIONS = (
     "view", "create", "change", "finalise", "amend", "download", "export", "import",
     "sign_in", "sign_in_failed", "sign_out", "delete", "restore", "invite", "password_reset",
+    "upload", "remove_file",  # documents' files (rootmap.web.sources)
 )
 
 

@@ -69,6 +69,7 @@ class RowCell:
 class Row:
     index: int
     fields: list[RowCell]
+    file: dict[str, Any] | None = None  # a document's attached file (rootmap.web.sources)
 
 
 @dataclass
@@ -256,7 +257,7 @@ def entry_page(
                 name = f"{section}.{index}.{key}"
                 cells.append(RowCell(name=name, id=html_id(name), key=key, label=key.capitalize(),
                                      value=current(name, row.get(key)), error=errors.get(name, "")))
-            rows.append(Row(index=index, fields=cells))
+            rows.append(Row(index=index, fields=cells, file=row.get("file")))
         page.rows[section] = rows
 
     trigger = current("trigger", inputs.get("trigger"))

@@ -1,0 +1,103 @@
+"""Who said what, and the hours: informant roles and the time an assessment took.
+
+Informant roles are a list in the instrument data (`informant_roles`). Case files written
+before the list had free-text roles ("foster mother", "coach"); `role_of` reads such text
+as a role, keeping the words the clinician wrote as the informant's description whenever
+they say more than the role's label, so that nothing typed is lost. The hours summary is
+the one rule reports and pages use to add up time by activity.
+
+>>> from rootmap.instruments import load_instrument
+>>> role_of(load_instrument("1"), "Foster mother")
+('caregiver', 'Foster mother')
+>>> role_of(load_instrument("1"), "coach")
+('other', 'coach')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rootmap.instruments import Instrument
+
+__all__ = ["ACTIVITIES", "HoursSummary", "InformantHours", "hours_summary", "role_of"]
+
+# The activities other than interviews (interviews are counted per informant), in the
+# order reports list them, with the words they are shown with.
+ACTIVITIES: tuple[tuple[str, str], ...] = (
+    ("record_review", "Record review"),
+    ("preparation", "Preparation"),
+    ("presentation", "Presentation"),
+)
+
+_TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)?")
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.strip().lower().split())
+
+
+def role_of(instrument: Instrument, text: str) -> tuple[str, str]:
+    """(role id, description) for a free-text role.
+
+    A role id, label or listed word (the whole text) is that role; otherwise a text whose
+    single words name exactly one role is that role ("speech therapist"); anything else is
+    `other`. The description is the text as typed unless it is only the role's id or label.
+    """
+    said = _normal(text)
+    words = {r.id: {_normal(w) for w in (r.id, r.label, *r.words)} for r in instrument.informant_roles}
+    role = next((rid for rid, ws in words.items() if said in ws), None)
+    if role is None:
+        tokens = set(_TOKEN.findall(said))
+        named = {rid for rid, ws in words.items() if rid != "other" and tokens & ws}
+        role = named.pop() if len(named) == 1 else "other"
+    plain = {_normal(role)} | {_normal(r.label) for r in instrument.informant_roles if r.id == role}
+    return role, ("" if said in plain else text.strip())
+
+
+def role_label(instrument: Instrument, role: str) -> str:
+    return next((r.label for r in instrument.informant_roles if r.id == role), role)
+
+
+@dataclass(frozen=True, slots=True)
+class InformantHours:
+    role: str
+    role_label: str
+    name: str
+    description: str
+    hours: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class HoursSummary:
+    """Time by activity: interviews (per informant and in all), then the other activities."""
+
+    informants: tuple[InformantHours, ...]
+    interviews: float
+    activities: tuple[tuple[str, str, float | None], ...]  # (id, label, hours or None)
+    total: float
+    presentation_date: str | None
+
+    @property
+    def any_hours(self) -> bool:
+        return any(i.hours is not None for i in self.informants) or any(
+            h is not None for _id, _label, h in self.activities)
+
+
+def hours_summary(
+    instrument: Instrument,
+    informants: Iterable[Any],
+    hours: Mapping[str, float | None] | None,
+    presentation_date: str | None = None,
+) -> HoursSummary:
+    """Add up an assessment's time. `informants` are case-file informants (role, name,
+    description, hours); `hours` the other activities' hours by id (missing: not recorded)."""
+    rows = tuple(InformantHours(i.role, role_label(instrument, i.role), i.name, i.description, i.hours)
+                 for i in informants)
+    interviews = sum(r.hours or 0.0 for r in rows)
+    given = hours or {}
+    activities = tuple((aid, label, given.get(aid)) for aid, label in ACTIVITIES)
+    total = interviews + sum(h or 0.0 for _aid, _label, h in activities)
+    return HoursSummary(rows, interviews, activities, total, presentation_date)
