@@ -236,7 +236,7 @@ class Instrument(_Frozen):
     @cached_property
     def needs_order(self) -> dict[str, tuple[int, int]]:
         """Per item (its region's bottom-up rank, its own rank): how needs are listed."""
-        region_rank = {r.id: n for n, r in enumerate(self.regions)}
+        region_rank: dict[str, int] = {r.id: n for n, r in enumerate(self.regions)}
         return {i.id: (region_rank[i.region], n) for n, i in enumerate(self.functioning_items)}
 
     @cached_property
