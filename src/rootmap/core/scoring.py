@@ -396,10 +396,13 @@ def compare(instrument: Instrument, earlier: AssessmentResult, later: Assessment
         d: delta(instrument, earlier.domains[d].index, later.domains[d].index)
         for d in instrument.domain_ids
     }
+    # Ratings dicts hold the expected items in instrument order, so walking the earlier one
+    # gives the instrument's order without visiting every item of the instrument.
+    later_ratings = later.ratings
     items = {
         i: after - before
-        for i in instrument.item_ids
-        if (before := earlier.ratings.get(i)) is not None and (after := later.ratings.get(i)) is not None
+        for i, before in earlier.ratings.items()
+        if before is not None and (after := later_ratings.get(i)) is not None
     }
     rank_before = phase_rank(instrument, earlier.entry_region)
     rank_after = phase_rank(instrument, later.entry_region)
