@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Final
 
 from rootmap.core.ages import age_in_words
@@ -75,6 +74,7 @@ class _Entry:
     age_min: int
     age_max: int
     targets: tuple[str, ...]  # in instrument item order, so driver ties follow it
+    zeros: tuple[int, ...]  # one 0 per target: the defaults `map(need.get, ...)` pairs them with
     tags: frozenset[str]  # casefolded
     prerequisites: tuple[_Prerequisite, ...]
 
@@ -141,6 +141,7 @@ def _compile_pair(instrument: Instrument, catalogue: Catalogue) -> _Compiled:
                 age_min=e.age_months.min,
                 age_max=e.age_months.max,
                 targets=tuple(sorted(e.target_items, key=item_order.__getitem__)),
+                zeros=(0,) * len(e.target_items),
                 tags=frozenset(t.casefold() for t in e.interest_tags),
                 prerequisites=_compile_prerequisites(e.prerequisites),
             )
@@ -410,24 +411,28 @@ def build_plan(
         )
 
     need_max = c.need_max
-    need = {item: need_max - (r if r < need_max else need_max) for item, r in ratings.items() if r is not None}
+    # Only positive needs are kept: a missing item reads as 0 (`need_of(i, 0)`), so the dict
+    # stays small and `i in need` says "this item is a need" without a comparison.
+    need = {item: need_max - r for item, r in ratings.items() if r is not None and r < need_max}
     wanted = frozenset(s.strip().casefold() for s in interests)
     relational_low = relational_health is not None and relational_health < c.relational_below
-
     need_of = need.get
+    bonus = c.interest_bonus
 
     def score_of(entry: _Entry) -> float:
-        # map over need.get with a repeated default runs in C: this is the hottest line of
-        # scoring (every catalogue entry, every phase, every assessment; issue 15).
-        score = float(sum(map(need_of, entry.targets, repeat(0, len(entry.targets)))))
+        # map over need.get with a precomputed tuple of zero defaults runs in C: this is the
+        # hottest line of scoring (every catalogue entry, every phase, every assessment; issue 15).
+        score = float(sum(map(need_of, entry.targets, entry.zeros)))
         if entry.tags and not entry.tags.isdisjoint(wanted):
-            score *= c.interest_bonus
+            score *= bonus
         return score
 
-    def recommend(entry: _Entry, reason: str | None = None) -> Recommendation:
-        drivers = [i for i in entry.targets if need.get(i, 0) > 0]
-        drivers.sort(key=lambda i: -need[i])  # stable: equal needs keep instrument item order
-        return Recommendation(entry.id, score_of(entry), tuple(drivers[: c.drivers]), reason)
+    def recommend(entry: _Entry, reason: str | None = None, score: float | None = None) -> Recommendation:
+        drivers = [i for i in entry.targets if i in need]
+        # Stable even reversed: equal needs keep instrument item order.
+        drivers.sort(key=need.__getitem__, reverse=True)
+        return Recommendation(entry.id, score_of(entry) if score is None else score,
+                              tuple(drivers[: c.drivers]), reason)
 
     start = c.phases.index(phase)
     plan_phases = c.phases[start : start + 1] if er else c.phases[start:]
@@ -437,18 +442,20 @@ def build_plan(
         ranked: list[tuple[float, int, _Entry]] = []
         deferred: list[Deferral] = []
         for entry in c.entries_by_phase[plan_phase]:
-            if entry.id in used or not entry.age_min <= age_months <= entry.age_max:
+            if not entry.age_min <= age_months <= entry.age_max or entry.id in used:
                 continue
-            failed = _failures(c, entry, age_months, ratings, domains) if entry.prerequisites else []
-            if failed:
-                deferred.append(Deferral(entry.id, _sentence(failed)))
-                continue
+            if entry.prerequisites:
+                failed = _failures(c, entry, age_months, ratings, domains)
+                if failed:
+                    deferred.append(Deferral(entry.id, _sentence(failed)))
+                    continue
             score = score_of(entry)
             if score > 0:
                 ranked.append((-score, entry.order, entry))
-        ranked.sort(key=lambda t: (t[0], t[1]))  # highest score first, ties in catalogue order
+        # Highest score first, ties in catalogue order (orders are unique: entries never compare).
+        ranked.sort()
         # Drivers are worked out for the chosen few only: this runs for every assessment scored.
-        top = [recommend(entry) for _, _, entry in ranked[: c.top_n]]
+        top = [recommend(entry, None, -negative) for negative, _, entry in ranked[: c.top_n]]
         if n == 0 and relational_low:
             top = _with_relational_additions(c, top, age_months, ratings, domains, recommend, er)
         elif er:
@@ -476,7 +483,7 @@ def _with_relational_additions(
     age_months: int,
     ratings: Mapping[str, int | None],
     domains: Mapping[str, DomainResult],
-    recommend: Callable[[_Entry, str | None], Recommendation],
+    recommend: Callable[[_Entry, str | None, float | None], Recommendation],
     er: bool,
 ) -> list[Recommendation]:
     """Low relational health adds the rule's entries to the first phase, after its top picks.
@@ -494,7 +501,7 @@ def _with_relational_additions(
             continue
         if entry.prerequisites and _failures(c, entry, age_months, ratings, domains):
             continue
-        additions.append(recommend(entry, c.relational_reason))
+        additions.append(recommend(entry, c.relational_reason, None))
     if not er:
         return top + additions
     rule = set(c.relational_entries)

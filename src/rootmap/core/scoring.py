@@ -40,7 +40,7 @@ from rootmap.core.ages import age_in_months
 from rootmap.core.bands import index_band, relational_band, risk_band
 from rootmap.core.case import Assessment, CaseFile, Event, ratings_of
 from rootmap.core.change import HEADLINES, delta
-from rootmap.core.coverage import domain_is_insufficient, items_expected, periods_reached, relational_is_insufficient
+from rootmap.core.coverage import domain_is_insufficient, periods_reached, relational_is_insufficient
 from rootmap.core.events import overlaps
 from rootmap.core.plan import build_plan
 from rootmap.core.results import (
@@ -158,13 +158,11 @@ def functioning_index(domains: Mapping[str, DomainResult]) -> float | None:
 def strengths_and_needs(
     instrument: Instrument, ratings: Mapping[str, int | None]
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    strengths = tuple(i for i in instrument.item_ids if ratings.get(i) == instrument.strength_rating)
-    order = {item_id: n for n, item_id in enumerate(instrument.item_ids)}  # already bottom-up
-    region_rank: dict[str, int] = {r.id: n for n, r in enumerate(instrument.regions)}
-    needy = [i for i in instrument.item_ids
-             if (r := ratings.get(i)) is not None and r <= instrument.need_max_rating]
-    needs = sorted(needy, key=lambda i: (region_rank[instrument.items_by_id[i].region],
-                                         ratings[i], order[i]))
+    strength, need_max = instrument.strength_rating, instrument.need_max_rating
+    strengths = tuple(i for i in instrument.item_ids if ratings.get(i) == strength)
+    order = instrument.needs_order  # (region rank, item rank), computed once per instrument
+    needy = [i for i, r in ratings.items() if r is not None and r <= need_max and i in order]
+    needs = sorted(needy, key=lambda i: (order[i][0], ratings[i], order[i][1]))
     return strengths, tuple(needs)
 
 
@@ -323,7 +321,7 @@ def _score_one(
 ) -> AssessmentResult:
     age = age_in_months(case.client.birth_date, assessment.date)
     functioning = ratings_of(assessment.functioning)
-    ratings = {i.id: functioning[i.id] for i in items_expected(instrument, age)}
+    ratings = {i: functioning[i] for i in instrument.expected_item_ids(age)}
     domains = domain_results(instrument, ratings)
     index = functioning_index(domains)
     strengths, needs = strengths_and_needs(instrument, ratings)
@@ -398,10 +396,13 @@ def compare(instrument: Instrument, earlier: AssessmentResult, later: Assessment
         d: delta(instrument, earlier.domains[d].index, later.domains[d].index)
         for d in instrument.domain_ids
     }
+    # Ratings dicts hold the expected items in instrument order, so walking the earlier one
+    # gives the instrument's order without visiting every item of the instrument.
+    later_ratings = later.ratings
     items = {
         i: after - before
-        for i in instrument.item_ids
-        if (before := earlier.ratings.get(i)) is not None and (after := later.ratings.get(i)) is not None
+        for i, before in earlier.ratings.items()
+        if before is not None and (after := later_ratings.get(i)) is not None
     }
     rank_before = phase_rank(instrument, earlier.entry_region)
     rank_after = phase_rank(instrument, later.entry_region)

@@ -254,6 +254,28 @@ class Instrument(_Frozen):
     def relational_item_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.relational_items)
 
+    @cached_property
+    def needs_order(self) -> dict[str, tuple[int, int]]:
+        """Per item (its region's bottom-up rank, its own rank): how needs are listed."""
+        region_rank: dict[str, int] = {r.id: n for n, r in enumerate(self.regions)}
+        return {i.id: (region_rank[i.region], n) for n, i in enumerate(self.functioning_items)}
+
+    @cached_property
+    def _expected_by_age(self) -> dict[int, tuple[str, ...]]:
+        return {}
+
+    def expected_item_ids(self, age_months: int) -> tuple[str, ...]:
+        """The ids of the items rated at this age, in (bottom-up) item order.
+
+        Computed once per age: every assessment scored needs it, and ages repeat.
+        """
+        cache = self._expected_by_age
+        ids = cache.get(age_months)
+        if ids is None:
+            ids = cache[age_months] = tuple(
+                i.id for i in self.functioning_items if age_months >= i.min_age_months)
+        return ids
+
 
 def band_below(value: float, bands: tuple[UpperBand, ...]) -> str:
     """The first band whose upper bound `value` is below."""
