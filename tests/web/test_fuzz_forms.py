@@ -229,7 +229,7 @@ def _check_raw_response(response, fields: dict[str, bytes], before, world) -> No
         assert response.status_code == 400, (response.status_code, bad)
         body = response.content.decode()
         assert "Nothing was saved" in body
-        assert any(f"<b>{name}</b>" in body for name in bad), body[:500]
+        assert any(f"<b>{name}</b>" in body for name in bad), (bad, body[body.find("<ul"):][:400])
 
 
 @pytest.mark.django_db

@@ -31,7 +31,7 @@ from django.template.loader import render_to_string
 from rootmap.core.limits import text_problem
 from rootmap.core.problems import Problem
 
-_SHOWN_NAME = 40
+_SHOWN_NAME = 80  # long enough for every real field name (notes.items.functioning.<item id>)
 
 
 def stored_length_problems(model: type[models.Model], values: Mapping[str, tuple[str, Any]]) -> list[Problem]:

@@ -28,8 +28,8 @@ PASSWORD = "a long enough password 42"
 PHONE = 390
 
 
-def _too_wide(page: Any, base: str, paths: list[str], shots: Path) -> dict[str, int]:
-    too_wide = {}
+def _too_wide(page: Any, base: str, paths: list[str], shots: Path) -> dict[str, object]:
+    too_wide: dict[str, object] = {}
     for path in paths:
         response = page.goto(base + path)
         assert response is not None and response.status == 200, (path, response and response.status)
@@ -38,6 +38,12 @@ def _too_wide(page: Any, base: str, paths: list[str], shots: Path) -> dict[str, 
         page.screenshot(path=str(shots / f"phone-{name}.png"), full_page=True)
         if width > PHONE:
             too_wide[path] = width
+            # Name the widest culprits, so a failure says where to look.
+            too_wide[path + " culprits"] = page.evaluate("""w => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > w)
+                .slice(0, 3)
+                .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""",
+                PHONE)
     return too_wide
 
 

@@ -177,14 +177,17 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def household_client_search(request: HttpRequest, pk: int) -> HttpResponse:
     """The picker's options for what was typed (htmx): at most CLIENT_MATCHES clients the
     user may see, not already in the household. Without JavaScript the page itself takes
-    `?client_q=` and lists the same matches. Names only, as the caseload list shows them,
-    so not audited as a view of a client (decision 0027)."""
+    `?client_q=` and lists the same matches. Recorded as a view of the household with the
+    number of matches it listed (never the typed text)."""
     user = _user(request)
     household = household_for(user, pk)
     stored = services.household_inputs(household)
     in_household = [int(c["client_pk"]) for c in stored.get("children", []) if c.get("client_pk") is not None]
     candidates = selectors.client_matches(user=user, query=request.GET.get("client_q", ""),
                                           exclude=in_household)
+    # Like the caseload list, names only: one entry about the household, not one per match.
+    services.household_view_record(household=household, user=user, shown=[], view="child search",
+                                   request=request, detail={"matches": len(candidates)})
     return render(request, "caregiving/_client_options.html",
                   {"candidates": candidates, "candidates_limit": selectors.CLIENT_MATCHES})
 
