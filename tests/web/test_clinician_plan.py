@@ -185,6 +185,18 @@ def test_hostile_or_incomplete_input_names_the_field_and_saves_nothing(
     assert_nothing_saved(draft)
 
 
+def test_the_error_summary_names_activities_as_the_page_does(web: HttpClient, draft: Assessment) -> None:
+    # QA: the summary said "Added activity 0, who delivers it" (the page's legend says
+    # "Added activity 1") and named a proposed activity by its id ("Breathing mindfulness").
+    response = post(web, draft, {**A_PLAN, "decisions.breathing_mindfulness.reason": "",
+                                 "added[0].delivered_by": ""})
+    assert response.status_code == 422
+    summary = [text for _anchor, text in response.context["page"].errors]
+    assert any(text.startswith("Breathing and mindfulness, reason: ") for text in summary), summary
+    assert any(text.startswith("Added activity 1, who delivers it: ") for text in summary), summary
+    assert not any("activity 0" in text or "_" in text.split(":")[0] for text in summary), summary
+
+
 def test_control_characters_are_refused_before_the_page_naming_the_field(web: HttpClient, draft: Assessment) -> None:
     response = post(web, draft, {**A_PLAN, "goals": "Calm\x00er"})
     assert response.status_code == 400

@@ -329,3 +329,24 @@ def test_an_upload_without_the_csrf_token_is_refused(clinician: User, draft: Ass
                             "revision": fresh(draft).revision}, **IN_PLACE)
     assert response.status_code == 403
     assert not DocumentFile.objects.exists()
+
+
+def test_the_family_never_reads_an_informants_name(web: HttpClient, draft: Assessment, clinician: User) -> None:
+    # QA: the presentation said "from talking with Jane Whitfield (caregiver)": a foster
+    # carer's own name, and the raw role key, on a family-facing page.
+    a = fresh(draft)
+    a.inputs["informants"] = [
+        {"role": "caregiver", "name": "Jane Whitfield", "description": "", "hours": 2.0},
+        {"role": "youth", "name": "Sam", "description": "", "hours": 1.0},
+        {"role": "caseworker", "name": "Omar Haddad", "description": "", "hours": 1.0}]
+    a.save()
+    assessment_finalise(assessment=fresh(a), user=clinician, password=PASSWORD)
+    clinician_report = web.get(reverse("assessment-report", args=[a.pk, "clinician", "html"])).content.decode()
+    assert "Jane Whitfield" in clinician_report  # the clinician's record keeps the names
+    present = web.get(reverse("assessment-present", args=[a.pk])).content.decode()
+    family = web.get(reverse("assessment-report", args=[a.pk, "family", "html"])).content.decode()
+    for page in (present, family):
+        assert "Jane Whitfield" not in page and "Omar Haddad" not in page
+        assert "(caregiver)" not in page and "(youth)" not in page
+    assert ("from talking with caregiver or foster parent, the young person and caseworker (about 4 hours)"
+            in " ".join(present.split()))

@@ -22,7 +22,7 @@ from typing import Any
 
 from rootmap.instruments import Instrument
 
-__all__ = ["ACTIVITIES", "HoursSummary", "InformantHours", "hours_summary", "role_of"]
+__all__ = ["ACTIVITIES", "HoursSummary", "InformantHours", "family_role_words", "hours_summary", "role_of"]
 
 # The activities other than interviews (interviews are counted per informant), in the
 # order reports list them, with the words they are shown with.
@@ -59,6 +59,19 @@ def role_of(instrument: Instrument, text: str) -> tuple[str, str]:
 
 def role_label(instrument: Instrument, role: str) -> str:
     return next((r.label for r in instrument.informant_roles if r.id == role), role)
+
+
+def family_role_words(instrument: Instrument, roles: Iterable[str]) -> list[str]:
+    """Who was listened to, in the family's words: each role once, in order, never a name.
+
+    An informant's name may be a foster carer's or a professional's own name: what the family
+    reads (report and presentation) names roles only ("the young person" for the youth)."""
+    words: list[str] = []
+    for role in roles:
+        word = "the young person" if role == "youth" else role_label(instrument, role).lower()
+        if word and word not in words:
+            words.append(word)
+    return words
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Literal
 
 from rootmap.core.case import Assessment
-from rootmap.core.sources import hours_summary
+from rootmap.core.sources import family_role_words, hours_summary
 from rootmap.instruments import Instrument
 from rootmap.render._format import esc, long_date, shorten
 from rootmap.render._page import colgroup
@@ -87,11 +87,7 @@ def _family(instrument: Instrument, a: Assessment) -> str:
     summary = hours_summary(instrument, a.informants, times)
     if not summary.informants and not a.documents and not summary.any_hours:
         return ""
-    roles: list[str] = []
-    for i in summary.informants:
-        word = i.role_label.lower() if i.role != "youth" else "the young person"
-        if word not in roles:
-            roles.append(word)
+    roles = family_role_words(instrument, (i.role for i in summary.informants))
     parts = []
     if roles:
         listed = roles[0] if len(roles) == 1 else ", ".join(roles[:-1]) + " and " + roles[-1]

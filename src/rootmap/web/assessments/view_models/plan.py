@@ -133,14 +133,23 @@ def _dose_inputs(form: _Form, prefix: str, dose: Any) -> tuple[Input, Input, Inp
             form.input(f"{prefix}.dose.minutes", dose.minutes if dose else None))
 
 
-def _label(field_name: str) -> str:
-    """'decisions.music.dose.times' -> 'music, how many times' (for the error summary)."""
+def _label(field_name: str, names: Mapping[str, str]) -> str:
+    """'decisions.music.dose.times' -> 'Music, how many times' (for the error summary).
+
+    The activity by its catalogue name (`names`, by id), an added one by its row as the page
+    numbers it ('Added activity 1'), never by an internal id or a zero-based index."""
     parts = field_name.split(".")
     head = parts[1] if parts[0] == "decisions" and len(parts) > 1 else parts[0]
     rest = ".".join(parts[2:] if parts[0] == "decisions" else parts[1:])
     what = LABELS.get(rest, rest.replace("_", " "))
-    head = head.replace("_", " ").replace("[", " ").replace("]", "").replace("added", "added activity")
-    return f"{head.capitalize()}, {what}" if what else head.capitalize()
+    added = re.fullmatch(r"added\[(\d{1,4})\]", head)
+    if added:
+        head = f"Added activity {int(added.group(1)) + 1}"
+    elif parts[0] == "decisions" and head in names:
+        head = names[head]
+    else:
+        head = head.replace("_", " ").capitalize()
+    return f"{head}, {what}" if what else head
 
 
 def plan_page(ctx: PlanContext, *, values: Mapping[str, str] | None = None,
@@ -214,6 +223,7 @@ def plan_page(ctx: PlanContext, *, values: Mapping[str, str] | None = None,
             reason=form.input(f"{prefix}.reason", a.reason if a else None),
             remove_name=f"{prefix}.remove"))
     summary = plan_rows(review, catalogue) if review is not None else []
+    names = {e.id: e.name for e in catalogue.entries}
     return PlanPage(
         editable=ctx.editable,
         reviewed=review.reviewed if review is not None else False,
@@ -224,7 +234,7 @@ def plan_page(ctx: PlanContext, *, values: Mapping[str, str] | None = None,
         review_date=form.input("review_date", plan.review_date.isoformat() if plan.review_date else None),
         summary=summary,
         stale=[catalogue.entries_by_id[s].name if s in catalogue.entries_by_id else s for s in stale_ids],
-        errors=[(field_id(name), f"{_label(name)}: {message}") for name, message in errors.items()],
+        errors=[(field_id(name), f"{_label(name, names)}: {message}") for name, message in errors.items()],
         can_add=new_index < MAX_ADDED,
         saved_goals=review.goals if review is not None else "",
         saved_review=review.review_date if review is not None else None,

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rootmap.core.clinician_plan import review_plan
 from rootmap.core.family import FamilyActivity, FamilyView, family_view
 from rootmap.core.family_plan import FamilyPlan, family_plan, with_clinician_plan
+from rootmap.core.sources import family_role_words
 from rootmap.instruments.family_words import PresentationSentences, load_family_words
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.plan_selectors import stored_plan
@@ -34,7 +35,7 @@ class IntroStep:
     kind: ClassVar[str] = "intro"
     title: str
     name: str
-    informants: list[dict[str, Any]]
+    informants: list[str]  # roles in the family's words, never names (core.sources.family_role_words)
     hours: float
     documents: int
     date: dt.date
@@ -144,7 +145,9 @@ def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[Step
     informants = [i for i in inputs.get("informants") or [] if i.get("role") or i.get("name")]
     hours = sum(float(i.get("hours") or 0) for i in informants)
     steps.append(IntroStep(title=f"Getting to know {name}", name=name,
-                           informants=informants, hours=hours,
+                           informants=family_role_words(instrument, (str(i.get("role") or "other")
+                                                                     for i in informants)),
+                           hours=hours,
                            documents=len([d for d in inputs.get("documents") or [] if d.get("title")]),
                            date=assessment.date, lead=said.intro.format(name=name), order=said.order))
     clinician_plan = stored_plan(assessment)
