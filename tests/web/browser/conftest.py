@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,76 @@ class CspWatch:
             self.violations.append(f"{where}: {text[:160]}")
 
 
+# --- The live server: one request at a time on SQLite, none left running after a test ------
+
+WAIT_FOR_REQUESTS_S = 30.0
+
+
+class TrackedRequests:
+    """WSGI wrapper of the live server: counts the requests being handled and, on SQLite,
+    lets them take turns.
+
+    - The browser may have sent a save just before a test ends. Its thread keeps writing
+      while the test database is flushed for the next test: on PostgreSQL the flush fails
+      or the write lands in the next test's data. `wait_until_idle` waits for it.
+    - With SQLite's in-memory test database every request thread shares the test's one
+      connection (Django's live server passes it on); two requests at once interleave
+      their transactions on it and fail at random, as Django's LiveServerTestCase
+      documentation warns.
+    The body is read to its end inside the count (and the turn): that covers streamed
+    answers and the request-finished handlers that run when the body is closed.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], *, one_at_a_time: bool) -> None:
+        self.app = app
+        self.turn = threading.Lock() if one_at_a_time else None
+        self.idle = threading.Condition()
+        self.handling = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self.idle:
+            self.handling += 1
+        try:
+            if self.turn is None:
+                return self._answer(environ, start_response)
+            with self.turn:
+                return self._answer(environ, start_response)
+        finally:
+            with self.idle:
+                self.handling -= 1
+                self.idle.notify_all()
+
+    def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        answer = self.app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+
+    def wait_until_idle(self) -> None:
+        with self.idle:
+            if not self.idle.wait_for(lambda: self.handling == 0, timeout=WAIT_FOR_REQUESTS_S):
+                raise AssertionError(f"the live server was still handling {self.handling} request(s) "
+                                     f"{WAIT_FOR_REQUESTS_S:.0f} s after the test")
+
+
+_tracked: list[TrackedRequests] = []  # the session's live server's wrapper, once it exists
+
+
+@pytest.fixture
+def live_server(live_server: Any) -> Iterator[Any]:
+    """pytest-django's live server (one per session), wrapped once by TrackedRequests."""
+    httpd = live_server.thread.httpd
+    if not isinstance(httpd.get_app(), TrackedRequests):
+        tracked = TrackedRequests(httpd.get_app(), one_at_a_time=bool(live_server.thread.connections_override))
+        httpd.set_app(tracked)
+        _tracked[:] = [tracked]
+    yield live_server
+    _tracked[0].wait_until_idle()
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
@@ -69,6 +140,8 @@ def page(browser: Any) -> Iterator[Any]:
     new_page.csp = watch  # type: ignore[attr-defined]
     yield new_page
     context.close()
+    for tracked in _tracked:  # what the page sent before it closed is handled before the flush
+        tracked.wait_until_idle()
 
 
 def browser_sign_in(page: Any, live_server: Any, user: Any, password: str) -> None:
