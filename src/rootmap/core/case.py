@@ -34,6 +34,7 @@ from pydantic import (
 from rootmap.core.ages import age_in_months
 from rootmap.core.clinician_plan import ClinicianPlan, plan_problems
 from rootmap.core.context import ClientContext, context_problems
+from rootmap.core.coverage import items_not_expected, periods_not_reached
 from rootmap.core.fields import (
     FieldProblem,
     check_field,
@@ -46,7 +47,14 @@ from rootmap.core.limits import text_problem
 from rootmap.core.notes import MAX_COMMENT, MAX_FAMILY_SUMMARY, MAX_FORMULATION, note_key_problem
 from rootmap.core.problems import CaseFileError, Problem, problems_from_validation_error, show
 from rootmap.core.sources import role_of
-from rootmap.instruments import CURRENT_VERSION, available_versions, current_version, is_available, load_instrument
+from rootmap.instruments import (
+    CURRENT_VERSION,
+    Instrument,
+    available_versions,
+    current_version,
+    is_available,
+    load_instrument,
+)
 from rootmap.instruments.catalogue import load_catalogue
 
 __all__ = [
@@ -309,12 +317,15 @@ class Household(_Strict):
     children: list[HouseholdChild] = Field(default_factory=list, max_length=30)
 
 
-def _assessment_problems(here: str, assessment: Assessment, age: int) -> list[Problem]:
-    """Rules for one assessment that depend on its kind and on the client's age then."""
+def _assessment_problems(here: str, assessment: Assessment, age: int, instrument: Instrument) -> list[Problem]:
+    """Rules for one assessment that depend on its kind and on the client's age then.
+
+    `instrument` is the assessment's own version (`instrument_version`).
+    """
     problems: list[Problem] = []
-    triggers = ", ".join(_INSTRUMENT.triggers)
     if assessment.kind == "er":
         if assessment.trigger is None:
+            triggers = ", ".join(_INSTRUMENT.triggers)
             problems.append(Problem(f"{here}.trigger", f"is required for an er assessment (one of {triggers})"))
         if assessment.history is not None:
             problems.append(Problem(
@@ -329,8 +340,10 @@ def _assessment_problems(here: str, assessment: Assessment, age: int) -> list[Pr
             f"{assessment.presentation_date} is before the assessment's date {assessment.date}; "
             "the results are presented after the assessment", str(assessment.presentation_date)))
     # The age rules and their words are the single-field checks' (rootmap.core.fields).
+    # Only periods not reached and items not expected at this age can have a problem (the
+    # rules are rootmap.core.coverage's), so only those are visited, in instrument order.
     if assessment.history is not None:
-        for period in _INSTRUMENT.periods:
+        for period in periods_not_reached(_INSTRUMENT, age):
             ratings = getattr(assessment.history, period.id)
             for kind, value in (ratings_of(ratings) if ratings is not None else {}).items():
                 problem = None if value is None else period_age_problem(period, value, age)
@@ -338,7 +351,7 @@ def _assessment_problems(here: str, assessment: Assessment, age: int) -> list[Pr
                     problems.append(Problem(f"{here}.history.{period.id}.{kind}", problem, value))
     functioning = ratings_of(assessment.functioning)
     # Ages at which items are expected are the assessment's own version's.
-    for item in load_instrument(assessment.instrument_version).functioning_items:
+    for item in items_not_expected(instrument, age):
         value = functioning[item.id]
         problem = None if value is None else item_age_problem(item, value, age)
         if problem:
@@ -356,6 +369,7 @@ def _age_problems(case: CaseFile) -> list[Problem]:
     seen_ids: set[str] = set()
     previous_date: dt.date | None = None
     has_full = False
+    instruments: dict[str, Instrument] = {}  # each version looked up once per file
     for n, assessment in enumerate(case.assessments):
         here = f"assessments[{n}]"
         when = str(assessment.date)
@@ -378,7 +392,11 @@ def _age_problems(case: CaseFile) -> list[Problem]:
         if date_wrong:
             problems.append(Problem(f"{here}.date", date_wrong, when))
         else:
-            problems.extend(_assessment_problems(here, assessment, age_in_months(birth, assessment.date)))
+            version = assessment.instrument_version
+            instrument = instruments.get(version)
+            if instrument is None:
+                instrument = instruments[version] = load_instrument(version)
+            problems.extend(_assessment_problems(here, assessment, age_in_months(birth, assessment.date), instrument))
     for n, event in enumerate(case.events):
         # A one-off event ends in its onset month (end == onset); only an end before it is wrong.
         if event.end_months is not None and event.end_months < event.onset_months:

@@ -65,6 +65,7 @@ class _MinIndex:
 
 
 _Prerequisite = _MinAge | _MinRating | _MinIndex
+_AGES_MAX = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,20 @@ class _Compiled:
     domain_names: dict[str, str]
     status_names: dict[str, str]
     stabilisation_hints: dict[str, str]
+    # Per age in months: each phase's entries whose age range holds it, in catalogue order.
+    # Filled on first use: ages repeat across assessments (a few hundred supported ages).
+    entries_at_age: dict[int, dict[str, tuple[_Entry, ...]]]
+
+    def entries_for(self, phase: str, age_months: int) -> tuple[_Entry, ...]:
+        by_phase = self.entries_at_age.get(age_months)
+        if by_phase is None:
+            if len(self.entries_at_age) >= _AGES_MAX:  # only odd callers pass so many ages
+                self.entries_at_age.clear()
+            by_phase = self.entries_at_age[age_months] = {
+                p: tuple(e for e in entries if e.age_min <= age_months <= e.age_max)
+                for p, entries in self.entries_by_phase.items()
+            }
+        return by_phase[phase]
 
 
 def _compile_prerequisites(prerequisites: Sequence[Prerequisite]) -> tuple[_Prerequisite, ...]:
@@ -185,6 +200,7 @@ def _compile_pair(instrument: Instrument, catalogue: Catalogue) -> _Compiled:
         domain_names=dict(catalogue.messages.domains.items()),
         status_names=dict(catalogue.messages.status.items()),
         stabilisation_hints=dict(catalogue.messages.stabilisation_hints.items()),
+        entries_at_age={},
     )
 
 
@@ -441,8 +457,8 @@ def build_plan(
     for n, plan_phase in enumerate(plan_phases):
         ranked: list[tuple[float, int, _Entry]] = []
         deferred: list[Deferral] = []
-        for entry in c.entries_by_phase[plan_phase]:
-            if not entry.age_min <= age_months <= entry.age_max or entry.id in used:
+        for entry in c.entries_for(plan_phase, age_months):  # those whose age range holds the age
+            if entry.id in used:
                 continue
             if entry.prerequisites:
                 failed = _failures(c, entry, age_months, ratings, domains)

@@ -51,7 +51,7 @@ from rootmap.core.results import (
     PhaseProgress,
 )
 from rootmap.instruments import Instrument, load_instrument
-from rootmap.instruments.catalogue import load_catalogue
+from rootmap.instruments.catalogue import Catalogue, load_catalogue
 
 __all__ = [
     "HEADLINES",
@@ -128,6 +128,11 @@ def period_history(
     )
 
 
+# The two results without an index are the same values every time: frozen, so shared.
+_NOT_EXPECTED = DomainResult(None, None, "not_expected")
+_INSUFFICIENT = DomainResult(None, None, "insufficient")
+
+
 def domain_results(
     instrument: Instrument, ratings: Mapping[str, int | None]
 ) -> dict[str, DomainResult]:
@@ -137,11 +142,11 @@ def domain_results(
     for domain, item_ids in instrument.items_by_domain.items():
         expected = [i for i in item_ids if i in ratings]
         if not expected:
-            results[domain] = DomainResult(None, None, "not_expected")
+            results[domain] = _NOT_EXPECTED
             continue
         rated = [r for i in expected if (r := ratings[i]) is not None]
         if domain_is_insufficient(instrument, len(expected), len(rated)):
-            results[domain] = DomainResult(None, None, "insufficient")
+            results[domain] = _INSUFFICIENT
             continue
         index = 100 * sum(min(r, cap) for r in rated) / (cap * len(rated))
         results[domain] = DomainResult(index, index_band(instrument, index), "ok")
@@ -283,10 +288,16 @@ def score_history(case: CaseFile, instrument: Instrument | None = None) -> list[
     histories = carried_histories(case)
     results: list[AssessmentResult] = []
     baseline: AssessmentResult | None = None
+    # Each version's instrument and catalogue, looked up once per case rather than per assessment.
+    pairs: dict[str, tuple[Instrument, Catalogue]] = {}
     for n, assessment in enumerate(case.assessments):
         previous = results[-1] if results else None
-        result = _score_one(instrument or load_instrument(assessment.instrument_version),
-                            case, assessment, histories[n], previous, baseline)
+        version = assessment.instrument_version
+        pair = pairs.get(version)
+        if pair is None:
+            used = instrument or load_instrument(version)
+            pair = pairs[version] = (used, load_catalogue(used.version))
+        result = _score_one(pair[0], pair[1], case, assessment, histories[n], previous, baseline)
         results.append(result)
         if baseline is None and assessment.kind == "full":
             baseline = result
@@ -313,6 +324,7 @@ def score_case(
 
 def _score_one(
     instrument: Instrument,
+    catalogue: Catalogue,
     case: CaseFile,
     assessment: Assessment,
     history: HistoryRatings | None,
@@ -333,7 +345,7 @@ def _score_one(
         risk = period_history(instrument, age, history, counted)
     follow_up = assessment.kind == "follow_up"
     entry_region, phase, plan = build_plan(
-        instrument=instrument, catalogue=load_catalogue(instrument.version), kind=assessment.kind,
+        instrument=instrument, catalogue=catalogue, kind=assessment.kind,
         age_months=age, ratings=ratings, domains=domains, relational_health=relational,
         interests=case.interests,
         previous_entry_region=previous.entry_region if follow_up and previous else None,
