@@ -456,7 +456,7 @@ def _with_notes(report: VerifyReport, notes: tuple[str, ...], problem: str | Non
 
 
 _ROW_FIELDS = ("id", *HASHED_FIELDS, "entry_hash")
-VERIFY_CHUNK = 20000  # rows fetched at a time (a server-side cursor on PostgreSQL)
+VERIFY_CHUNK = 5000  # rows fetched at a time (a server-side cursor on PostgreSQL)
 _DETAIL_CACHE = 1024  # distinct details kept as canonical text while verifying (bounded)
 HashAt = dict[tuple[str | None, int], tuple[int, str]]
 # A chain's signed head as verification reads it: chain, length, last id, last hash, signed.
