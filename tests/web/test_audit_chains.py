@@ -170,6 +170,7 @@ def test_bulk_append_builds_chains_that_verify_and_verify_streams(world, monkeyp
 
     # Streaming: the rows read at once are bounded by the chunk, not by the log.
     monkeypatch.setattr(services, "VERIFY_CHUNK", 200)
+    monkeypatch.setattr(services, "_DETAIL_CACHE", 100)
     seen: list[int] = []
 
     def peak_of_verify():

@@ -151,6 +151,34 @@ def test_the_research_export_runs_as_a_job_for_administrators(
     assert _browser(clinician).post(reverse("job-research-export")).status_code == 404
 
 
+def test_the_research_export_job_streams_the_csv_the_export_writes(
+        milo, admin, job_folder, settings, django_capture_on_commit_callbacks):
+    """The job writes its archive straight into the job folder, the CSV as its rows are
+    made: the archive holds exactly what research_export_write writes to a stream."""
+    import csv
+    import zipfile
+
+    from rootmap.web.privacy.services import research_export_write
+
+    settings.ROOTMAP_EXPORT_K = 1  # every row kept: there is something to compare
+    with django_capture_on_commit_callbacks(execute=True):
+        _browser(admin).post(reverse("job-research-export"))
+    job = Job.objects.get()
+    assert job.status == "done" and job.summary == ["3 rows; 0 suppressed for k = 1"]
+    stream = io.StringIO()
+    direct = research_export_write(stream=stream, user=admin, organisation_id=admin.organisation_id)
+    with zipfile.ZipFile(job_folder / job.result_file) as bundle:
+        names = bundle.namelist()
+        assert [n.rsplit(".", 1)[-1] for n in names] == ["csv", "json"]
+        text = bundle.read(names[0]).decode("utf-8")
+        metadata = json.loads(bundle.read(names[1]))
+    assert text == stream.getvalue()
+    assert len(list(csv.DictReader(io.StringIO(text)))) == 3
+    assert metadata.pop("created_at") and direct.metadata.pop("created_at")
+    assert metadata == direct.metadata
+    assert not [p for p in job_folder.iterdir() if p.name.startswith(".writing-")]
+
+
 def test_an_expired_file_is_removed_and_no_longer_offered(milo, clinician, job_folder,
                                                           django_capture_on_commit_callbacks):
     import datetime as dt

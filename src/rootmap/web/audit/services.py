@@ -26,6 +26,7 @@ import json
 import os
 import socket
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -73,26 +74,57 @@ def _hash_row(key: bytes, at: Any, actor_id: int | None, actor_name: str,
               organisation_id: int | None, ip_address: str | None, action: str,
               object_type: str, object_id: str, client_id: int | None, detail: Any,
               previous_hash: str, chain: str | None) -> str:
-    content = {
-        "at": at.isoformat(),
-        "actor_id": actor_id,
-        "actor_name": actor_name,
-        "organisation_id": organisation_id,
-        "ip_address": ip_address,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "client_id": client_id,
-        "detail": detail,
-        "previous_hash": previous_hash,
-    }
-    if chain:  # the legacy chain's entries were hashed without it, and still verify
-        content["chain"] = chain
-    # One encoder and the one-shot C HMAC: verification runs this a million times.
-    return hmac.digest(key, _canonical(content).encode("utf-8"), "sha256").hex()
+    """The entry's HMAC over its content as canonical JSON (sorted keys, no spaces, ASCII)."""
+    if (type(actor_name) is str and type(action) is str and type(object_type) is str
+            and type(object_id) is str and type(previous_hash) is str
+            and (actor_id is None or type(actor_id) is int)
+            and (organisation_id is None or type(organisation_id) is int)
+            and (client_id is None or type(client_id) is int)
+            and (ip_address is None or type(ip_address) is str)
+            and (chain is None or type(chain) is str)):
+        text = _content_text(at.isoformat(), actor_id, actor_name, organisation_id, ip_address,
+                             action, object_type, object_id, client_id, _canonical(detail),
+                             previous_hash, chain)
+    else:  # a value not of its column's type: the encoder itself says how it is written
+        content = {"at": at.isoformat(), "actor_id": actor_id, "actor_name": actor_name,
+                   "organisation_id": organisation_id, "ip_address": ip_address,
+                   "action": action, "object_type": object_type, "object_id": object_id,
+                   "client_id": client_id, "detail": detail, "previous_hash": previous_hash}
+        if chain:
+            content["chain"] = chain
+        text = _canonical(content)
+    # The one-shot C HMAC: verification runs this a million times.
+    return hmac.digest(key, text.encode("ascii"), "sha256").hex()
 
 
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode
+_string = json.encoder.encode_basestring_ascii  # what _canonical writes for a str (C)
+
+
+def _content_text(at: str, actor_id: int | None, actor_name: str, organisation_id: int | None,
+                  ip_address: str | None, action: str, object_type: str, object_id: str,
+                  client_id: int | None, detail_text: str, previous_hash: str,
+                  chain: str | None) -> str:
+    """`_canonical` of the hashed content: the dict of HASHED_FIELDS, with `chain` left out
+    when empty (the legacy chain's entries were hashed without it, and still verify). Written
+    field by field in sorted key order, which is the same text several times faster than
+    encoding the dict; `detail_text` is `_canonical(detail)`. Only for values of their
+    columns' types (int or None; str, or None where the column is nullable), as the
+    database returns them: verification calls it on every row directly."""
+    return "".join((
+        '{"action":', _string(action),
+        ',"actor_id":', "null" if actor_id is None else str(actor_id),
+        ',"actor_name":', _string(actor_name),
+        ',"at":', _string(at),
+        ',"chain":' + _string(chain) if chain else "",
+        ',"client_id":', "null" if client_id is None else str(client_id),
+        ',"detail":', detail_text,
+        ',"ip_address":', "null" if ip_address is None else _string(ip_address),
+        ',"object_id":', _string(object_id),
+        ',"object_type":', _string(object_type),
+        ',"organisation_id":', "null" if organisation_id is None else str(organisation_id),
+        ',"previous_hash":', _string(previous_hash), "}",
+    ))
 
 
 def _entry_hash(entry: AuditEntry, key: bytes | None = None) -> str:
@@ -425,19 +457,52 @@ def _with_notes(report: VerifyReport, notes: tuple[str, ...], problem: str | Non
 
 _ROW_FIELDS = ("id", *HASHED_FIELDS, "entry_hash")
 VERIFY_CHUNK = 5000  # rows fetched at a time (a server-side cursor on PostgreSQL)
+_DETAIL_CACHE = 1024  # distinct details kept as canonical text while verifying (bounded)
 HashAt = dict[tuple[str | None, int], tuple[int, str]]
+# A chain's signed head as verification reads it: chain, length, last id, last hash, signed.
+Head = tuple[str | None, int, int | None, str, bool]
+
+
+@contextmanager
+def _snapshot() -> Iterator[bool]:
+    """One transaction for the heads and the walk; yields whether it is one snapshot.
+
+    On PostgreSQL, REPEATABLE READ: the heads and every entry are read as of one moment,
+    so entries appended while the walk runs (their heads moved with them) are seen by
+    neither. SQLite's transactions are serializable. Inside a caller's transaction on
+    PostgreSQL at READ COMMITTED (a restore) each statement sees newer commits: not a
+    snapshot, and the walk is checked against the heads as read before it (_check_heads)."""
+    if connection.vendor == "sqlite":
+        with transaction.atomic():
+            yield True
+        return
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic():
+            with connection.cursor() as cursor:  # the transaction's first statement
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield True
+        return
+    snapshot = False
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            snapshot = cursor.fetchone()[0] in ("repeatable read", "serializable")
+    with transaction.atomic():
+        yield snapshot
 
 
 def _entry_rows() -> Iterator[tuple[Any, ...]]:
-    """Every entry as a row of _ROW_FIELDS, oldest first, VERIFY_CHUNK rows at a time.
+    """Every entry as (id, at as isoformat() text, the other HASHED_FIELDS with `detail` as
+    its canonical JSON text, entry_hash), oldest first, VERIFY_CHUNK rows at a time.
 
     On PostgreSQL a server-side cursor of our own, which gives `at` as the text its
-    isoformat() would be (UTC, as every entry is written) and `detail` as JSON text: the
-    datetime and JSON loaders Django puts on each row cost more than the HMAC (decision
-    0029). Elsewhere the ORM's iterator."""
+    isoformat() would be (UTC, as every entry is written) and `detail` as jsonb text, made
+    canonical once per distinct text: the datetime and JSON loaders Django puts on each row
+    cost more than the HMAC (decision 0029). Elsewhere the ORM's iterator."""
     if connection.vendor != "postgresql":
-        yield from AuditEntry.objects.order_by("id").values_list(*_ROW_FIELDS).iterator(
-            chunk_size=VERIFY_CHUNK)
+        for row in AuditEntry.objects.order_by("id").values_list(*_ROW_FIELDS).iterator(
+                chunk_size=VERIFY_CHUNK):
+            yield (row[0], row[1].isoformat(), *row[2:10], _canonical(row[10]), *row[11:])
         return
     table = connection.ops.quote_name(AuditEntry._meta.db_table)
     sql = (
@@ -446,6 +511,7 @@ def _entry_rows() -> Iterator[tuple[Any, ...]]:
         f"detail::text, previous_hash, chain, entry_hash FROM {table} ORDER BY id"
     )
     loads = json.loads
+    details: dict[str, str] = {}
     with transaction.atomic():  # a named cursor lives inside a transaction
         connection.ensure_connection()
         raw = connection.connection
@@ -457,67 +523,17 @@ def _entry_rows() -> Iterator[tuple[Any, ...]]:
                     at = row[1]
                     if at.endswith(".000000"):  # isoformat() leaves out zero microseconds
                         at = at[:-7]
-                    yield (row[0], _IsoText(at + "+00:00"), *row[2:10], loads(row[10]), *row[11:])
+                    detail = details.get(row[10])
+                    if detail is None:
+                        if len(details) >= _DETAIL_CACHE:
+                            details.clear()
+                        detail = details[row[10]] = _canonical(loads(row[10]))
+                    yield (row[0], at + "+00:00", *row[2:10], detail, *row[11:])
 
 
-class _IsoText(str):
-    """A timestamp already in isoformat() text, passed where _hash_row expects a datetime."""
-
-    __slots__ = ()
-
-    def isoformat(self) -> str:
-        return str(self)
-
-
-def _verify_chains(wanted: dict[str | None, set[int]], progress: Progress | None,
-                   ) -> tuple[VerifyReport, HashAt]:
-    """Every chain and its signed head; `wanted` positions (1-based, per chain) have their
-    entry noted, for the checkpoints."""
-    key = audit_key()
-    # chain -> [last hash, last id, length]; a handful of chains, however long the log.
-    states: dict[str | None, list[Any]] = {}
-    checked = 0
-    hash_at: HashAt = {}
-    for row in _entry_rows():
-        pk, chain, entry_hash, previous_hash = row[0], row[12] or None, row[13], row[11]
-        state = states.get(chain)
-        if state is None:
-            state = states[chain] = [GENESIS_HASH, None, 0]
-        if not hmac.compare_digest(_hash_row(key, *row[1:13]), entry_hash):
-            problem = f"{chain_name(chain)}: entry {pk}: its content was altered"
-            if checked == 0:
-                # Nothing verifies from the very first entry: more often the key than the log.
-                problem += (", or the log was written under another audit key (check ROOTMAP_AUDIT_KEY, "
-                            "or the keys file beside a demo database)")
-            return VerifyReport(checked, pk, problem, bad_chain=chain), hash_at
-        if previous_hash != state[0]:
-            where = (f"between entry {state[1]} and entry {pk}" if state[1]
-                     else f"before entry {pk}")
-            return VerifyReport(checked, pk, f"{chain_name(chain)}: entry {pk}: entries {where} "
-                                "were deleted", bad_chain=chain), hash_at
-        state[0], state[1] = entry_hash, pk
-        state[2] += 1
-        checked += 1
-        if chain in wanted and state[2] in wanted[chain]:
-            hash_at[(chain, state[2])] = (pk, entry_hash)
-        if progress is not None and checked % 20000 == 0:
-            progress(checked)
-    if progress is not None:
-        progress(checked)
-    chains = tuple(ChainState(chain, state[2], state[1], state[0])
-                   for chain, state in sorted(states.items(), key=lambda item: item[0] or ""))
-    problem = _check_heads(key, chains, checked)
-    if problem is not None:
-        return problem, hash_at
-    newest = max(chains, key=lambda c: c.last_entry_id or 0, default=None)
-    return VerifyReport(checked, None, None, (), newest.last_entry_id if newest else None,
-                        newest.last_hash if newest else GENESIS_HASH, chains), hash_at
-
-
-def _check_heads(key: bytes, chains: tuple[ChainState, ...], checked: int) -> VerifyReport | None:
-    """Each chain against its signed head, and a head for every chain."""
-    found = {c.chain: c for c in chains}
-    heads: list[tuple[str | None, int, int | None, str, bool]] = []
+def _read_heads(key: bytes) -> list[Head]:
+    """The legacy head and every chain's head, each with whether its signature holds."""
+    heads: list[Head] = []
     legacy = AuditHead.objects.filter(pk=1).first()
     if legacy is not None:
         heads.append((None, legacy.length, legacy.last_entry_id, legacy.last_hash,
@@ -525,18 +541,102 @@ def _check_heads(key: bytes, chains: tuple[ChainState, ...], checked: int) -> Ve
     for head in AuditChainHead.objects.order_by("chain"):
         heads.append((head.chain, head.length, head.last_entry_id, head.last_hash,
                       hmac.compare_digest(_chain_head_signature(head, key), head.signature)))
+    return heads
+
+
+def _verify_chains(wanted: dict[str | None, set[int]], progress: Progress | None,
+                   ) -> tuple[VerifyReport, HashAt]:
+    """Every chain and its signed head; `wanted` positions (1-based, per chain) have their
+    entry noted, for the checkpoints. The heads are read first, in the walk's snapshot
+    (_snapshot): entries appended while it runs never look like a head ahead of the log."""
+    key = audit_key()
+    content, digest, compare = _content_text, hmac.digest, hmac.compare_digest
+    # chain -> [last hash, last id, length]; a handful of chains, however long the log.
+    states: dict[str | None, list[Any]] = {}
+    checked = 0
+    hash_at: HashAt = {}
+    with _snapshot() as snapshot:
+        heads = _read_heads(key)
+        # Each head's position and the one after it are noted, to compare with the head.
+        wanted = {chain: set(positions) for chain, positions in wanted.items()}
+        for chain, length, *_ in heads:
+            wanted.setdefault(chain, set()).update((length, length + 1))
+        for row in _entry_rows():
+            pk, chain, entry_hash, previous_hash = row[0], row[12] or None, row[13], row[11]
+            state = states.get(chain)
+            if state is None:
+                state = states[chain] = [GENESIS_HASH, None, 0]
+            if not compare(digest(key, content(*row[1:13]).encode("ascii"), "sha256").hex(),
+                           entry_hash):
+                problem = f"{chain_name(chain)}: entry {pk}: its content was altered"
+                if checked == 0:
+                    # Nothing verifies from the very first entry: more often the key than the log.
+                    problem += (", or the log was written under another audit key (check "
+                                "ROOTMAP_AUDIT_KEY, or the keys file beside a demo database)")
+                return VerifyReport(checked, pk, problem, bad_chain=chain), hash_at
+            if previous_hash != state[0]:
+                where = (f"between entry {state[1]} and entry {pk}" if state[1]
+                         else f"before entry {pk}")
+                return VerifyReport(checked, pk, f"{chain_name(chain)}: entry {pk}: entries "
+                                    f"{where} were deleted", bad_chain=chain), hash_at
+            state[0], state[1] = entry_hash, pk
+            state[2] += 1
+            checked += 1
+            if chain in wanted and state[2] in wanted[chain]:
+                hash_at[(chain, state[2])] = (pk, entry_hash)
+            if progress is not None and checked % 20000 == 0:
+                progress(checked)
+        late: list[Head] = []
+        if not snapshot:  # the heads of chains begun during the walk
+            known = {head[0] for head in heads}
+            late = [head for head in _read_heads(key) if head[0] not in known]
+    if progress is not None:
+        progress(checked)
+    chains = tuple(ChainState(chain, state[2], state[1], state[0])
+                   for chain, state in sorted(states.items(), key=lambda item: item[0] or ""))
+    problem = _check_heads(heads, late, chains, hash_at, checked, snapshot)
+    if problem is not None:
+        return problem, hash_at
+    newest = max(chains, key=lambda c: c.last_entry_id or 0, default=None)
+    return VerifyReport(checked, None, None, (), newest.last_entry_id if newest else None,
+                        newest.last_hash if newest else GENESIS_HASH, chains), hash_at
+
+
+def _check_heads(heads: list[Head], late: list[Head], chains: tuple[ChainState, ...],
+                 hash_at: HashAt, checked: int, snapshot: bool) -> VerifyReport | None:
+    """Each chain against its signed head, and a head for every chain. In one snapshot a
+    chain must end where its head says. Otherwise (not a snapshot) it must pass through the
+    head's entry, entries after it being ones appended during the walk (verified by their
+    links); `late` are the heads, read after the walk, of chains that had none before it:
+    such a chain was begun during the walk, and the walk may have seen only its start."""
+    found = {c.chain: c for c in chains}
+    for chain, length, last_entry_id, _, signed in late:
+        state = found.pop(chain, None)
+        if state is not None and (not signed or length < state.length):
+            return VerifyReport(checked, last_entry_id,
+                                f"{chain_name(chain)}: its signed head was altered",
+                                bad_chain=chain)
     for chain, length, last_entry_id, last_hash, signed in heads:
         state = found.pop(chain, None) or ChainState(chain, 0, None, GENESIS_HASH)
         name = chain_name(chain)
         if not signed:
             return VerifyReport(checked, last_entry_id, f"{name}: its signed head was altered",
                                 bad_chain=chain)
-        if length != state.length or last_hash != state.last_hash:
+        at_head = hash_at.get((chain, length), (None, GENESIS_HASH))[1] if length else GENESIS_HASH
+        if state.length < length or at_head != last_hash:
             after = f"after entry {state.last_entry_id}" if state.last_entry_id else "from the start"
             return VerifyReport(
                 checked, (state.last_entry_id or 0) + 1,
                 f"{name}: entries {after} were deleted: the signed head records {length} entries "
                 f"ending at entry {last_entry_id}, the log holds {state.length}",
+                bad_chain=chain)
+        if state.length > length and snapshot:
+            beyond = hash_at[(chain, length + 1)][0]
+            return VerifyReport(
+                checked, beyond,
+                f"{name}: entry {beyond}: the log holds {state.length} entries but the signed "
+                f"head records {length} ending at entry {last_entry_id}: the head was put back "
+                "to an older one, or entries were added around the application",
                 bad_chain=chain)
     for state in found.values():
         return VerifyReport(checked, state.last_entry_id,

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.http import Http404
 from django.utils import timezone
@@ -111,17 +114,31 @@ def research_export(job: Job, progress: Progress) -> Outcome:
     if not can_administer(job.owner):
         raise JobRefused("only an administrator may export")
     progress(10, "Making the de-identified rows")
-    buffer = io.StringIO()
-    export = research_export_write(stream=buffer, user=job.owner, organisation_id=job.owner.organisation_id,
-                                   via="job")
-    progress(80, "Packing the file")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        bundle.writestr(f"rootmap-research-{stamp}.csv", buffer.getvalue())
-        bundle.writestr(f"rootmap-research-{stamp}.metadata.json",
-                        json.dumps(export.metadata, indent=2, sort_keys=True) + "\n")
-    return Outcome(content=archive.getvalue(), name=f"rootmap-research-{stamp}.zip",
+    # The CSV goes into the archive as its rows are made, and the archive straight into the
+    # job folder: neither the rows nor the file are ever held in memory whole.
+    folder = storage.ensure_dir()
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-")
+    try:
+        with os.fdopen(fd, "w+b") as handle:
+            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+                with bundle.open(f"rootmap-research-{stamp}.csv", "w", force_zip64=True) as raw, \
+                        io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+                    export = research_export_write(stream=text, user=job.owner,
+                                                   organisation_id=job.owner.organisation_id,
+                                                   via="job")
+                progress(80, "Packing the file")
+                bundle.writestr(f"rootmap-research-{stamp}.metadata.json",
+                                json.dumps(export.metadata, indent=2, sort_keys=True) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o600)
+        path = folder / f"{job.pk}.result"
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Outcome(stored=path.name, name=f"rootmap-research-{stamp}.zip",
                    content_type="application/zip",
                    summary=[f"{export.rows} rows; {export.metadata['rows_suppressed']} suppressed for "
                             f"k = {export.metadata['k']}"])
@@ -168,8 +185,6 @@ def case_file_import(job: Job, progress: Progress) -> Outcome:
 def backup(job: Job, progress: Progress) -> Outcome:
     """The whole database: for an installation's administrator with no organisation (an
     organisation's administrator must not take away other organisations' records)."""
-    import os
-
     from rootmap.web.backups import BackupError, backup_write
 
     if not job.owner.is_superuser:
