@@ -22,7 +22,8 @@ from typing import Any
 
 from rootmap.instruments import Instrument
 
-__all__ = ["ACTIVITIES", "HoursSummary", "InformantHours", "about_hours", "family_role_words", "hours_summary", "role_of"]
+__all__ = ["ACTIVITIES", "HoursSummary", "InformantHours", "about_hours", "family_role_words", "hours_summary",
+           "role_of"]
 
 # The activities other than interviews (interviews are counted per informant), in the
 # order reports list them, with the words they are shown with.
