@@ -26,7 +26,14 @@ from rootmap.web.sources import storage
 from rootmap.web.sources.content import ContentRefused, checked_media_type
 from rootmap.web.sources.models import DocumentFile
 from tests.web.sample_ratings import FUNCTIONING, RELATIONAL
-from tests.web.sources_fixtures import HTML_AS_PDF, jpeg_bytes, pdf_bytes, pdf_with_javascript, png_bytes
+from tests.web.sources_fixtures import (
+    HTML_AS_PDF,
+    jpeg_bytes,
+    pdf_bytes,
+    pdf_with_javascript,
+    pdf_with_launch,
+    png_bytes,
+)
 
 PASSWORD = "a long enough password 42"
 FIRST = dt.date(2025, 2, 3)
@@ -108,6 +115,15 @@ def test_a_pdf_with_javascript_is_refused() -> None:
     with pytest.raises(ContentRefused) as error:
         checked_media_type(pdf_with_javascript(), "letter.pdf")
     assert "contains JavaScript" in str(error.value)
+
+
+@pytest.mark.parametrize("hex_escaped", [False, True], ids=["plain", "name hex-escaped"])
+def test_a_pdf_that_would_launch_a_program_is_refused(hex_escaped: bool) -> None:
+    # QA: a PDF whose OpenAction launches cmd.exe was accepted (only JavaScript was refused).
+    with pytest.raises(ContentRefused) as error:
+        checked_media_type(pdf_with_launch(hex_escaped=hex_escaped), "letter.pdf")
+    assert str(error.value).startswith("letter.pdf: the PDF contains an action that opens another program")
+    assert checked_media_type(pdf_bytes(), "plain.pdf") == "application/pdf"
 
 
 # --- Upload, download, removal -------------------------------------------------------------------
