@@ -241,3 +241,20 @@ def test_the_family_reads_the_clinicians_plan_without_what_was_declined() -> Non
     assert told.review == "We will look at this plan again together on 20 April 2026."
     assert told.not_reviewed == ""
     assert family_plan(result=result, plan=None).not_reviewed.startswith("These are first suggestions.")
+
+
+def test_the_family_never_reads_the_same_place_twice() -> None:
+    # QA: a caregiver's own activity at home read "Who: you, at home, at home." in the family
+    # summary and the presentation (the deliverer's words name the place already).
+    from rootmap.core.family import family_view
+    from rootmap.core.family_plan import with_clinician_plan
+    from rootmap.instruments import load_instrument
+
+    _case, result = scored_example()
+    instrument = load_instrument("1")
+    plan = ClinicianPlan(added=[
+        AddedActivity(name="Bedtime story", delivered_by="caregiver", setting="home", dose=Dose(times=1, per="day")),
+        AddedActivity(name="Reading group", delivered_by="teacher", setting="school", dose=Dose(times=1, per="week"))])
+    view = with_clinician_plan(family_view(result=result, name="Milo", instrument=instrument),
+                               result=result, plan=plan, instrument=instrument)
+    assert [a.who for a in view.activities if a.id.startswith("own-")] == ["you, at home", "school staff, at school"]

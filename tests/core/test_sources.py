@@ -12,7 +12,7 @@ import pytest
 
 from rootmap.core.case import CaseFileError, parse_case
 from rootmap.core.scoring import score_history
-from rootmap.core.sources import hours_summary, role_of
+from rootmap.core.sources import about_hours, family_role_words, hours_summary, role_of
 from rootmap.instruments import load_instrument
 from rootmap.render.report import report_html
 
@@ -129,4 +129,37 @@ def test_the_clinician_report_lists_sources_and_hours_the_family_report_only_rol
     assert "We read 1 written record." in family
     assert "about 8.5 hours" in family
     for private in ("Ann Quill", "Bo Reed", "Child protection file"):
+        assert private not in family
+
+
+def test_the_family_words_for_informants_never_carry_free_text_and_say_someone_else() -> None:
+    # QA: the family summary read "We listened to caregiver or foster parent, teacher, other
+    # and the young person", and a role typed as free text before roles were a list
+    # ("Jane Whitfield, foster mother") reached the presentation as typed, name and all.
+    v1 = load_instrument("1")
+    assert family_role_words(v1, ["caregiver", "teacher", "other", "youth"]) == [
+        "caregiver or foster parent", "teacher", "the young person", "someone else"]
+    assert family_role_words(v1, ["Jane Whitfield (foster carer)", "coach", "Mr Bo Reed", "youth"]) == [
+        "caregiver or foster parent", "the young person", "other people"]
+
+
+def test_hours_the_family_reads_are_rounded_to_the_half_hour() -> None:
+    assert [about_hours(h) for h in (5.75, 3.75, 1, 0.25, 8.5, 12.2)] == [
+        "about 6 hours", "about 4 hours", "about 1 hour", "about 0.5 hours", "about 8.5 hours", "about 12 hours"]
+
+
+def test_the_family_report_says_who_was_heard_in_whole_words() -> None:
+    data = _case()
+    data["assessments"] = data["assessments"][:1]
+    data["assessments"][0]["informants"] = [
+        {"role": "caregiver", "name": "Jane Whitfield", "hours": 1.5},
+        {"role": "Football coach", "name": "Len Ashby", "hours": 0.25},
+        {"role": "youth", "name": "Sam", "hours": 1},
+        {"role": "teacher", "name": "Bo Reed", "hours": 0.5}]
+    data["assessments"][0]["hours"] = {"record_review": 2.5}
+    family = _reported(data, "family")
+    assert ("We listened to caregiver or foster parent, the young person, teacher and someone else."
+            in family)
+    assert "about 6 hours." in family and "5.75" not in family
+    for private in ("Jane Whitfield", "Len Ashby", "Bo Reed"):
         assert private not in family

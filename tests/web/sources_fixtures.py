@@ -35,13 +35,27 @@ HTML_AS_PDF = b"<!doctype html><html><body><script>alert(document.cookie)</scrip
 
 def pdf_with_javascript() -> bytes:
     """A real PDF (WeasyPrint's) with an OpenAction that runs JavaScript, added by pypdf."""
+    from pypdf.generic import NameObject, TextStringObject
+
+    return _pdf_with_open_action({"/S": NameObject("/JavaScript"), "/JS": TextStringObject("app.alert('hello');")})
+
+
+def pdf_with_launch(*, hex_escaped: bool = False) -> bytes:
+    """A real PDF with an OpenAction that launches a program; `hex_escaped` writes the name
+    as /L#61unch, which a reader decodes to /Launch but a search of the bytes does not find."""
+    from pypdf.generic import NameObject, TextStringObject
+
+    data = _pdf_with_open_action({"/S": NameObject("/Launch"), "/F": TextStringObject("cmd.exe")})
+    return data.replace(b"/Launch", b"/L#61unch") if hex_escaped else data
+
+
+def _pdf_with_open_action(action: dict[str, Any]) -> bytes:
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+    from pypdf.generic import DictionaryObject, NameObject
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes())))
-    action = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
-                               NameObject("/JS"): TextStringObject("app.alert('hello');")})
-    writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
+    entries = DictionaryObject({NameObject(k): v for k, v in action.items()})
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(entries)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -183,6 +183,15 @@ def test_autosave_saves_a_field_and_answers_the_new_revision(web, child) -> None
     assert stale.status_code == 409 and "changed elsewhere" in stale.text
 
 
+def test_autosave_refuses_an_unknown_interpreter_answer_and_keeps_the_recorded_one(web, child) -> None:
+    # QA: "interpreter_needed=maybe" answered 200 "Saved" and cleared a recorded "Yes".
+    assert autosave(web, child, "interpreter_needed", {"interpreter_needed": "yes"}).status_code == 200
+    refused = autosave(web, child, "interpreter_needed", {"interpreter_needed": "maybe"})
+    assert refused.status_code == 422 and "maybe" in refused.text
+    child.refresh_from_db()
+    assert child.context == {"interpreter_needed": True} and child.context_revision == 1
+
+
 def test_autosave_of_a_row_sends_the_whole_row_and_refuses_an_incomplete_one(web, child) -> None:
     incomplete = autosave(web, child, "placement-0-type", {"placement-0-type": "foster", "placement-0-start": ""})
     assert incomplete.status_code == 422

@@ -26,7 +26,14 @@ from rootmap.web.sources import storage
 from rootmap.web.sources.content import ContentRefused, checked_media_type
 from rootmap.web.sources.models import DocumentFile
 from tests.web.sample_ratings import FUNCTIONING, RELATIONAL
-from tests.web.sources_fixtures import HTML_AS_PDF, jpeg_bytes, pdf_bytes, pdf_with_javascript, png_bytes
+from tests.web.sources_fixtures import (
+    HTML_AS_PDF,
+    jpeg_bytes,
+    pdf_bytes,
+    pdf_with_javascript,
+    pdf_with_launch,
+    png_bytes,
+)
 
 PASSWORD = "a long enough password 42"
 FIRST = dt.date(2025, 2, 3)
@@ -108,6 +115,15 @@ def test_a_pdf_with_javascript_is_refused() -> None:
     with pytest.raises(ContentRefused) as error:
         checked_media_type(pdf_with_javascript(), "letter.pdf")
     assert "contains JavaScript" in str(error.value)
+
+
+@pytest.mark.parametrize("hex_escaped", [False, True], ids=["plain", "name hex-escaped"])
+def test_a_pdf_that_would_launch_a_program_is_refused(hex_escaped: bool) -> None:
+    # QA: a PDF whose OpenAction launches cmd.exe was accepted (only JavaScript was refused).
+    with pytest.raises(ContentRefused) as error:
+        checked_media_type(pdf_with_launch(hex_escaped=hex_escaped), "letter.pdf")
+    assert str(error.value).startswith("letter.pdf: the PDF contains an action that opens another program")
+    assert checked_media_type(pdf_bytes(), "plain.pdf") == "application/pdf"
 
 
 # --- Upload, download, removal -------------------------------------------------------------------
@@ -329,6 +345,24 @@ def test_an_upload_without_the_csrf_token_is_refused(clinician: User, draft: Ass
                             "revision": fresh(draft).revision}, **IN_PLACE)
     assert response.status_code == 403
     assert not DocumentFile.objects.exists()
+
+
+def test_the_presentation_reads_a_free_text_role_as_its_role_not_as_typed(
+        web: HttpClient, draft: Assessment, clinician: User) -> None:
+    # QA: an informant whose role was written as free text before roles were a list (stored
+    # inputs keep a case file's own text) was shown to the family as typed, carer's name
+    # included: "from talking with jane whitfield (foster carer), other and ...".
+    a = fresh(draft)
+    a.inputs["informants"] = [
+        {"role": "Jane Whitfield (foster carer)", "name": "", "description": "", "hours": 1.5},
+        {"role": "other", "name": "Len Ashby", "description": "coach", "hours": 0.25},
+        {"role": "youth", "name": "Sam", "description": "", "hours": 2.0}]
+    a.save()
+    assessment_finalise(assessment=fresh(a), user=clinician, password=PASSWORD)
+    present = " ".join(web.get(reverse("assessment-present", args=[a.pk])).content.decode().split())
+    assert "whitfield" not in present.lower() and "len ashby" not in present.lower()
+    assert ("from talking with caregiver or foster parent, the young person and someone else (about 4 hours)"
+            in present)
 
 
 def test_the_family_never_reads_an_informants_name(web: HttpClient, draft: Assessment, clinician: User) -> None:

@@ -49,7 +49,9 @@ def family_dose(words: PlanWords, dose: Dose) -> str:
 
 def _who(words: FamilyWords, delivered_by: tuple[str, ...], setting: str | None) -> str:
     who = join_words([words.delivered_by[d] for d in delivered_by])
-    return f"{who}, {words.plan.settings[setting]}" if setting else who
+    where = words.plan.settings[setting] if setting else ""
+    # A deliverer's words may name the place already ("you, at home"): never "at home, at home".
+    return f"{who}, {where}" if where and not who.endswith(where) else who
 
 
 def _activity(words: FamilyWords, instrument: Instrument, result: AssessmentResult,

@@ -22,7 +22,8 @@ from typing import Any
 
 from rootmap.instruments import Instrument
 
-__all__ = ["ACTIVITIES", "HoursSummary", "InformantHours", "family_role_words", "hours_summary", "role_of"]
+__all__ = ["ACTIVITIES", "HoursSummary", "InformantHours", "about_hours", "family_role_words", "hours_summary",
+           "role_of"]
 
 # The activities other than interviews (interviews are counted per informant), in the
 # order reports list them, with the words they are shown with.
@@ -65,13 +66,32 @@ def family_role_words(instrument: Instrument, roles: Iterable[str]) -> list[str]
     """Who was listened to, in the family's words: each role once, in order, never a name.
 
     An informant's name may be a foster carer's or a professional's own name: what the family
-    reads (report and presentation) names roles only ("the young person" for the youth)."""
+    reads (report and presentation) names roles only ("the young person" for the youth). A
+    role written as free text before roles were a list ("Jane Whitfield, foster mother") is
+    read as its role first (`role_of`), so the text as typed never reaches the family. Anyone
+    of the role `other` is "someone else" (two or more: "other people"), said last, so the
+    sentence never reads "teacher, other and the young person".
+    """
+    known = {r.id for r in instrument.informant_roles}
+    ids = [role if role in known else role_of(instrument, role)[0] for role in roles]
     words: list[str] = []
-    for role in roles:
+    for role in ids:
+        if role == "other":
+            continue
         word = "the young person" if role == "youth" else role_label(instrument, role).lower()
         if word and word not in words:
             words.append(word)
+    others = ids.count("other")
+    if others:
+        words.append("someone else" if others == 1 else "other people")
     return words
+
+
+def about_hours(hours: float) -> str:
+    """Hours as a family reads them: to the nearest half hour, at least half an hour ("about
+    5.5 hours", "about 1 hour"), never "about 5.75 hours"."""
+    rounded = max(0.5, round(hours * 2) / 2)
+    return f"about {rounded:g} hour{'' if rounded == 1 else 's'}"
 
 
 @dataclass(frozen=True, slots=True)

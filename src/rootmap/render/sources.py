@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Literal
 
 from rootmap.core.case import Assessment
-from rootmap.core.sources import family_role_words, hours_summary
+from rootmap.core.sources import about_hours, family_role_words, hours_summary
 from rootmap.instruments import Instrument
 from rootmap.render._format import esc, long_date, shorten
 from rootmap.render._page import colgroup
@@ -96,7 +96,7 @@ def _family(instrument: Instrument, a: Assessment) -> str:
         count = len(a.documents)
         parts.append(f"We read {count} written record{'' if count == 1 else 's'}.")
     if summary.total:
-        parts.append(f"In all, this assessment took about {summary.total:g} hours.")
+        parts.append(f"In all, this assessment took {about_hours(summary.total)}.")
     return "<h2>Who we listened to</h2><p data-section='sources'>" + " ".join(parts) + "</p>"
 
 

@@ -38,8 +38,10 @@ _ROW_FIELD = re.compile(r"^(placement|contact)-([0-9]{1,3})-([a-z_]+)$")  # ASCI
 _PROBLEM_ROW = re.compile(r"^(placements|contacts)\[([0-9]+)\](?:\.([a-z_]+))?")
 
 
-def interpreter_value(raw: str) -> bool | None:
-    return {"yes": True, "no": False}.get(raw)
+def interpreter_value(raw: str) -> bool | str | None:
+    # Anything but yes, no or empty goes to the core as typed, which refuses it by name:
+    # an unknown word must not quietly clear what was recorded.
+    return {"yes": True, "no": False, "": None}.get(raw, raw)
 
 
 def single_value(name: str, raw: str) -> Any:

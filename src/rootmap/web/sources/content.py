@@ -4,7 +4,9 @@ A document's file is accepted when its content is a PDF, a PNG or a JPEG, and re
 a message saying why otherwise: an HTML page or a script renamed `.pdf` starts with other
 bytes and is refused. A PDF that carries JavaScript (a /JS or /JavaScript action anywhere
 in its objects, compressed object streams included, found by walking them with pypdf) is
-refused too: reviewed records need no scripts, and a viewer might run them. Images are
+refused too: reviewed records need no scripts, and a viewer might run them. So is a PDF with
+a Launch action (`/S /Launch`: "open this program or file", the other way a PDF reaches
+beyond the viewer); printing to a new PDF drops both. Images are
 checked by Pillow, which reads their structure, not just their first bytes.
 """
 
@@ -19,6 +21,7 @@ _PDF = b"%PDF-"
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
 _JS = re.compile(rb"/(?:JavaScript|JS)\b")
+_LAUNCH = re.compile(rb"/Launch\b")
 _MAX_OBJECTS = 200_000  # a bound on the walk: a real record has thousands at most
 
 
@@ -37,12 +40,15 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def _pdf_has_script(data: bytes) -> bool:
+def _pdf_has_script(data: bytes) -> str | None:
+    """What a PDF would run, if anything: "script" (JavaScript), "launch" (a Launch action) or None."""
     from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
     if _JS.search(data):
-        return True
+        return "script"
+    if _LAUNCH.search(data):
+        return "launch"
     reader = PdfReader(io.BytesIO(data), strict=False)
     seen: set[tuple[int, int]] = set()
     stack: list[object] = [reader.trailer]
@@ -58,11 +64,13 @@ def _pdf_has_script(data: bytes) -> bool:
             node = node.get_object()
         if isinstance(node, DictionaryObject):
             if "/JS" in node or node.get("/S") == NameObject("/JavaScript") or "/JavaScript" in node:
-                return True
+                return "script"
+            if node.get("/S") == NameObject("/Launch"):
+                return "launch"
             stack.extend(node.values())
         elif isinstance(node, ArrayObject):
             stack.extend(node)
-    return False
+    return None
 
 
 def checked_media_type(data: bytes, name: str) -> str:
@@ -82,9 +90,13 @@ def checked_media_type(data: bytes, name: str) -> str:
         except Exception:  # pypdf raises many kinds on a damaged file: all mean "cannot be read"
             raise ContentRefused(f"{shown}: starts like a PDF but cannot be read as one (damaged or "
                                  "incomplete); attach the file again or a copy printed to PDF") from None
-        if scripted:
+        if scripted == "script":
             raise ContentRefused(f"{shown}: the PDF contains JavaScript, which Rootmap does not keep; print it "
                                  "to a new PDF (which drops scripts) and attach that")
+        if scripted == "launch":
+            raise ContentRefused(f"{shown}: the PDF contains an action that opens another program or file, "
+                                 "which Rootmap does not keep; print it to a new PDF (which drops such "
+                                 "actions) and attach that")
         return media_type
     from PIL import Image
 

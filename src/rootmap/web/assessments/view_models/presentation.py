@@ -12,7 +12,7 @@ from typing import ClassVar
 from rootmap.core.clinician_plan import review_plan
 from rootmap.core.family import FamilyActivity, FamilyView, family_view
 from rootmap.core.family_plan import FamilyPlan, family_plan, with_clinician_plan
-from rootmap.core.sources import family_role_words
+from rootmap.core.sources import about_hours, family_role_words
 from rootmap.instruments.family_words import PresentationSentences, load_family_words
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.plan_selectors import stored_plan
@@ -36,7 +36,7 @@ class IntroStep:
     title: str
     name: str
     informants: list[str]  # roles in the family's words, never names (core.sources.family_role_words)
-    hours: float
+    hours: str        # "about 4 hours" (core.sources.about_hours), or "" when none were recorded
     documents: int
     date: dt.date
     lead: str         # the family words' opening sentence
@@ -147,7 +147,7 @@ def presentation_steps(assessment: Assessment, ctx: ResultsContext) -> list[Step
     steps.append(IntroStep(title=f"Getting to know {name}", name=name,
                            informants=family_role_words(instrument, (str(i.get("role") or "other")
                                                                      for i in informants)),
-                           hours=hours,
+                           hours=about_hours(hours) if hours else "",
                            documents=len([d for d in inputs.get("documents") or [] if d.get("title")]),
                            date=assessment.date, lead=said.intro.format(name=name), order=said.order))
     clinician_plan = stored_plan(assessment)
