@@ -111,7 +111,16 @@ def test_the_clinician_report_shows_the_formulation_and_comments_in_their_sectio
     assert FORMULATION_SENTENCE in section
     assert COMMENT in section and "Birth records missing." in section
     assert "<li><em>rhythm</em> first</li>" in section
-    assert FAMILY_SUMMARY not in html  # the family's words are the family report's
+    # What the family was told is in the clinician's copy too, once, and said to be theirs.
+    written = section[section.index("Written for the family"):]
+    assert written.index(FAMILY_SUMMARY) < written.index(COMMENT)
+    assert html.count(FAMILY_SUMMARY) == 1
+
+
+def test_a_family_summary_alone_still_gets_the_clinician_notes_section() -> None:
+    case, results = _case({"family_summary": FAMILY_SUMMARY})
+    html = report_html(case=case, results=results, audience="clinician")
+    assert FAMILY_SUMMARY in html[html.index("Clinician's formulation and comments"):]
 
 
 def test_the_family_report_carries_only_the_family_summary() -> None:

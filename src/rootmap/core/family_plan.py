@@ -30,7 +30,9 @@ __all__ = ["FamilyPlan", "family_dose", "family_plan", "with_clinician_plan"]
 class FamilyPlan:
     reviewed: bool
     heading: str
-    not_reviewed: str            # "" once the clinician has reviewed the plan
+    # What is still to be agreed: every suggestion while nothing is reviewed, some of them
+    # while the clinician has decided on only part of the proposal; "" when all is decided.
+    not_reviewed: str
     goals: str                   # the overall goals sentence ("" when none)
     review: str                  # when the plan is looked at again
 
@@ -81,8 +83,9 @@ def family_plan(*, result: AssessmentResult, plan: ClinicianPlan | None) -> Fami
     goals = words.goals.format(goal=review.goals.strip()) if review.goals.strip() else ""
     when = (words.review.format(date=long_date(review.review_date)) if review.review_date
             else words.no_review)
-    return FamilyPlan(reviewed=review.reviewed, heading=words.heading,
-                      not_reviewed="" if review.reviewed else words.not_reviewed,
+    still_open = (words.not_reviewed if not review.reviewed
+                  else words.partly_reviewed if review.not_reviewed else "")
+    return FamilyPlan(reviewed=review.reviewed, heading=words.heading, not_reviewed=still_open,
                       goals=goals, review=when)
 
 

@@ -108,6 +108,8 @@ class PlanWords(_Frozen):
 
     not_reviewed: str = ("These are first suggestions. Your clinician will go through them with you, "
                          "and you will agree the plan together.")
+    partly_reviewed: str = ("Some of these are still first suggestions. Your clinician will go through "
+                            "them with you before they are part of the plan.")
     heading: str = "The plan we agreed"
     own_activity: str = "An activity your clinician chose for this plan."
     goal: str = "What we hope for: {goal}"

@@ -1,6 +1,7 @@
 """Report sections of the clinician's own words (decision 0022).
 
-The clinician report shows the formulation and the comments on items, periods and
+The clinician report shows the formulation, the summary written for the family (so the
+clinician's copy says what the family was told) and the comments on items, periods and
 relational items; the family report shows only the summary written for the family.
 Every text goes through `rootmap.render.markup`, which escapes it whole first.
 """
@@ -34,13 +35,16 @@ def _ordered_keys(instrument: Instrument, section: str) -> list[str]:
 
 
 def clinician_notes_section(assessment: Assessment, instrument: Instrument) -> str:
-    """The formulation and item comments; '' when the clinician wrote none."""
+    """The formulation, the family's summary and item comments; '' when none was written."""
     notes = assessment.notes
-    if notes is None or not (notes.formulation or notes.items):
+    if notes is None or not (notes.formulation or notes.family_summary or notes.items):
         return ""
     out = ["<section class='rm-notes'><h2>Clinician's formulation and comments</h2>"]
     if notes.formulation:
         out.append(f"<div class='rm-formulation'>{notes_html(notes.formulation)}</div>")
+    if notes.family_summary:
+        out.append("<h3>Written for the family (printed in their summary)</h3>"
+                   f"<div class='rm-family-note'>{notes_html(notes.family_summary)}</div>")
     for section, title in _SECTIONS:
         keys = [k for k in _ordered_keys(instrument, section) if notes.items.get(k)]
         if not keys:
