@@ -243,8 +243,8 @@ def test_the_family_reads_the_clinicians_plan_without_what_was_declined() -> Non
     # yet: the family is not told they were agreed (QA found "The plan we agreed" over them).
     assert told.not_reviewed.startswith("Some of these are still first suggestions.")
     assert family_plan(result=result, plan=None).not_reviewed.startswith("These are first suggestions.")
-    everything = plan.model_copy(update={"decisions": {
-        **plan.decisions, **{i: ActivityDecision(decision="accept") for i in ("emdr", "tf_cbt", "breathing_mindfulness")}}})
+    later = {i: ActivityDecision(decision="accept") for i in ("emdr", "tf_cbt", "breathing_mindfulness")}
+    everything = plan.model_copy(update={"decisions": {**plan.decisions, **later}})
     assert family_plan(result=result, plan=everything).not_reviewed == ""
 
 

@@ -76,6 +76,14 @@ def test_hours_and_presentation_date_are_checked_naming_the_json_path() -> None:
         parse_case(data)
     assert [p.path for p in error.value.problems] == ["assessments[0].presentation_date"]
     assert "before the assessment's date 2025-01-15" in str(error.value.problems[0])
+    # QA: 9999-12-31 was accepted. A planned presentation is allowed, up to a year ahead.
+    first["presentation_date"] = "2026-01-16"  # 366 days after 2025-01-15
+    parse_case(data)
+    first["presentation_date"] = "2026-01-17"
+    with pytest.raises(CaseFileError) as error:
+        parse_case(data)
+    assert [p.path for p in error.value.problems] == ["assessments[0].presentation_date"]
+    assert "more than a year after the assessment's date 2025-01-15" in str(error.value.problems[0])
 
 
 def test_a_document_file_names_its_sha256() -> None:

@@ -290,7 +290,9 @@ def test_role_hours_and_presentation_date_are_saved_and_checked(draft: Assessmen
                ("hours.presentation", "an hour", "Presentation hours: expected a number of hours such as 1.5, "
                 "got 'an hour'"),
                ("presentation_date", "2025-01-01", "Presentation date: 2025-01-01 is before the assessment's "
-                "date 2025-02-03; the results are presented after it")]
+                "date 2025-02-03; the results are presented after it"),
+               ("presentation_date", "9999-12-31", "Presentation date: 9999-12-31 is more than a year after "
+                "the assessment's date 2025-02-03; expected the date the results are (or will be) presented")]
     for field, value, message in refused:
         with pytest.raises(FieldInvalid) as error:
             _save(draft, clinician, field, value)

@@ -46,7 +46,7 @@ from rootmap.core.fields import (
 from rootmap.core.limits import text_problem
 from rootmap.core.notes import MAX_COMMENT, MAX_FAMILY_SUMMARY, MAX_FORMULATION, note_key_problem
 from rootmap.core.problems import CaseFileError, Problem, problems_from_validation_error, show
-from rootmap.core.sources import role_of
+from rootmap.core.sources import presentation_date_problem, role_of
 from rootmap.instruments import (
     CURRENT_VERSION,
     Instrument,
@@ -334,11 +334,9 @@ def _assessment_problems(here: str, assessment: Assessment, age: int, instrument
         problems.append(Problem(
             f"{here}.trigger", f"{show(assessment.trigger)} is only for er assessments; expected null",
             assessment.trigger))
-    if assessment.presentation_date is not None and assessment.presentation_date < assessment.date:
-        problems.append(Problem(
-            f"{here}.presentation_date",
-            f"{assessment.presentation_date} is before the assessment's date {assessment.date}; "
-            "the results are presented after the assessment", str(assessment.presentation_date)))
+    if assessment.presentation_date is not None and (wrong := presentation_date_problem(
+            assessment.presentation_date, assessment.date)):
+        problems.append(Problem(f"{here}.presentation_date", wrong, str(assessment.presentation_date)))
     # The age rules and their words are the single-field checks' (rootmap.core.fields).
     # Only periods not reached and items not expected at this age can have a problem (the
     # rules are rootmap.core.coverage's), so only those are visited, in instrument order.

@@ -15,6 +15,7 @@ the one rule reports and pages use to add up time by activity.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from typing import Any
 
 from rootmap.instruments import Instrument
 
-__all__ = ["ACTIVITIES", "HoursSummary", "InformantHours", "about_hours", "family_role_words", "hours_summary",
-           "role_of"]
+__all__ = ["ACTIVITIES", "MAX_PRESENTATION_DAYS", "HoursSummary", "InformantHours", "about_hours",
+           "family_role_words", "hours_summary", "presentation_date_problem", "role_of"]
 
 # The activities other than interviews (interviews are counted per informant), in the
 # order reports list them, with the words they are shown with.
@@ -32,6 +33,28 @@ ACTIVITIES: tuple[tuple[str, str], ...] = (
     ("preparation", "Preparation"),
     ("presentation", "Presentation"),
 )
+
+# The results are presented after the assessment, often on a date planned ahead; more than a
+# year ahead is a typing slip (9999-12-31), not a plan.
+MAX_PRESENTATION_DAYS = 366
+
+
+def presentation_date_problem(when: dt.date, assessment_date: dt.date) -> str | None:
+    """What is wrong with a presentation date, in words after the value; None when fine.
+
+    >>> presentation_date_problem(dt.date(2025, 1, 1), dt.date(2025, 2, 3))
+    "2025-01-01 is before the assessment's date 2025-02-03; the results are presented after it"
+    >>> presentation_date_problem(dt.date(9999, 12, 31), dt.date(2025, 2, 3))[:58]
+    "9999-12-31 is more than a year after the assessment's date"
+    """
+    if when < assessment_date:
+        return (f"{when.isoformat()} is before the assessment's date {assessment_date.isoformat()}; "
+                "the results are presented after it")
+    if (when - assessment_date).days > MAX_PRESENTATION_DAYS:
+        return (f"{when.isoformat()} is more than a year after the assessment's date "
+                f"{assessment_date.isoformat()}; expected the date the results are (or will be) presented")
+    return None
+
 
 _TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)?")
 

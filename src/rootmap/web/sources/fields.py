@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from rootmap.core.case import MAX_HOURS
-from rootmap.core.sources import ACTIVITIES
+from rootmap.core.sources import ACTIVITIES, presentation_date_problem
 from rootmap.instruments import Instrument
 from rootmap.web.assessments.errors import FieldInvalid
 
@@ -58,8 +58,7 @@ def time_change(field: str, raw: Any, assessment_date: dt.date) -> Any:
             when = dt.date.fromisoformat(text)
         except ValueError:
             raise FieldInvalid(field, f"Presentation date: expected a date as YYYY-MM-DD, got {text[:20]!r}") from None
-        if when < assessment_date:
-            raise FieldInvalid(field, f"Presentation date: {when.isoformat()} is before the assessment's date "
-                                      f"{assessment_date.isoformat()}; the results are presented after it")
+        if wrong := presentation_date_problem(when, assessment_date):
+            raise FieldInvalid(field, f"Presentation date: {wrong}")
         return FieldChange("inputs", ("presentation_date",), when.isoformat())
     raise FieldInvalid(field, f"{field!r} is not a field of this assessment")
