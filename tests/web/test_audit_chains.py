@@ -210,8 +210,9 @@ def test_the_audit_log_page_counts_no_further_than_its_limit(world, client, monk
         response = client.get(reverse("audit-log"))
     assert response.context["page"].paginator.count == 21
     assert "More than 20 entries" in response.content.decode()
-    [count] = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
-    assert "LIMIT 21" in count.upper()
+    # One bounded count per branch of the administrator's log (decision 0031), none unbounded.
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 2 and all("LIMIT 21" in count.upper() for count in counts)
     monkeypatch.setattr(views, "COUNT_LIMIT", 100)
     body = client.get(reverse("audit-log")).content.decode()
     held = AuditEntry.objects.filter(organisation_id=world.org.pk).count() - 1  # less this reading
@@ -249,3 +250,42 @@ def test_checkpoint_lines_from_before_the_split_anchor_the_legacy_chain(world, t
         report = audit_verify()
         assert not report.ok and report.bad_chain is None
         assert report.problem.startswith("the legacy chain") and "recorded 3" in report.problem
+
+
+def test_an_admins_log_merges_her_organisations_chain_with_entries_about_her_clients_of_no_organisation(
+        world, client, monkeypatch):
+    """Decision 0031: two branches, read newest first and merged, page after page."""
+    from django.urls import reverse
+
+    from rootmap.web.audit import views
+    from rootmap.web.audit.selectors import audit_entries_for
+
+    def add(**entry):
+        audit_bulk_append([{"action": "view", **entry}])
+        return AuditEntry.objects.order_by("-id").values_list("id", flat=True)[0]
+
+    expected = []
+    for i in range(12):
+        expected.append(add(organisation_id=world.org.pk, client_id=world.client.pk, detail={"i": i}))
+        if i % 3 == 0:  # a command-line action about her client: no organisation
+            expected.append(add(action="export", client_id=world.client.pk, detail={"i": i}))
+        add(organisation_id=world.other_org.pk, client_id=world.foreign_client.pk)  # not hers
+        add(action="export", client_id=world.foreign_client.pk)  # no organisation, not her client
+        add(action="sign_in_failed", detail={"username": f"guess{i}"})  # no organisation, no client
+    expected = [pk for pk in AuditEntry.objects.filter(organisation_id=world.org.pk)
+                .values_list("id", flat=True) if pk not in expected] + expected
+    expected.sort(reverse=True)
+    entries = audit_entries_for(viewer=world.admin, count_limit=1000)
+    assert entries.count() == len(expected)
+    # Slices as the paginator takes them, across the branches' boundaries.
+    assert [e.pk for n in range(0, len(expected), 5) for e in entries[n:n + 5]] == expected
+    limited = audit_entries_for(viewer=world.admin, count_limit=10)
+    assert limited.count() == 11 and [e.pk for e in limited[0:7]] == expected[:7]
+    exports = audit_entries_for(viewer=world.admin, action="export", count_limit=1000)
+    assert exports.count() == 4 and [e.client_id for e in exports[0:50]] == [world.client.pk] * 4
+    monkeypatch.setattr(views, "PAGE_SIZE", 5)
+    client.force_login(world.admin)  # its sign-in entry is the newest now
+    signed_in = AuditEntry.objects.order_by("-id").first()
+    assert signed_in.organisation_id == world.org.pk
+    page = client.get(reverse("audit-log") + "?page=2").context["page"]
+    assert [e.pk for e in page.object_list] == ([signed_in.pk, *expected])[5:10]

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from rootmap.web.accounts.models import User
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.clients import selectors
 from rootmap.web.clients.follow_up import store_next_follow_up
@@ -133,3 +134,95 @@ def test_the_htmx_filter_returns_only_the_table(client, clinician, org):
     response = client.get(reverse("home") + "?q=Ad", headers={"HX-Request": "true"})
     page = response.content.decode()
     assert 'id="caseload"' in page and "Ada" in page and "<html" not in page
+
+
+def _options(page: str) -> list[str]:
+    """The clinician select's options' labels, in order."""
+    select = page.split('<select id="clinician" name="clinician"', 1)[1].split("</select>", 1)[0]
+    return [o.split(">", 1)[1].split("<", 1)[0] for o in select.split("<option")[1:]]
+
+
+def _chosen(page: str) -> str:
+    select = page.split('<select id="clinician" name="clinician"', 1)[1].split("</select>", 1)[0]
+    options = select.split("<option")[1:]
+    chosen = [o for o in options if " selected>" in o] or options[:1]  # none selected: the first shows
+    assert len(chosen) == 1
+    return chosen[0].split(">", 1)[1].split("<", 1)[0]
+
+
+def test_an_admins_clinician_filter_lists_no_clinician_until_a_name_is_typed(client, admin, clinician, org):
+    for n in range(30):  # an organisation's staff: none of them in the page until asked for
+        User.objects.create_user(username=f"staff{n:02}", password="x", organisation=org, role="clinician",
+                                 first_name="Pat", last_name=f"Surname{n:02}")
+    client.force_login(admin)
+    page = client.get(reverse("client-list")).content.decode()
+    assert _options(page) == ["Anyone", "Nobody (unassigned)"]
+    assert "staff" not in page and "Surname" not in page
+    assert '<label for="clinician-q">Find a clinician</label>' in page and 'id="clinician-q"' in page
+
+
+def test_a_name_one_clinician_matches_filters_by_her_at_once(client, supervisor, clinician, colleague, org):
+    clinician.first_name, clinician.last_name = "Cleo", "Marsh"
+    clinician.save()
+    make_client(org, "C-1", name="Ada", clinicians=(clinician,))
+    make_client(org, "C-2", name="Bo", clinicians=(colleague,))
+    client.force_login(supervisor)
+    page = client.get(reverse("home") + "?clinician_q=marsh&clinician=").content.decode()
+    assert "Ada" in page and "Bo" not in page
+    assert _options(page) == ["Anyone", "Cleo Marsh", "Nobody (unassigned)"] and _chosen(page) == "Cleo Marsh"
+    assert "One clinician matches “marsh”" in page
+    # Choosing "Anyone" afterwards (the page says which name it showed) is respected.
+    page = client.get(reverse("home") + "?clinician_q=marsh&clinician_seen=marsh&clinician=").content.decode()
+    assert "Ada" in page and "Bo" in page and _chosen(page) == "Anyone"
+
+
+def test_a_name_several_clinicians_match_offers_them_and_filters_by_none(client, admin, clinician, colleague, org):
+    make_client(org, "C-1", name="Ada", clinicians=(clinician,))
+    make_client(org, "C-2", name="Bo", clinicians=(colleague,))
+    make_client(org, "C-3", name="Cy")
+    client.force_login(admin)
+    page = client.get(reverse("home") + "?clinician_q=c").content.decode()  # cleo and colin
+    assert _options(page) == ["Anyone", "cleo", "colin", "Nobody (unassigned)"] and _chosen(page) == "Anyone"
+    assert all(name in page for name in ("Ada", "Bo", "Cy")) and "2 clinicians match “c”: choose one" in page
+    page = client.get(reverse("home") + f"?clinician_q=c&clinician_seen=c&clinician={colleague.pk}").content.decode()
+    assert "Bo" in page and "Ada" not in page and "Cy" not in page and _chosen(page) == "colin"
+    page = client.get(reverse("home") + "?clinician_q=nobody-by-this-name").content.decode()
+    assert _options(page) == ["Anyone", "Nobody (unassigned)"] and "No clinician matches" in page
+
+
+def test_a_link_that_filters_by_clinician_id_still_works_and_names_her(client, admin, clinician, colleague, org,
+                                                                       other_org):
+    make_client(org, "C-1", name="Ada", clinicians=(clinician,))
+    make_client(org, "C-2", name="Bo", clinicians=(colleague,))
+    make_client(org, "C-3", name="Cy")
+    client.force_login(admin)
+    page = client.get(reverse("home") + f"?clinician={colleague.pk}").content.decode()
+    assert "Bo" in page and "Ada" not in page and _options(page) == ["Anyone", "colin", "Nobody (unassigned)"]
+    assert _chosen(page) == "colin"
+    page = client.get(reverse("home") + "?clinician=unassigned").content.decode()
+    assert "Cy" in page and "Ada" not in page and _chosen(page) == "Nobody (unassigned)"
+    # Another organisation's clinician is not offered, and her id filters to nobody.
+    stranger = User.objects.create_user(username="stranger", password="x", organisation=other_org, role="clinician")
+    make_client(other_org, "X-1", name="Xena", clinicians=(stranger,))
+    page = client.get(reverse("home") + f"?clinician={stranger.pk}").content.decode()
+    assert "stranger" not in page and "Xena" not in page and "Ada" not in page
+    for bad in ("x" * 500, "12345678901234567890123", "-1", "é%"):
+        assert client.get(reverse("home"), {"clinician": bad, "clinician_q": bad}).status_code == 200
+
+
+def test_the_clinician_matches_stop_at_their_limit(admin, org):
+    for n in range(selectors.CLINICIAN_MATCHES + 5):
+        User.objects.create_user(username=f"staff{n:02}", password="x", organisation=org, role="clinician",
+                                 last_name=f"Surname{n:02}")
+    User.objects.create_user(username="staff-gone", password="x", organisation=org, role="clinician",
+                             is_active=False)
+    User.objects.create_user(username="staff-admin", password="x", organisation=org, role="admin")
+    found = selectors.clinician_filter(organisation_id=org.pk, query="staff")
+    assert len(found.choices) == 20 and found.more and found.chosen == ""
+    chosen = User.objects.get(username="staff24")  # beyond the 20 shown: still offered, first
+    again = selectors.clinician_filter(organisation_id=org.pk, query="staff", seen="staff", clinician=str(chosen.pk))
+    assert again.choices[0] == chosen and len(again.choices) == 21 and again.chosen == str(chosen.pk)
+    assert [u.last_name for u in found.choices] == [f"Surname{n:02}" for n in range(20)]
+    with CaptureQueriesContext(connection) as captured:
+        assert selectors.clinician_filter(organisation_id=org.pk).choices == []
+    assert len(captured.captured_queries) == 0

@@ -31,7 +31,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from rootmap.web.accounts.models import User
+from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.clients.models import Client
@@ -202,4 +202,51 @@ def test_the_people_page_reads_one_page_of_a_large_organisation_by_its_index(cli
                                                                           "username", "id")
     failures = _check(client, _pages(client, reverse("people-list"), people), {"user_org_name_idx"}, tables,
                       read_limit=50 * 60)
+    assert not failures, "\n".join(failures)
+
+
+def test_the_admins_audit_log_reads_its_index_to_the_page_never_the_whole_log(client, seeded):
+    """The administrator's audit log (decision 0031): her organisation's entries plus the
+    entries with no organisation about her clients. Each branch reads its index newest
+    first and stops: the bounded count at COUNT_LIMIT + 1, a page at its end. The deepest
+    page a person reaches (the count stops at COUNT_LIMIT) reads about COUNT_LIMIT ids; the
+    organisation's log, the other organisation's, and the entries with no organisation
+    that are about no client (sign-ins of unknown names) are never read whole."""
+    from rootmap.web.audit.models import AuditEntry
+    from rootmap.web.audit.services import audit_bulk_append
+    from rootmap.web.audit.views import COUNT_LIMIT, PAGE_SIZE
+
+    org = seeded.organisation
+    other = Organisation.objects.exclude(pk=org.pk).get()
+    ours = list(Client.objects.filter(organisation=org).values_list("pk", flat=True)[:5000])
+    theirs = list(Client.objects.filter(organisation=other).values_list("pk", flat=True)[:5000])
+    per_org = 3 * COUNT_LIMIT
+    entries = []
+    for n in range(per_org):  # interleaved, as two organisations' work is
+        entries.append({"action": "view", "organisation_id": org.pk, "client_id": ours[n % len(ours)]})
+        entries.append({"action": "view", "organisation_id": other.pk, "client_id": theirs[n % len(theirs)]})
+        if n % 1000 == 0:  # a command-line action about a client: no organisation
+            entries.append({"action": "export", "client_id": ours[n % len(ours)]})
+        if n % 2 == 0:  # sign-ins of unknown names: no organisation and no client
+            entries.append({"action": "sign_in_failed", "actor_name": f"guess{n}"})
+    audit_bulk_append(entries)
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f'ANALYZE "{table}"')
+    client.force_login(seeded.admin)
+    base = reverse("audit-log")
+    exports = list(AuditEntry.objects.filter(organisation_id__isnull=True, client_id__in=ours)
+                   .order_by("-id").values_list("pk", flat=True))
+    assert len(exports) == per_org // 1000
+    page = client.get(base + "?action=export").context["page"]
+    assert [e.pk for e in page.object_list] == exports and not page.paginator.bounded
+    assert client.get(base).context["page"].paginator.bounded
+    deepest = (COUNT_LIMIT + 1 + PAGE_SIZE - 1) // PAGE_SIZE
+    tables = SEEDED | {table}
+    failures = _check(client, [base, base + "?page=2", base + f"?page={deepest}"],
+                      {"audit_entry_org_newest", "audit_entry_no_org_client"}, tables,
+                      read_limit=COUNT_LIMIT + 2 * PAGE_SIZE)
+    # A filter reads by its own index (here the action's), as boundedly.
+    failures += _check(client, [base + "?action=export"], {"audit_entry_no_org_client"}, tables,
+                       read_limit=COUNT_LIMIT + 2 * PAGE_SIZE)
     assert not failures, "\n".join(failures)

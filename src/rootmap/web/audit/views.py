@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from rootmap.web.access import can_administer, can_read_audit_log
@@ -22,12 +21,9 @@ COUNT_LIMIT = 10_000  # beyond this the page says "more than", and the filters n
 
 
 class BoundedPaginator(Paginator):
-    """Counts at most COUNT_LIMIT + 1 rows (a COUNT over a LIMITed subquery), so that a
-    log of millions of entries is not counted on every view; `bounded` says it stopped."""
-
-    @cached_property
-    def count(self) -> int:
-        return int(self.object_list[:COUNT_LIMIT + 1].count())
+    """Counts at most COUNT_LIMIT + 1 rows (selectors.NewestEntries: a COUNT over a LIMITed
+    subquery per branch), so that a log of millions of entries is not counted on every
+    view; `bounded` says it stopped."""
 
     @property
     def bounded(self) -> bool:
@@ -41,7 +37,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         raise Http404("No such page")  # as for any record outside one's scope
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    entries = audit_entries_for(viewer=request.user, **{k: v for k, v in filters.items() if v})
+    entries = audit_entries_for(viewer=request.user, count_limit=COUNT_LIMIT,
+                                **{k: v for k, v in filters.items() if v})
     page = BoundedPaginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # read before this reading is itself recorded
     audit_record(action="view", request=request,

@@ -247,6 +247,58 @@ def clinicians_of(organisation_id: int | None) -> QuerySet[User]:
     ).order_by("username")
 
 
+CLINICIAN_MATCHES = 20
+
+
+@dataclass(frozen=True)
+class ClinicianFilter:
+    """The dashboard's clinician filter for a supervisor or admin: what the URL asked for
+    (`clinician`: an id or "unassigned"; `clinician_q`: a name to look for) and the few
+    clinicians to offer, never the whole organisation's staff."""
+
+    chosen: str                 # what the caseload is filtered by: "", an id, or "unassigned"
+    query: str                  # the name typed, as shown back in the field
+    choices: list[User]         # the chosen clinician, then at most CLINICIAN_MATCHES matches
+    matches: int                # how many of `choices` match `query` (0 when nothing was typed)
+    more: bool                  # more than `limit` match
+    limit: int = CLINICIAN_MATCHES
+
+
+def clinician_filter(*, organisation_id: int | None, clinician: str = "", query: str = "",
+                     seen: str = "", limit: int = CLINICIAN_MATCHES) -> ClinicianFilter:
+    """Offer the chosen clinician and the active clinicians whose name or user name holds
+    `query`, by name, at most `limit`: a query for the chosen one and one for the matches
+    (none when nothing was chosen or typed; the matches on the index user_org_name_idx),
+    whatever the size of the organisation.
+
+    A name typed anew (`query` is not `seen`, the name whose matches the page showed)
+    replaces the clinician chosen before: exactly one match is chosen at once, so the
+    filter works in one step without JavaScript (type, press Filter); several leave
+    "Anyone" chosen and are offered. Otherwise the chosen clinician stands. An id outside
+    the organisation's active clinicians is offered nothing and still filters by that
+    id, which matches no visible client (the list is access-checked).
+    """
+    query = query.strip()[:120]
+    new_search = bool(query) and query != seen.strip()[:120]
+    chosen = clinician if (clinician.isdigit() and len(clinician) < 19) or clinician == "unassigned" else ""
+    if new_search:
+        chosen = ""
+    if not query and not chosen.isdigit():
+        return ClinicianFilter(chosen=chosen, query=query, choices=[], matches=0, more=False)
+    clinicians = clinicians_of(organisation_id).order_by("last_name", "first_name", "username", "id")
+    selected = list(clinicians.filter(pk=int(chosen))) if chosen.isdigit() else []
+    matching = list(clinicians.filter(
+        Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(username__icontains=query)
+    )[:limit + 1]) if query else []
+    more = len(matching) > limit
+    matching = matching[:limit]
+    if new_search and len(matching) == 1:
+        chosen = str(matching[0].pk)
+    choices = selected + [u for u in matching if u not in selected]
+    return ClinicianFilter(chosen=chosen, query=query, choices=choices, matches=len(matching), more=more,
+                           limit=limit)
+
+
 def client_assessments(client: Client) -> list[Assessment]:
     """Every assessment of a client (drafts and superseded ones too), newest first."""
     return list(

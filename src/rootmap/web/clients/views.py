@@ -43,13 +43,21 @@ def _today() -> Any:
 def home(request: HttpRequest) -> HttpResponse:
     """The caseload dashboard (a clinician's caseload; a supervisor's organisation)."""
     user: User = request.user  # type: ignore[assignment]
+    whole_organisation = sees_whole_organisation(user)
+    clinician = request.GET.get("clinician", "")
+    # A supervisor's or admin's clinician filter: a name to look for and the few matches,
+    # not a drop-down of every clinician of the organisation (decision 0031).
+    clinician_filter = selectors.clinician_filter(
+        organisation_id=user.organisation_id, clinician=clinician,
+        query=request.GET.get("clinician_q", ""), seen=request.GET.get("clinician_seen", ""),
+    ) if whole_organisation else None
     dashboard = selectors.caseload_dashboard(
         user=user,
         today=_today(),
         search=request.GET.get("q", ""),
         phase=request.GET.get("phase", ""),
         follow_up=request.GET.get("follow_up", ""),
-        clinician=request.GET.get("clinician", ""),
+        clinician=clinician_filter.chosen if clinician_filter else clinician,
         after=request.GET.get("after"),
         before=request.GET.get("before"),
     )
@@ -59,11 +67,10 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "caseload",
         "dashboard": dashboard,
-        "whole_organisation": sees_whole_organisation(user),
+        "whole_organisation": whole_organisation,
         "phases": selectors.PHASES,
         "follow_up_filters": selectors.FOLLOW_UP_FILTERS,
-        "clinicians": selectors.clinicians_of(user.organisation_id)
-        if sees_whole_organisation(user) else [],
+        "clinician_filter": clinician_filter,
         "query_string": query.urlencode(),
         "today": _today(),
         "may_import_csv": may_import_csv(user),
