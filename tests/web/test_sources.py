@@ -349,18 +349,24 @@ def test_an_upload_without_the_csrf_token_is_refused(clinician: User, draft: Ass
     assert not DocumentFile.objects.exists()
 
 
+def _signed_with_informants(draft: Assessment, clinician: User, informants: list[dict[str, Any]]) -> Assessment:
+    """The draft with these informant rows as stored inputs, then signed."""
+    a = fresh(draft)
+    a.inputs["informants"] = informants
+    a.save()
+    assessment_finalise(assessment=fresh(a), user=clinician, password=PASSWORD)
+    return a
+
+
 def test_the_presentation_reads_a_free_text_role_as_its_role_not_as_typed(
         web: HttpClient, draft: Assessment, clinician: User) -> None:
     # QA: an informant whose role was written as free text before roles were a list (stored
     # inputs keep a case file's own text) was shown to the family as typed, carer's name
     # included: "from talking with jane whitfield (foster carer), other and ...".
-    a = fresh(draft)
-    a.inputs["informants"] = [
+    a = _signed_with_informants(draft, clinician, [
         {"role": "Jane Whitfield (foster carer)", "name": "", "description": "", "hours": 1.5},
         {"role": "other", "name": "Len Ashby", "description": "coach", "hours": 0.25},
-        {"role": "youth", "name": "Sam", "description": "", "hours": 2.0}]
-    a.save()
-    assessment_finalise(assessment=fresh(a), user=clinician, password=PASSWORD)
+        {"role": "youth", "name": "Sam", "description": "", "hours": 2.0}])
     present = " ".join(web.get(reverse("assessment-present", args=[a.pk])).content.decode().split())
     assert "whitfield" not in present.lower() and "len ashby" not in present.lower()
     assert ("from talking with caregiver or foster parent, the young person and someone else (about 4 hours)"
@@ -370,13 +376,10 @@ def test_the_presentation_reads_a_free_text_role_as_its_role_not_as_typed(
 def test_the_family_never_reads_an_informants_name(web: HttpClient, draft: Assessment, clinician: User) -> None:
     # QA: the presentation said "from talking with Jane Whitfield (caregiver)": a foster
     # carer's own name, and the raw role key, on a family-facing page.
-    a = fresh(draft)
-    a.inputs["informants"] = [
+    a = _signed_with_informants(draft, clinician, [
         {"role": "caregiver", "name": "Jane Whitfield", "description": "", "hours": 2.0},
         {"role": "youth", "name": "Sam", "description": "", "hours": 1.0},
-        {"role": "caseworker", "name": "Omar Haddad", "description": "", "hours": 1.0}]
-    a.save()
-    assessment_finalise(assessment=fresh(a), user=clinician, password=PASSWORD)
+        {"role": "caseworker", "name": "Omar Haddad", "description": "", "hours": 1.0}])
     clinician_report = web.get(reverse("assessment-report", args=[a.pk, "clinician", "html"])).content.decode()
     assert "Jane Whitfield" in clinician_report  # the clinician's record keeps the names
     present = web.get(reverse("assessment-present", args=[a.pk])).content.decode()
