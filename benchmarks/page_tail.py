@@ -80,5 +80,7 @@ def run(username: str = "admin", reads: int = 300) -> dict[str, str]:
 
 if __name__ == "__main__":  # pragma: no cover
     arguments = sys.argv[1:]
-    for page, line in run(*arguments[:1], *(int(a) for a in arguments[1:2])).items():
+    user = arguments[0] if arguments else "admin"
+    count = int(arguments[1]) if len(arguments) > 1 else 300
+    for page, line in run(user, count).items():
         print(f"{page}: {line}")
