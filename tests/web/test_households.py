@@ -376,11 +376,15 @@ def test_each_write_commits_with_its_audit_entry_or_not_at_all(write, clinician,
     calls = _writes(household, clinician, supervisor, milo)
     before = _state(household)
 
-    def written_then_failing(**kwargs):
-        audit.audit_record(**kwargs)  # the entry is written ...
-        raise RuntimeError("the disk filled up")  # ... then the transaction fails
+    def failing_after(append):
+        def written_then_failing(**kwargs):
+            append(**kwargs)  # the entry is written ...
+            raise RuntimeError("the disk filled up")  # ... then the transaction fails
+        return written_then_failing
 
-    monkeypatch.setattr(services, "audit_record", written_then_failing)
+    # Views of several children append their entries together (audit_record_each).
+    monkeypatch.setattr(services, "audit_record", failing_after(audit.audit_record))
+    monkeypatch.setattr(services, "audit_record_each", failing_after(audit.audit_record_each))
     with pytest.raises(RuntimeError):
         calls[write]()
     assert _state(household) == before, "a failed write left a change or an audit entry"

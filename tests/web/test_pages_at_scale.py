@@ -292,6 +292,32 @@ def test_a_page_runs_the_same_queries_with_5_and_with_50_clients(request, client
     assert few == many
 
 
+@pytest.mark.parametrize("role", ["clinician", "admin"])
+def test_the_household_page_runs_the_same_queries_with_1_and_with_4_children_each_audited(
+        request, client, org, clinician, household, role):
+    from rootmap.web.audit.models import AuditEntry
+    from rootmap.web.audit.services import audit_verify
+
+    children = [make_client(org, f"K-{n}", name=f"Kid {n}", clinicians=(clinician,)) for n in range(4)]
+    make_client(org, "K-9", name="Kid 9", clinicians=(clinician,))  # still offered by the search
+    household_services.household_child_add_client(household=household, user=clinician, client=children[0])
+    client.force_login(request.getfixturevalue(role))
+    url = reverse("household-detail", args=[household.pk])
+    one = _queries(client, url)
+    for child in children[1:]:
+        household_services.household_child_add_client(household=household, user=clinician, client=child)
+    before = AuditEntry.objects.count()
+    four = _queries(client, url)
+    assert one == four
+    # Still one entry per child shown, each naming its child, in the order shown, chained.
+    views = list(AuditEntry.objects.order_by("id")[before:])
+    assert [e.client_id for e in views] == [c.pk for c in children]
+    assert {(e.action, e.object_type, e.object_id) for e in views} == {("view", "household", str(household.pk))}
+    assert all(e.detail["children"] == 4 and e.detail["shown"] for e in views)
+    assert [e.previous_hash for e in views[1:]] == [e.entry_hash for e in views[:-1]]
+    assert audit_verify().ok
+
+
 @pytest.mark.parametrize(("role", "name"), [("supervisor", "home"), ("clinician", "household-list"),
                                             ("admin", "people-list")])
 def test_a_later_page_runs_the_same_queries_as_the_second(client, request, org, clinician, colleague, role, name):

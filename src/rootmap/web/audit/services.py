@@ -25,7 +25,7 @@ import ipaddress
 import json
 import os
 import socket
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -242,57 +242,99 @@ def audit_record(
 
     >>> audit_record(action="view", request=request, obj=client)
     """
+    return audit_record_each(action=action, request=request, user=user, obj=obj,
+                             entries=[(client_id, detail)], organisation_id=organisation_id,
+                             command_line=command_line)[0]
+
+
+def audit_record_each(
+    *,
+    action: str,
+    entries: Sequence[tuple[int | None, dict[str, Any] | None]],
+    request: HttpRequest | None = None,
+    user: Any = None,
+    obj: Any = None,
+    organisation_id: int | None = None,
+    command_line: CommandLineActor | None = None,
+) -> list[AuditEntry]:
+    """Append one entry per (client id, detail) in `entries`, in that order, all by the same
+    actor about the same record: the entries `audit_record` would write one by one, taken
+    under one lock of the chain's head and inserted together, so that a page that shows
+    several clients (a household) costs the same queries however many it shows.
+
+    >>> audit_record_each(action="view", request=request, obj=household,
+    ...                   entries=[(7, {"shown": "named"}), (9, {"shown": "unnamed"})])
+    """
+    if not entries:
+        raise ValueError("audit_record_each needs at least one entry")
     if user is None and request is not None:
         user = getattr(request, "user", None)
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
     object_type = obj._meta.model_name if obj is not None else ""
     object_id = str(obj.pk) if obj is not None else ""
-    if client_id is None and obj is not None:
-        client_id = getattr(obj, "client_id", None)
-        if client_id is None and object_type == "client":
-            client_id = obj.pk
+    own_client = None
+    if obj is not None:
+        own_client = getattr(obj, "client_id", None)
+        if own_client is None and object_type == "client":
+            own_client = obj.pk
     if organisation_id is None and user is not None:
         organisation_id = getattr(user, "organisation_id", None)
     actor_name = getattr(user, "username", "") if user is not None else ""
+    extra: dict[str, Any] = {}
     if command_line is not None:
         actor_name = actor_name or command_line.name
-        detail = {**(detail or {}), **command_line.detail()}
+        extra.update(command_line.detail())
     token = getattr(request, "api_token", None) if request is not None else None
     if token is not None:  # an API call (rootmap.web.api.auth): the entry names the token
-        detail = {**(detail or {}), "via": "api", "api_token": token.name, "api_token_id": token.pk}
+        extra.update({"via": "api", "api_token": token.name, "api_token_id": token.pk})
     chain = chain_for(organisation_id)
+    ip_address = client_ip(request)
     with transaction.atomic():
         # The chain's head row is the lock: writers to one chain append one after another.
         head = _locked_head(chain, organisation_id)
-        entry = AuditEntry(
-            at=timezone.now(),
-            actor=user,
-            actor_name=_clean(actor_name)[:150],
-            organisation_id=organisation_id,
-            ip_address=client_ip(request),
-            action=action,
-            object_type=object_type,
-            object_id=_clean(object_id)[:40],
-            client_id=client_id,
-            detail=_clean(detail or {}),
-            previous_hash=head.last_hash,
-            chain=chain,
-        )
-        entry.entry_hash = _entry_hash(entry)
-        entry.save(force_insert=True)
-        head.length += 1
-        head.last_entry_id = entry.pk
-        head.last_hash = entry.entry_hash
+        at = timezone.now()  # taken under the lock, so times rise along the chain
+        made: list[AuditEntry] = []
+        for client_id, detail in entries:
+            entry = AuditEntry(
+                at=at,
+                actor=user,
+                actor_name=_clean(actor_name)[:150],
+                organisation_id=organisation_id,
+                ip_address=ip_address,
+                action=action,
+                object_type=object_type,
+                object_id=_clean(object_id)[:40],
+                client_id=own_client if client_id is None else client_id,
+                detail=_clean({**(detail or {}), **extra}),
+                previous_hash=head.last_hash,
+                chain=chain,
+            )
+            entry.entry_hash = _entry_hash(entry)
+            head.last_hash = entry.entry_hash
+            made.append(entry)
+        if len(made) == 1:
+            made[0].save(force_insert=True)
+        else:
+            # Ids in the order given (INSERT ... RETURNING): they rise along the chain,
+            # which is the order verify walks.
+            AuditEntry.objects.bulk_create(made)
+            if made[-1].pk is None:  # a database that cannot return ids from a bulk insert
+                raise RuntimeError("the audit log needs a database that returns the ids of a bulk insert")
+        first_length = head.length + 1
+        head.length += len(made)
+        head.last_entry_id = made[-1].pk
         head.signature = _chain_head_signature(head)
         head.save(update_fields=["length", "last_entry_id", "last_hash", "signature"])
-        reason = checkpoints.checkpoint_due(head.length, chain)
-        if reason:
+        reasons = [r for length in range(first_length, head.length + 1)
+                   if (r := checkpoints.checkpoint_due(length, chain))]
+        if reasons:
             # After commit, so that a checkpoint never anchors an entry that was rolled back.
-            state = checkpoints.CheckpointState(head.length, entry.pk, entry.entry_hash, chain)
-            transaction.on_commit(partial(checkpoints.checkpoint_after_commit, state, reason),
+            # It anchors the last entry written here, which includes the one that fell due.
+            state = checkpoints.CheckpointState(head.length, made[-1].pk, made[-1].entry_hash, chain)
+            transaction.on_commit(partial(checkpoints.checkpoint_after_commit, state, reasons[0]),
                                   robust=True)
-    return entry
+    return made
 
 
 # --- Appending many entries at once (the scale seed) -------------------------------------------

@@ -35,7 +35,7 @@ from rootmap.render import household_report_pdf, suggested_what_ifs
 from rootmap.render.household import ReportChild as RenderedChild
 from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.assessments.models import Assessment
-from rootmap.web.audit.services import audit_record
+from rootmap.web.audit.services import audit_record, audit_record_each
 from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.caregiving.selectors import estimate_children, may_share
 from rootmap.web.clients.models import Client
@@ -321,12 +321,9 @@ def household_view_record(
     clients = [(pk, how) for pk, how in shown if pk is not None]
     others = sum(1 for pk, _how in shown if pk is None)
     base = {"view": view, **(detail or {}), "children": len(shown), "other_children": others}
-    with transaction.atomic():
-        if not clients:
-            audit_record(action=action, request=request, user=user, obj=household, detail=base)
-        for pk, how in clients:
-            audit_record(action=action, request=request, user=user, obj=household, client_id=pk,
-                         detail={**base, "shown": how})
+    entries = [(pk, {**base, "shown": how}) for pk, how in clients] or [(None, base)]
+    with transaction.atomic():  # the view's entries, all or none
+        audit_record_each(action=action, request=request, user=user, obj=household, entries=entries)
 
 
 def household_report_download(*, household: Household, estimate: Estimate, user: User,
