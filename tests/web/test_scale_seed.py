@@ -110,3 +110,15 @@ def test_rootmap_demo_clients_loads_and_verifies_from_the_command_line(tmp_path)
     verify = subprocess.run([sys.executable, "-m", "rootmap", "audit", "verify"], cwd=tmp_path,
                             env={**env, "ROOTMAP_DEMO": "1"}, capture_output=True, text=True, timeout=120)
     assert verify.returncode == 0 and "intact" in verify.stdout, verify.stdout + verify.stderr
+
+
+def test_the_seed_stores_each_clients_next_follow_up_as_finalising_would(seeded):
+    # The dashboard's follow-up counts and filters read Client.next_follow_up_due; a seed
+    # that leaves it empty shows no seeded client as overdue or due (decision 0027).
+    from rootmap.web.clients.follow_up import store_next_follow_up
+
+    synthetic = list(Client.objects.filter(reference__startswith="S-").order_by("id"))
+    stored = {c.pk: c.next_follow_up_due for c in synthetic}
+    assert sum(due is not None for due in stored.values()) > 0.9 * N
+    for client in synthetic:
+        assert store_next_follow_up(client.pk) == stored[client.pk], client.reference
