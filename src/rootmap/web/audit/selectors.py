@@ -119,7 +119,7 @@ def _filtered(entries: QuerySet[AuditEntry], org_clients: QuerySet[Client], *, a
         entries = entries.filter(action=action)
     if client:
         matching = org_clients.filter(reference__iexact=client)
-        if client.isdigit():
+        if client.isascii() and client.isdigit():
             matching = org_clients.filter(Q(reference__iexact=client) | Q(pk=int(client)))
         entries = entries.filter(client_id__in=matching.values("pk"))
     tz = timezone.get_current_timezone()
