@@ -335,3 +335,19 @@ def test_a_household_rating_in_other_digits_is_named_not_a_crash(client, clinici
         assert Household.objects.get(pk=household.pk).inputs == before
     answer = client.post(reverse("household-what-if", args=[household.pk]), {"whatif-behavioural": value})
     assert answer.status_code in (200, 302)
+
+
+def test_the_next_filtered_page_follows_on_when_its_cursor_row_has_left_the_filter(org, clinician):
+    # A supervisor works down the overdue list while clinicians sign follow-ups: the last
+    # child of page 1 stops being overdue before "Next" is pressed. The next page must go
+    # on after that child, not start again at page 1 (every row of it shown twice).
+    overdue = [_due(org, f"C-{n:02}", TODAY - dt.timedelta(days=1), clinician) for n in range(30)]
+    first = selectors.caseload_dashboard(user=clinician, today=TODAY, follow_up="overdue")
+    assert [r.client.pk for r in first.rows] == [c.pk for c in overdue[:25]]
+    Client.objects.filter(pk=first.page.next_after).update(next_follow_up_due=TODAY + dt.timedelta(days=180))
+    second = selectors.caseload_dashboard(user=clinician, today=TODAY, follow_up="overdue",
+                                          after=str(first.page.next_after))
+    assert [r.client.pk for r in second.rows] == [c.pk for c in overdue[25:]]
+    back = selectors.caseload_dashboard(user=clinician, today=TODAY, follow_up="overdue",
+                                        before=str(second.page.previous_before))
+    assert [r.client.pk for r in back.rows] == [c.pk for c in overdue[:24]]

@@ -216,7 +216,8 @@ def caseload_dashboard(
         total, more = page.paginator.count, False
     else:
         total, more = count_up_to(clients)
-        page = keyset_page(listed, order=("display_name", "id"), size=PAGE_SIZE, after=after, before=before)
+        page = keyset_page(listed, order=("display_name", "id"), size=PAGE_SIZE, after=after, before=before,
+                           cursor_from=visible)
     rows = [
         DashboardRow(
             client=c,
