@@ -122,3 +122,13 @@ def test_the_seed_stores_each_clients_next_follow_up_as_finalising_would(seeded)
     assert sum(due is not None for due in stored.values()) > 0.9 * N
     for client in synthetic:
         assert store_next_follow_up(client.pk) == stored[client.pk], client.reference
+
+
+def test_a_number_of_clients_beyond_a_million_is_refused_at_once(capsys):
+    # --clients 99999999999999 ran silently for ever (a clinician per 50 clients is
+    # planned before the first client is written).
+    from rootmap.cli.demo_scale import load_scale
+
+    assert load_scale(99_999_999_999_999, 15) is False
+    assert "--clients must be from 0 to 1,000,000" in capsys.readouterr().err
+    assert not Client.objects.exists()
