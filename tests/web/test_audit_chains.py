@@ -289,3 +289,38 @@ def test_an_admins_log_merges_her_organisations_chain_with_entries_about_her_cli
     assert signed_in.organisation_id == world.org.pk
     page = client.get(reverse("audit-log") + "?page=2").context["page"]
     assert [e.pk for e in page.object_list] == ([signed_in.pk, *expected])[5:10]
+
+
+def test_the_audit_logs_older_and_newer_links_neither_repeat_nor_skip_entries_written_meanwhile(
+        world, client, monkeypatch):
+    # Every reading of the log is itself an entry, and the organisation goes on working
+    # between two clicks: numbered pages counted from the newest entry shifted by that
+    # much, so "Older" showed the end of the page before again and "Newer" skipped rows.
+    import re
+
+    from django.urls import reverse
+
+    from rootmap.web.audit import views
+
+    audit_bulk_append({"action": "view", "organisation_id": world.org.pk, "detail": {"i": i}}
+                      for i in range(20))
+    monkeypatch.setattr(views, "PAGE_SIZE", 5)
+    client.force_login(world.admin)
+
+    def shown(response):
+        return [e.pk for e in response.context["page"].object_list]
+
+    def link(response, label):
+        found = re.search(rf'<a href="\?([^"]*)">{label}</a>', response.content.decode())
+        return reverse("audit-log") + "?" + found.group(1).replace("&amp;", "&")
+
+    first = client.get(reverse("audit-log"))
+    newest = [pk for pk in AuditEntry.objects.filter(organisation_id=world.org.pk)
+              .order_by("-id").values_list("id", flat=True) if pk <= shown(first)[0]]
+    assert shown(first) == newest[:5]
+    audit_record(action="view", user=world.clinician, obj=world.client)  # meanwhile
+    second = client.get(link(first, "Older"))
+    assert shown(second) == newest[5:10]
+    audit_record(action="view", user=world.clinician, obj=world.client)
+    assert shown(client.get(link(second, "Newer"))) == newest[:5]
+    assert shown(client.get(link(client.get(link(second, "Older")), "Newer"))) == newest[5:10]

@@ -328,3 +328,52 @@ def test_a_later_page_runs_the_same_queries_as_the_second(client, request, org, 
     second = _queries(client, reverse(name) + f"?after={after}")
     later = client.get(reverse(name) + f"?after={after}").content.decode().split("after=")[1].split('"')[0]
     assert _queries(client, reverse(name) + f"?after={later}") == second
+
+
+# --- Digits that are not 0-9 ------------------------------------------------------------
+
+# "²".isdigit() is True but int("²") raises: each of these answered 500 with a traceback.
+NOT_ASCII_DIGITS = ["²", "١٢", "-²"]
+
+
+@pytest.mark.parametrize("value", NOT_ASCII_DIGITS)
+@pytest.mark.parametrize("url_name, parameter", [
+    ("home", "after"), ("home", "before"), ("home", "clinician"), ("household-list", "after"),
+    ("household-list", "before"), ("people-list", "after"), ("people-list", "before"), ("audit-log", "client"),
+])
+def test_a_list_page_takes_digits_other_than_0_to_9_as_no_id(client, admin, org, url_name, parameter, value):
+    make_client(org, "C-1", name="Nia")
+    client.force_login(admin)
+    answer = client.get(reverse(url_name), {parameter: value})
+    assert answer.status_code == 200
+
+
+@pytest.mark.parametrize("value", NOT_ASCII_DIGITS)
+@pytest.mark.parametrize("field", ["internal-commitment", "caregiver-count"])
+def test_a_household_rating_in_other_digits_is_named_not_a_crash(client, clinician, household, field, value):
+    client.force_login(clinician)
+    before = Household.objects.get(pk=household.pk).inputs
+    answer = client.post(reverse("household-save", args=[household.pk]),
+                         {field: value, "caregiver-count": "0", **({field: value})})
+    assert answer.status_code in (200, 302)
+    if field == "internal-commitment":
+        assert "Commitment" in answer.content.decode() and answer.status_code == 200
+        assert Household.objects.get(pk=household.pk).inputs == before
+    answer = client.post(reverse("household-what-if", args=[household.pk]), {"whatif-behavioural": value})
+    assert answer.status_code in (200, 302)
+
+
+def test_the_next_filtered_page_follows_on_when_its_cursor_row_has_left_the_filter(org, clinician):
+    # A supervisor works down the overdue list while clinicians sign follow-ups: the last
+    # child of page 1 stops being overdue before "Next" is pressed. The next page must go
+    # on after that child, not start again at page 1 (every row of it shown twice).
+    overdue = [_due(org, f"C-{n:02}", TODAY - dt.timedelta(days=1), clinician) for n in range(30)]
+    first = selectors.caseload_dashboard(user=clinician, today=TODAY, follow_up="overdue")
+    assert [r.client.pk for r in first.rows] == [c.pk for c in overdue[:25]]
+    Client.objects.filter(pk=first.page.next_after).update(next_follow_up_due=TODAY + dt.timedelta(days=180))
+    second = selectors.caseload_dashboard(user=clinician, today=TODAY, follow_up="overdue",
+                                          after=str(first.page.next_after))
+    assert [r.client.pk for r in second.rows] == [c.pk for c in overdue[25:]]
+    back = selectors.caseload_dashboard(user=clinician, today=TODAY, follow_up="overdue",
+                                        before=str(second.page.previous_before))
+    assert [r.client.pk for r in back.rows] == [c.pk for c in overdue[:24]]

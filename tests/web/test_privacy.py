@@ -142,6 +142,10 @@ def test_the_command_writes_the_file_and_audits_the_export(world, tmp_path, caps
 def test_the_command_explains_bad_arguments(world, tmp_path, capsys):
     assert rootmap(["export", "--deidentified", "-o", str(tmp_path / "no" / "such.csv")]) == 2
     assert "does not exist" in capsys.readouterr().err
+    # A folder as -o was an IsADirectoryError traceback after the whole export was read.
+    assert rootmap(["export", "--deidentified", "-o", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
     assert rootmap(["export", "--deidentified", "--organisation", "99999",
                     "-o", str(tmp_path / "x.csv")]) == 2
     assert "no organisation 99999" in capsys.readouterr().err

@@ -110,3 +110,25 @@ def test_rootmap_demo_clients_loads_and_verifies_from_the_command_line(tmp_path)
     verify = subprocess.run([sys.executable, "-m", "rootmap", "audit", "verify"], cwd=tmp_path,
                             env={**env, "ROOTMAP_DEMO": "1"}, capture_output=True, text=True, timeout=120)
     assert verify.returncode == 0 and "intact" in verify.stdout, verify.stdout + verify.stderr
+
+
+def test_the_seed_stores_each_clients_next_follow_up_as_finalising_would(seeded):
+    # The dashboard's follow-up counts and filters read Client.next_follow_up_due; a seed
+    # that leaves it empty shows no seeded client as overdue or due (decision 0027).
+    from rootmap.web.clients.follow_up import store_next_follow_up
+
+    synthetic = list(Client.objects.filter(reference__startswith="S-").order_by("id"))
+    stored = {c.pk: c.next_follow_up_due for c in synthetic}
+    assert sum(due is not None for due in stored.values()) > 0.9 * N
+    for client in synthetic:
+        assert store_next_follow_up(client.pk) == stored[client.pk], client.reference
+
+
+def test_a_number_of_clients_beyond_a_million_is_refused_at_once(capsys):
+    # --clients 99999999999999 ran silently for ever (a clinician per 50 clients is
+    # planned before the first client is written).
+    from rootmap.cli.demo_scale import load_scale
+
+    assert load_scale(99_999_999_999_999, 15) is False
+    assert "--clients must be from 0 to 1,000,000" in capsys.readouterr().err
+    assert not Client.objects.exists()

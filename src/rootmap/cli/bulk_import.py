@@ -83,7 +83,7 @@ def _organisation_and_clinician(args: argparse.Namespace) -> tuple[Any, Any] | s
     from rootmap.web.accounts.models import Organisation, User
 
     found = Organisation.objects.filter(name=args.organisation)
-    if args.organisation.isdigit():
+    if args.organisation.isascii() and args.organisation.isdigit():
         found = Organisation.objects.filter(pk=int(args.organisation)) | found
     organisations = list(found[:2])
     if len(organisations) != 1:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 
+MAX_CLIENTS = 1_000_000  # ten times the benchmark's largest (docs/performance.md); more never ends
+
 
 def load_scale(clients: int, seed: int) -> bool:
     from rootmap.web.audit.services import command_line_actor
     from rootmap.web.scale.seed import SeedRefused, scale_load
 
-    if clients < 0:
-        print("rootmap demo: --clients must be 0 or more", file=sys.stderr)
+    if not 0 <= clients <= MAX_CLIENTS:
+        print(f"rootmap demo: --clients must be from 0 to {MAX_CLIENTS:,}, not {clients:,}", file=sys.stderr)
         return False
     try:
         summary = scale_load(clients=clients, seed=seed, command_line=command_line_actor(),

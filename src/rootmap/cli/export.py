@@ -75,6 +75,10 @@ def _export(args: argparse.Namespace) -> int:
         print(f"--organisation: there is no organisation {args.organisation}", file=sys.stderr)
         return 2
     target = Path(args.output)
+    if target.is_dir():
+        print(f"-o: {target} is a folder (expected the CSV file to write, e.g. {target / 'export.csv'})",
+              file=sys.stderr)
+        return 2
     if not target.parent.is_dir():
         print(f"-o: the folder {target.parent} does not exist", file=sys.stderr)
         return 2

@@ -67,17 +67,22 @@ def _beyond(order: tuple[str, ...], values: tuple[Any, ...], *, forward: bool) -
 
 
 def keyset_page(queryset: QuerySet[Any], *, order: tuple[str, ...], size: int,
-                after: object = None, before: object = None) -> KeysetPage:
+                after: object = None, before: object = None,
+                cursor_from: QuerySet[Any] | None = None) -> KeysetPage:
     """One page of `queryset` in `order` (which must end in a unique field, e.g. "id").
 
     Queries: one for the cursor row's values (only when a cursor is given), one for the
-    page. A cursor that names no row of the queryset starts from the first page.
+    page. A cursor that names no row of `cursor_from` (default: the queryset) starts from
+    the first page. A filtered list passes its unfiltered, access-checked rows as
+    `cursor_from`: a cursor row that has left the filter since the page was shown (an
+    overdue follow-up signed meanwhile) still marks where the next page goes on.
     """
     fields = tuple(name.lstrip("-") for name in order)
     cursor_pk, forward = (as_pk(before), False) if before not in (None, "") else (as_pk(after), True)
     values = None
     if cursor_pk is not None:
-        values = queryset.filter(pk=cursor_pk).values_list(*fields).first()
+        source = queryset if cursor_from is None else cursor_from
+        values = source.filter(pk=cursor_pk).values_list(*fields).first()
     if values is None:
         rows = list(queryset.order_by(*order)[: size + 1])
         more = len(rows) > size

@@ -411,3 +411,30 @@ def test_a_body_over_the_servers_limit_is_413_json(world, method, path):
     assert response["Content-Type"].startswith("application/json")
     problem = response.json()["problems"][0]
     assert problem["path"] == "$" and "at most 1000 bytes" in problem["message"]
+
+
+def test_the_client_list_names_a_filter_or_page_it_does_not_know(world):
+    # A misspelt follow_up (or phase) answered 200 with every client, as if all were
+    # overdue; page=0 or -1 answered the last page. Each is now a problem naming the field.
+    secret = world.tokens["supervisor-read"]
+    everyone = json.loads(call("GET", "/api/v1/clients", secret).content)["count"]
+    assert json.loads(call("GET", "/api/v1/clients?follow_up=overdue", secret).content)["count"] <= everyone
+    for query, path, words in [("follow_up=overdu", "follow_up", "'overdue'"), ("phase=regulat", "phase", "'regulate'"),
+                               ("page=0", "page", "below the minimum 1"), ("page=-1", "page", "below the minimum 1")]:
+        response = call("GET", f"/api/v1/clients?{query}", secret)
+        assert response.status_code == 422, query
+        problems = json.loads(response.content)["problems"]
+        assert [p["path"] for p in problems] == [path] and words in problems[0]["message"], problems
+    for ok in ("phase=unassessed", "phase=undetermined", "follow_up=none", "follow_up=due_soon", "phase="):
+        assert call("GET", f"/api/v1/clients?{ok}", secret).status_code == 200, ok
+
+
+def test_the_client_lists_filter_values_are_the_dashboards():
+    from typing import get_args
+
+    from rootmap.web.api.endpoints_clients import ClientFilters
+    from rootmap.web.clients import selectors
+
+    fields = ClientFilters.model_fields
+    assert set(get_args(fields["phase"].annotation)) == {"", *selectors.PHASES, "unassessed"}
+    assert set(get_args(fields["follow_up"].annotation)) == {"", *selectors.FOLLOW_UP_FILTERS}

@@ -163,3 +163,20 @@ def test_on_a_phone_the_live_estimate_stays_in_view_while_rating(live_server: An
     box = page.locator("#estimate-panel .estimate-bar").bounding_box()
     assert box is not None and box["y"] + box["height"] <= 800
     assert axe_violations(page) == []
+
+
+def test_a_long_unbroken_name_does_not_widen_the_pages_it_heads(live_server: Any, page: Any,
+                                                                screenshot_dir: Path) -> None:
+    # Names may be 120 characters and references 40 (README, Limits). A name with no space
+    # (a hyphenated or run-together one) as the page's heading panned the client's page
+    # sideways to 3,400 px on a phone.
+    from tests.web.org_fixtures import make_client
+
+    admin, _milo, household = _world()
+    long = make_client(admin.organisation, "R" * 40, name="W" * 120, clinicians=(admin,))
+    Household.objects.filter(pk=household.pk).update(name="H" * 120)
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    browser_sign_in(page, live_server, admin, PASSWORD)
+    paths = ["/", f"/clients/{long.pk}/", f"/clients/{long.pk}/edit/", f"/clients/{long.pk}/events/",
+             f"/clients/{long.pk}/context/", "/households/", f"/households/{household.pk}/?client_q=WWW"]
+    assert _too_wide(page, live_server.url, paths, screenshot_dir) == {}

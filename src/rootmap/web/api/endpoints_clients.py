@@ -9,11 +9,12 @@ pages are, and the entry names the token (rootmap.web.audit.services).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from rootmap.core.limits import read_document_json
 from rootmap.core.problems import CaseFileError, Problem
@@ -39,11 +40,13 @@ router = Router(tags=["clients"])
 
 
 class ClientFilters(Schema):
+    # The dashboard's filters (selectors.PHASES, "unassessed", selectors.FOLLOW_UP_FILTERS):
+    # an unknown value is a problem naming the field, not the whole caseload unfiltered.
     q: str = ""
-    phase: str = ""
-    follow_up: str = ""
+    phase: Literal["", "regulate", "relate", "reason", "maintain", "undetermined", "unassessed"] = ""
+    follow_up: Literal["", "overdue", "due_soon", "none"] = ""
     clinician: str = ""
-    page: int = 1
+    page: int = Field(1, ge=1)
 
 
 def _user(request: HttpRequest) -> User:

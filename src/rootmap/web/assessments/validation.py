@@ -171,7 +171,8 @@ def clean_field(assessment: Assessment, field: str, raw: Any) -> FieldChange:
             raise FieldInvalid(field, f"{_label(instrument, parts, assessment.kind)}: {problem.message}") from None
         return FieldChange("inputs", tuple(parts), value)
 
-    if head in ROW_FIELDS and len(parts) == 3 and parts[1].isdigit() and parts[2] in ROW_FIELDS[head]:
+    if (head in ROW_FIELDS and len(parts) == 3 and parts[1].isascii() and parts[1].isdigit()
+            and parts[2] in ROW_FIELDS[head]):
         index = int(parts[1])
         rows = (assessment.inputs or {}).get(head) or []
         if index >= len(rows):

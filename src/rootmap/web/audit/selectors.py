@@ -74,8 +74,10 @@ class NewestEntries:
 
 def audit_entries_for(*, viewer: User, actor: str = "", action: str = "", client: str = "",
                       date_from: date | None = None, date_to: date | None = None,
-                      count_limit: int = 10_000) -> NewestEntries:
-    """What `viewer` may read of the audit log, filtered, newest first.
+                      up_to: int | None = None, count_limit: int = 10_000) -> NewestEntries:
+    """What `viewer` may read of the audit log, filtered, newest first; with `up_to`, only
+    the entries up to that id (the newest one its first page showed: the pages do not shift
+    as entries are written between two readings).
 
     An administrator: the entries of her organisation (`organisation_id`, the column of
     the organisation's chain) and the entries with no organisation about its clients (a
@@ -105,6 +107,7 @@ def audit_entries_for(*, viewer: User, actor: str = "", action: str = "", client
         return NewestEntries(count_limit=count_limit)
 
     def narrowed(entries: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
+        entries = entries if up_to is None else entries.filter(id__lte=up_to)
         return _filtered(entries, org_clients, actor=actor, action=action, client=client,
                          date_from=date_from, date_to=date_to)
 
@@ -119,7 +122,7 @@ def _filtered(entries: QuerySet[AuditEntry], org_clients: QuerySet[Client], *, a
         entries = entries.filter(action=action)
     if client:
         matching = org_clients.filter(reference__iexact=client)
-        if client.isdigit():
+        if client.isascii() and client.isdigit():
             matching = org_clients.filter(Q(reference__iexact=client) | Q(pk=int(client)))
         entries = entries.filter(client_id__in=matching.values("pk"))
     tz = timezone.get_current_timezone()

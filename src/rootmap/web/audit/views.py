@@ -11,8 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from rootmap.web.access import can_administer, can_read_audit_log
+from rootmap.web.access import as_pk, can_administer, can_read_audit_log
 from rootmap.web.audit.forms import AuditFilterForm
+from rootmap.web.audit.models import AuditEntry
 from rootmap.web.audit.selectors import audit_entries_for
 from rootmap.web.audit.services import audit_record
 
@@ -37,14 +38,22 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         raise Http404("No such page")  # as for any record outside one's scope
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    entries = audit_entries_for(viewer=request.user, count_limit=COUNT_LIMIT,
-                                **{k: v for k, v in filters.items() if v})
+    # The pages count from the newest entry when the log was first read (`up_to`, which the
+    # links carry), not from the newest now: this reading and everyone's work meanwhile
+    # are entries too, and would shift every page (rows shown twice going older, skipped
+    # going newer). Filter or Clear starts again from the newest.
+    narrowed = {k: v for k, v in filters.items() if v}
+    up_to = as_pk(request.GET.get("up_to"))
+    if up_to is None:  # the log's newest id (the # column shows ids already), on the primary key
+        up_to = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    entries = audit_entries_for(viewer=request.user, count_limit=COUNT_LIMIT, up_to=up_to, **narrowed)
     page = BoundedPaginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # read before this reading is itself recorded
     audit_record(action="view", request=request,
                  detail={"page": "audit log", "filters": {k: str(v) for k, v in filters.items() if v},
                          "page_number": page.number})
-    query = urlencode({k: v for k, v in request.GET.items() if k != "page"})
+    query = urlencode({**{k: v for k, v in request.GET.items() if k not in ("page", "up_to")},
+                       **({"up_to": up_to} if up_to is not None else {})})
     return render(request, "audit/log.html", {
         "form": form, "page": page, "query": query, "nav": "audit",
         "team_scope": not can_administer(request.user), "count_limit": COUNT_LIMIT,

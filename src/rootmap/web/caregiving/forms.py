@@ -31,7 +31,7 @@ def _rating(value: str | None) -> Any:
     if value is None or value.strip() == "":
         return None
     text = value.strip()[:40]
-    return int(text) if text.lstrip("-").isdigit() else text
+    return int(text) if text.isascii() and text.lstrip("-").isdigit() else text
 
 
 def inputs_from_post(post: Mapping[str, Any], current: Mapping[str, Any],
@@ -44,7 +44,8 @@ def inputs_from_post(post: Mapping[str, Any], current: Mapping[str, Any],
     """
     inputs = empty_inputs()
     raw_count = str(post.get("caregiver-count", "0") or "0")
-    count = min(int(raw_count), MAX_CAREGIVER_ROWS) if raw_count.isdigit() and len(raw_count) < 4 else 0
+    count = (min(int(raw_count), MAX_CAREGIVER_ROWS)
+             if raw_count.isascii() and raw_count.isdigit() and len(raw_count) < 4 else 0)
     for n in range(count + 1):  # one empty row more, for adding a caregiver
         name = (post.get(f"caregiver-{n}-name") or "").strip()
         role = (post.get(f"caregiver-{n}-role") or "").strip()

@@ -90,7 +90,8 @@ def new_rows(client: Client, today: dt.date, *, data: Any = None, rows: Any = No
     formset = EventFormSet(data, prefix="events",
                            form_kwargs={"birth_date": client.birth_date, "today": today})
     if data is None:
-        wanted = int(rows) if isinstance(rows, str) and rows.isdigit() and len(rows) < 3 else NEW_EVENT_ROWS
+        wanted = (int(rows) if isinstance(rows, str) and rows.isascii() and rows.isdigit() and len(rows) < 3
+                  else NEW_EVENT_ROWS)
         formset.extra = max(1, min(wanted, MAX_NEW_ROWS))
     return formset
 

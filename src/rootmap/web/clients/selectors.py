@@ -202,7 +202,7 @@ def caseload_dashboard(
         ).filter(filter_phase=phase)
     elif phase == "unassessed":
         clients = clients.filter(~Exists(current_final_assessments().filter(client=OuterRef("pk"))))
-    if clinician.isdigit() and len(clinician) < 19:
+    if clinician.isascii() and clinician.isdigit() and len(clinician) < 19:
         clients = clients.filter(clinicians__id=int(clinician))
     elif clinician == "unassigned":
         clients = clients.filter(clinicians__isnull=True)
@@ -216,7 +216,8 @@ def caseload_dashboard(
         total, more = page.paginator.count, False
     else:
         total, more = count_up_to(clients)
-        page = keyset_page(listed, order=("display_name", "id"), size=PAGE_SIZE, after=after, before=before)
+        page = keyset_page(listed, order=("display_name", "id"), size=PAGE_SIZE, after=after, before=before,
+                           cursor_from=visible)
     rows = [
         DashboardRow(
             client=c,
@@ -280,7 +281,8 @@ def clinician_filter(*, organisation_id: int | None, clinician: str = "", query:
     """
     query = query.strip()[:120]
     new_search = bool(query) and query != seen.strip()[:120]
-    chosen = clinician if (clinician.isdigit() and len(clinician) < 19) or clinician == "unassigned" else ""
+    by_id = clinician.isascii() and clinician.isdigit() and len(clinician) < 19
+    chosen = clinician if by_id or clinician == "unassigned" else ""
     if new_search:
         chosen = ""
     if not query and not chosen.isdigit():

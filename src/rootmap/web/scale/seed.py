@@ -37,6 +37,7 @@ from rootmap.web.audit.models import AuditEntry
 from rootmap.web.audit.services import CommandLineActor
 from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.caregiving.services import child_client_pks, household_file, score_file
+from rootmap.web.clients.follow_up import next_follow_up_due
 from rootmap.web.clients.models import Client
 from rootmap.web.demo import ORGANISATION
 from rootmap.web.scale.audit_history import seed_audit_history
@@ -187,6 +188,7 @@ class _Template:
     signed: dict[str, _Signed]  # by assessment reference
     events_text: str
     interests_text: str
+    next_follow_up_due: dt.date | None  # what finalising the history stores on the client
 
 
 class _Seeder:
@@ -232,7 +234,8 @@ class _Seeder:
                     done.snapshot["assessments"], _canonical(done.snapshot["assessments"]),
                     done.result.phase, reason)
                 current = [a for a in current if a.pk != row.amends_id] + [row]
-            self.pool[key] = _Template(plan, signed, _canonical(plan.events), _canonical(plan.interests))
+            self.pool[key] = _Template(plan, signed, _canonical(plan.events), _canonical(plan.interests),
+                                       next_follow_up_due((a.kind, a.date) for a in current))
         return self.pool[key]
 
     def client(self, batch: _Batch, people: _Organisation, number: int, position: int) -> Client:
@@ -243,7 +246,8 @@ class _Seeder:
         client = Client(id=self.ids.take(Client), organisation=people.org, reference=f"S-{number:06d}",
                         display_name=f"{plan.display_name.rsplit(' ', 1)[0]} {number}",
                         birth_date=plan.birth_date, interests=plan.interests,
-                        events=plan.events, created_at=_at(first_day, 9), updated_at=_at(first_day, 9))
+                        events=plan.events, next_follow_up_due=template.next_follow_up_due,
+                        created_at=_at(first_day, 9), updated_at=_at(first_day, 9))
         batch.clients.append(client)
         carriers = [clinician]
         if self.rng.random() < 0.05 and len(people.clinicians) > 1:  # a shared case

@@ -108,7 +108,7 @@ def source_rows(request: HttpRequest, pk: int, section: str) -> HttpResponse:
             assessment = assessment_row_add(assessment=assessment, user=request.user, section=section,
                                             revision=revision, request=request)
             done = f"{section[:-1].capitalize()} {len(assessment.inputs[section])} added."
-        elif action.startswith("remove:") and action[7:].isdigit():
+        elif action.startswith("remove:") and action[7:].isascii() and action[7:].isdigit():
             index = int(action[7:])
             assessment = source_row_remove(assessment=assessment, user=request.user, section=section,
                                            index=index, revision=revision, request=request)

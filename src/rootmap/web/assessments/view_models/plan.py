@@ -202,7 +202,7 @@ def plan_page(ctx: PlanContext, *, values: Mapping[str, str] | None = None,
     count = len(plan.added)
     if values is not None:  # the rows as posted, so a refused save keeps every typed row
         indexes = sorted({int(k.split("]")[0][6:]) for k in values if k.startswith("added[") and "]" in k
-                          and k.split("]")[0][6:].isdigit()})
+                          and k.split("]")[0][6:].isascii() and k.split("]")[0][6:].isdigit()})
     else:
         indexes = list(range(count))
     new_index = (max(indexes) + 1) if indexes else 0
