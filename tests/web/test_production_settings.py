@@ -126,6 +126,33 @@ def test_demo_databases_each_get_their_own_random_keys_kept_beside_them(tmp_path
     assert development not in (secret, PUBLISHED_DEFAULT)
 
 
+def test_a_server_databases_demo_keys_do_not_depend_on_the_folder_a_command_runs_in(tmp_path):
+    """A command run from another folder once made a new key and signed audit entries with
+    it: the database's chain then failed verification for good."""
+    from rootmap.web.demo_keys import demo_secret_key
+
+    database = {"ENGINE": "django.db.backends.postgresql", "NAME": "clinic", "HOST": "127.0.0.1",
+                "PORT": "5432"}
+    here, there, state = tmp_path / "here", tmp_path / "there", tmp_path / "state"
+    for folder in (here, there):
+        folder.mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ROOTMAP_DEMO_KEYS_DIR", str(state))
+        first = demo_secret_key(database, here)
+        assert demo_secret_key(database, there) == first
+        assert demo_secret_key({**database, "NAME": "another"}, here) != first
+        kept = next(state.iterdir())
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and stat.S_IMODE(state.stat().st_mode) == 0o700
+        assert not list(here.iterdir()) and not list(there.iterdir())
+        # A keys file an earlier release left in the working folder is adopted, not replaced.
+        earlier = here / ".rootmap-demo-127_0_0_1-5432-old.keys"
+        earlier.write_text(json.dumps({"secret_key": "k" * 30 + secrets.token_urlsafe(40)}))
+        old = {**database, "NAME": "old"}
+        adopted = demo_secret_key(old, here)
+        assert adopted == json.loads(earlier.read_text())["secret_key"]
+        assert demo_secret_key(old, there) == adopted
+
+
 def test_csrf_origins_default_to_the_allowed_hosts_over_https(tmp_path):
     assert _print_settings(tmp_path, "settings.CSRF_TRUSTED_ORIGINS",
                            ROOTMAP_ALLOWED_HOSTS="rootmap.example.org,.clinic.example") == \

@@ -6,6 +6,10 @@ forge a demo database's audit log or re-identify its exports. Now a random secre
 made the first time a database is used and kept beside it (`<sqlite file>.keys`, mode
 0600; for another database or an in-memory one, see `keys_file_for`). The audit and
 pseudonym keys are derived from it (rootmap.web.keys) unless set explicitly.
+
+A server database's keys are kept in one place per operating-system user, never in the
+folder a command happens to run from: a command run from another folder used to make a
+new key and sign audit entries with it, and the chain then failed verification for good.
 """
 
 from __future__ import annotations
@@ -17,7 +21,24 @@ from pathlib import Path
 from typing import Any
 
 
-def keys_file_for(database: dict[str, Any], cwd: Path) -> Path | None:
+def keys_folder() -> Path:
+    """The folder of server databases' demo keys: ROOTMAP_DEMO_KEYS_DIR, else the user's
+    state folder (XDG_STATE_HOME, by default ~/.local/state) under `rootmap`."""
+    chosen = os.environ.get("ROOTMAP_DEMO_KEYS_DIR")
+    if chosen:
+        return Path(chosen)
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "rootmap"
+
+
+def _server_file_name(database: dict[str, Any]) -> str:
+    name = str(database.get("NAME") or "")
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in
+                   f"{database.get('HOST') or 'localhost'}-{database.get('PORT') or ''}-{name}")
+    return f".rootmap-demo-{safe}.keys"
+
+
+def keys_file_for(database: dict[str, Any]) -> Path | None:
     """Where a database's demo keys live; None for an in-memory SQLite database (the keys
     then last as long as the process, like the database)."""
     name = str(database.get("NAME") or "")
@@ -25,21 +46,31 @@ def keys_file_for(database: dict[str, Any], cwd: Path) -> Path | None:
         if name in ("", ":memory:") or name.startswith("file::memory:"):
             return None
         return Path(name + ".keys")
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in
-                   f"{database.get('HOST') or 'localhost'}-{database.get('PORT') or ''}-{name}")
-    return cwd / f".rootmap-demo-{safe}.keys"
+    return keys_folder() / _server_file_name(database)
 
 
 def demo_secret_key(database: dict[str, Any], cwd: Path) -> str:
-    path = keys_file_for(database, cwd)
+    """The database's demo secret key, made on first use. `cwd` is where earlier releases
+    kept a server database's keys: a file found there is adopted (copied to its place)."""
+    path = keys_file_for(database)
     if path is None:
         return secrets.token_urlsafe(64)
     try:
         return _read(path)
     except FileNotFoundError:
         pass
-    key = secrets.token_urlsafe(64)
+    if not database.get("ENGINE", "").endswith("sqlite3"):
+        earlier = cwd / _server_file_name(database)
+        if earlier.is_file():
+            return _keep(path, _read(earlier))
+    return _keep(path, secrets.token_urlsafe(64))
+
+
+def _keep(path: Path, key: str) -> str:
+    """Write `key` to a new keys file at `path` (mode 0600), or use the one another process
+    made first."""
     try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process made it first: use theirs, once written
         return _read_when_written(path)
