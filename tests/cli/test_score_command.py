@@ -227,3 +227,19 @@ def test_the_schema_offers_the_reason_for_signing_an_undetermined_assessment(cap
     assert code == 0
     schema = json.loads(out)
     assert "undetermined_reason" in schema["$defs"]["Assessment"]["properties"]
+
+
+@pytest.mark.parametrize(("argv", "example_name"), [
+    (["report", str(EXAMPLES / "school-age-foster.json"), "-o", "{folder}"], "report.pdf"),
+    (["fhir", "export", str(EXAMPLES / "school-age-foster.json"), "-o", "{folder}"], "bundle.json"),
+    (["fhir", "questionnaire", "-o", "{folder}"], "questionnaire.json"),
+    (["backup", "{folder}"], "rootmap.backup.json.gz"),
+])
+def test_an_output_that_is_a_folder_or_in_no_folder_is_named_before_any_work(
+        capsys, tmp_path, argv, example_name) -> None:
+    for target, said in ((tmp_path, f"is a folder (expected the file to write, e.g. {tmp_path / example_name})"),
+                         (tmp_path / "missing" / "out", f"the folder {tmp_path / 'missing'} does not exist")):
+        code, out, err = run(capsys, *[a.replace("{folder}", str(target)) for a in argv])
+        assert code == 2 and said in err and "Traceback" not in err
+        assert out == ""
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a temporary file

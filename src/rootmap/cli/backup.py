@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from rootmap.cli._database import add_settings_argument, database_problem, setup_django
+from rootmap.cli._output import output_problem
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    problem = output_problem(Path(args.file), "FILE", "rootmap.backup.json.gz")
+    if problem:
+        print(f"rootmap backup: {problem}", file=sys.stderr)
+        return 2
     setup_django(args)
     from django.db import DatabaseError
 

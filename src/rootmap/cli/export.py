@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from rootmap.cli._database import add_settings_argument, database_problem, setup_django
+from rootmap.cli._output import output_problem
 
 
 def _k(value: str) -> int:
@@ -75,12 +76,9 @@ def _export(args: argparse.Namespace) -> int:
         print(f"--organisation: there is no organisation {args.organisation}", file=sys.stderr)
         return 2
     target = Path(args.output)
-    if target.is_dir():
-        print(f"-o: {target} is a folder (expected the CSV file to write, e.g. {target / 'export.csv'})",
-              file=sys.stderr)
-        return 2
-    if not target.parent.is_dir():
-        print(f"-o: the folder {target.parent} does not exist", file=sys.stderr)
+    problem = output_problem(target, "-o", "export.csv")
+    if problem:
+        print(problem, file=sys.stderr)
         return 2
     sidecar = metadata_path(target)
     # Write beside the targets, then rename: a failed export never leaves half a file.

@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from rootmap.cli._output import output_problem
 from rootmap.cli.documents import load
 from rootmap.core.case import CaseFile
 from rootmap.core.limits import MAX_FILE_BYTES, read_document_json
@@ -40,14 +41,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imported.add_argument("-o", "--output", metavar="CASE.json", help="where to write (default: standard output)")
 
 
-def _write(data: Any, output: str | None) -> int:
+def _write(data: Any, output: str | None, example: str) -> int:
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if output is None or output == "-":
         sys.stdout.write(text)
         return 0
     target = Path(output)
-    if not target.parent.is_dir():
-        print(f"-o: the folder {target.parent} does not exist", file=sys.stderr)
+    problem = output_problem(target, "-o", example)
+    if problem:
+        print(problem, file=sys.stderr)
         return 2
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".rootmap-fhir-", suffix=".json")
     try:
@@ -75,7 +77,7 @@ def _questionnaire(args: argparse.Namespace) -> int:
         print(f"--version: {version!r} is not an instrument version (expected one of "
               f"{', '.join(available_versions())})", file=sys.stderr)
         return 2
-    return _write(questionnaire(load_instrument(version)), args.output)
+    return _write(questionnaire(load_instrument(version)), args.output, "questionnaire.json")
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -93,7 +95,7 @@ def _export(args: argparse.Namespace) -> int:
         bundle = bundle_from_case(loaded.document, bundle_type=args.type)
     except CaseFileError as error:
         return _report(path, error.problems)
-    return _write(bundle, args.output)
+    return _write(bundle, args.output, "bundle.json")
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -112,7 +114,7 @@ def _import(args: argparse.Namespace) -> int:
         return _report(path, [Problem("$", f"cannot be read ({error.__class__.__name__}: {error})")])
     except CaseFileError as error:
         return _report(path, error.problems)
-    return _write(case.model_dump(mode="json", exclude_none=True), args.output)
+    return _write(case.model_dump(mode="json", exclude_none=True), args.output, "case.json")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rootmap.cli._output import output_problem
 from rootmap.cli.documents import load
 from rootmap.core.case import CaseFile, Household
 from rootmap.core.problems import CaseFileError
@@ -46,6 +47,11 @@ def _error(path: str, message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     fmt = args.fmt or ("html" if args.output and args.output.lower().endswith((".html", ".htm"))
                        else "pdf")
+    if args.output:
+        problem = output_problem(Path(args.output), "-o", f"report.{fmt}")
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
     loaded = load(Path(args.file))
     if loaded.document is None:
         for problem in loaded.problems:
