@@ -102,6 +102,19 @@ def test_it_rejects_a_missing_birth_date_naming_the_field(client, clinician):
     assert "This field is required" in page and "Birth date" in page
 
 
+@pytest.mark.parametrize(("typed", "said"), [
+    ("3018-05-01", "3018-05-01 is in the future; expected a date up to today"),
+    ("1018-05-01", "1018-05-01 is more than 120 years ago; expected the child&#x27;s birth date"),
+])
+def test_a_birth_date_in_the_future_or_centuries_ago_is_refused_and_the_typing_kept(client, clinician, typed, said):
+    client.force_login(clinician)
+    response = client.post(reverse("client-create"), _details(birth_date=typed))
+    page = response.content.decode()
+    assert response.status_code == 200 and said in page
+    assert 'value="Noor"' in page
+    assert not Client.objects.filter(display_name="Noor").exists()
+
+
 def test_a_supervisor_assigns_only_clinicians_of_their_organisation(
     client, supervisor, clinician, outsider, clients_of_org
 ):

@@ -143,6 +143,27 @@ def field_problem(
     return None
 
 
+# Nobody on a child-and-youth caseload was born longer ago than this: an earlier birth date
+# is a typing slip (1018 for 2018), as is one in the future (3018).
+OLDEST_BIRTH_YEARS = 120
+
+
+def birth_date_problem(birth_date: dt.date, *, today: dt.date) -> str | None:
+    """A birth date that cannot be a client's: in the future, or over 120 years ago.
+
+    >>> birth_date_problem(dt.date(3018, 5, 1), today=dt.date(2026, 12, 2))
+    '3018-05-01 is in the future; expected a date up to today (2026-12-02)'
+    >>> birth_date_problem(dt.date(2018, 5, 1), today=dt.date(2026, 12, 2)) is None
+    True
+    """
+    if birth_date > today:
+        return f"{birth_date.isoformat()} is in the future; expected a date up to today ({today.isoformat()})"
+    if age_in_months(birth_date, today) > OLDEST_BIRTH_YEARS * 12:
+        return (f"{birth_date.isoformat()} is more than {OLDEST_BIRTH_YEARS} years ago; "
+                "expected the child's birth date")
+    return None
+
+
 def date_problem(
     instrument: Instrument, birth_date: dt.date, date: dt.date, *, today: dt.date | None = None
 ) -> str | None:

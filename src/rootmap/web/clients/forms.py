@@ -6,8 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from rootmap.core.events import months_at_date, months_from_age, timing_problems
+from rootmap.core.fields import birth_date_problem
 from rootmap.core.limits import MAX_FILE_BYTES, read_document_json
 from rootmap.core.problems import CaseFileError
 from rootmap.instruments import current
@@ -55,6 +57,13 @@ class ClientForm(forms.Form):
             self.fields["clinicians"].queryset = clinicians_of(organisation_id)
         else:
             del self.fields["clinicians"]
+
+    def clean_birth_date(self) -> dt.date:
+        birth_date: dt.date = self.cleaned_data["birth_date"]
+        problem = birth_date_problem(birth_date, today=timezone.localdate())
+        if problem:
+            raise forms.ValidationError(problem)
+        return birth_date
 
     def clean_interests(self) -> list[str]:
         raw = self.cleaned_data.get("interests") or ""
