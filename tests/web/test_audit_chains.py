@@ -5,6 +5,7 @@ legacy chain; verification streams the log; bulk appending builds a valid chain.
 
 from __future__ import annotations
 
+import re
 import threading
 import tracemalloc
 
@@ -217,6 +218,26 @@ def test_the_audit_log_page_counts_no_further_than_its_limit(world, client, monk
     body = client.get(reverse("audit-log")).content.decode()
     held = AuditEntry.objects.filter(organisation_id=world.org.pk).count() - 1  # less this reading
     assert held > 30 and f"{held} entries" in body and "More than" not in body
+
+
+def test_the_audit_log_reads_page_0_and_minus_1_as_the_first_page_and_counts_with_separators(
+        world, client, monkeypatch):
+    from django.urls import reverse
+
+    from rootmap.web.audit import views
+
+    audit_bulk_append({"action": "view", "organisation_id": world.org.pk, "detail": {"i": i}}
+                      for i in range(1_200))
+    client.force_login(world.admin)
+    monkeypatch.setattr(views, "COUNT_LIMIT", 1_000)
+    assert "More than 1,000 entries" in client.get(reverse("audit-log")).content.decode()
+    last = client.get(reverse("audit-log"), {"page": "999"}).context["page"]
+    assert last.number == last.paginator.num_pages > 1
+    for asked in ("0", "-1", "x", ""):
+        assert client.get(reverse("audit-log"), {"page": asked}).context["page"].number == 1, asked
+    monkeypatch.setattr(views, "COUNT_LIMIT", 5_000)
+    body = client.get(reverse("audit-log")).content.decode()
+    assert re.search(r"1,2\d\d entries", body) and "More than" not in body
 
 
 def test_checkpoint_lines_from_before_the_split_anchor_the_legacy_chain(world, tmp_path):

@@ -47,7 +47,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if up_to is None:  # the log's newest id (the # column shows ids already), on the primary key
         up_to = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
     entries = audit_entries_for(viewer=request.user, count_limit=COUNT_LIMIT, up_to=up_to, **narrowed)
-    page = BoundedPaginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Page 0, -1 or "x" is the first page (Django's get_page would show the last for the
+    # first two); a page past the end is the last, as Django has it.
+    page = BoundedPaginator(entries, PAGE_SIZE).get_page(as_pk(request.GET.get("page")) or 1)
     page.object_list = list(page.object_list)  # read before this reading is itself recorded
     audit_record(action="view", request=request,
                  detail={"page": "audit log", "filters": {k: str(v) for k, v in filters.items() if v},
@@ -56,5 +58,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                        **({"up_to": up_to} if up_to is not None else {})})
     return render(request, "audit/log.html", {
         "form": form, "page": page, "query": query, "nav": "audit",
-        "team_scope": not can_administer(request.user), "count_limit": COUNT_LIMIT,
+        "team_scope": not can_administer(request.user), "count_limit": f"{COUNT_LIMIT:,}",
+        "count_shown": f"{page.paginator.count:,}",
     })
