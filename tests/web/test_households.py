@@ -474,3 +474,15 @@ def test_a_page_loaded_before_a_child_was_added_does_not_clear_that_childs_ratin
     assert household.inputs["internal"]["commitment"] == 1  # what the stale page typed is saved
     assert household.inputs["children"][1]["challenge"] == CHALLENGE  # and the later child is kept
     assert household.inputs["children"][1]["age_months"] == 40
+
+
+@pytest.mark.parametrize("count", ["0", "", "x", "999"])
+def test_every_caregiver_posted_is_kept_whatever_the_hidden_count_says(client, clinician, household, count):
+    # The page's hidden caregiver-count, stale or edited, must not drop a name that was sent.
+    form = {**_form(household), "caregiver-count": count,
+            "caregiver-1-name": "Rob", "caregiver-1-role": "foster", "caregiver-2-name": "", "caregiver-2-role": ""}
+    client.force_login(clinician)
+    response = client.post(reverse("household-save", args=[household.pk]), form)
+    assert response.status_code in (200, 302)
+    household.refresh_from_db()
+    assert household.inputs["caregivers"] == [{"name": "Dana", "role": "foster"}, {"name": "Rob", "role": "foster"}]

@@ -7,6 +7,7 @@ core does the validating.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -22,8 +23,9 @@ class HouseholdForm(forms.Form):
                                 help_text="Your organisation's own id, for example H-0201.")
 
 
-# More rows than any household has; a larger count in a forged form is cut here.
+# More rows than any household has; a forged form with more is read up to here.
 MAX_CAREGIVER_ROWS = 20
+_CAREGIVER_FIELD = re.compile(r"caregiver-(\d{1,3})-(?:name|role)")
 
 
 def _rating(value: str | None) -> Any:
@@ -43,10 +45,10 @@ def inputs_from_post(post: Mapping[str, Any], current: Mapping[str, Any],
     child the post has no fields for at all (added after the page was loaded).
     """
     inputs = empty_inputs()
-    raw_count = str(post.get("caregiver-count", "0") or "0")
-    count = (min(int(raw_count), MAX_CAREGIVER_ROWS)
-             if raw_count.isascii() and raw_count.isdigit() and len(raw_count) < 4 else 0)
-    for n in range(count + 1):  # one empty row more, for adding a caregiver
+    # The rows are the ones posted, not the page's hidden "caregiver-count": a stale or
+    # edited count must not drop a caregiver whose name was sent.
+    rows = sorted({int(match.group(1)) for key in post if (match := _CAREGIVER_FIELD.fullmatch(key))})
+    for n in rows[:MAX_CAREGIVER_ROWS + 1]:  # the household's rows and the empty one for adding
         name = (post.get(f"caregiver-{n}-name") or "").strip()
         role = (post.get(f"caregiver-{n}-role") or "").strip()
         if (name or role) and not post.get(f"caregiver-{n}-remove"):
