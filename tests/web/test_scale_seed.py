@@ -110,6 +110,25 @@ def test_rootmap_demo_clients_loads_and_verifies_from_the_command_line(tmp_path)
     verify = subprocess.run([sys.executable, "-m", "rootmap", "audit", "verify"], cwd=tmp_path,
                             env={**env, "ROOTMAP_DEMO": "1"}, capture_output=True, text=True, timeout=120)
     assert verify.returncode == 0 and "intact" in verify.stdout, verify.stdout + verify.stderr
+    # Another seed, or too many clients, is refused before the demo users' passwords are
+    # set anew (without --password they were reset to a random one, then the seed refused).
+    database = tmp_path / "scale.sqlite3"
+    hashes = _password_hashes(database)
+    for clients in ("41", "1000001"):
+        refused = subprocess.run([sys.executable, "-m", "rootmap", "demo", "--no-serve", "--clients", clients,
+                                  "--seed", "3"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                                 timeout=300)
+        assert refused.returncode == 2 and "Password" not in refused.stdout, refused.stdout + refused.stderr
+        expected = "already holds a scale seed of 40 clients" if clients == "41" else "--clients must be"
+        assert expected in refused.stderr
+        assert _password_hashes(database) == hashes
+
+
+def _password_hashes(database):
+    import sqlite3
+
+    with sqlite3.connect(database) as db:
+        return dict(db.execute("select username, password from accounts_user"))
 
 
 def test_the_seed_stores_each_clients_next_follow_up_as_finalising_would(seeded):

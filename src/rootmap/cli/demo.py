@@ -38,6 +38,13 @@ def run(args: argparse.Namespace) -> int:
     if args.password is not None and not args.password.strip():
         print("rootmap demo: --password must not be empty", file=sys.stderr)
         return 2
+    from rootmap.cli.demo_scale import clients_problem, load_scale, seed_problem
+
+    # A refused --clients is refused before the demo users' passwords are set anew.
+    problem = clients_problem(args.clients)
+    if problem:
+        print(f"rootmap demo: {problem}", file=sys.stderr)
+        return 2
 
     from django.db import DatabaseError
 
@@ -46,12 +53,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         migrate()
+        problem = seed_problem(args.clients, args.seed)
+        if problem:
+            print(f"rootmap demo: {problem}", file=sys.stderr)
+            return 2
         summary = demo_load(password=args.password, command_line=command_line_actor())
-        if args.clients:
-            from rootmap.cli.demo_scale import load_scale
-
-            if not load_scale(args.clients, args.seed):
-                return 2
+        if args.clients and not load_scale(args.clients, args.seed):
+            return 2
     except DatabaseError as error:
         print(f"rootmap demo: the database cannot be used: {error}", file=sys.stderr)
         return 2

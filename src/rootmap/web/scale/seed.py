@@ -76,6 +76,15 @@ def seeded_with() -> dict[str, Any] | None:
     return dict(entry.detail) if entry is not None else None
 
 
+def seed_refusal(clients: int, seed: int) -> str | None:
+    """Why this database cannot take a scale seed of `clients` (None when it can, or already has it)."""
+    found = seeded_with()
+    if found is None or (found.get("clients"), found.get("seed")) == (clients, seed):
+        return None
+    return (f"this database already holds a scale seed of {found.get('clients')} clients "
+            f"(seed {found.get('seed')}, as of {found.get('as_of')}); use a fresh database")
+
+
 def _split(total: int) -> list[tuple[str, int]]:
     demo = math.ceil(total / 2)
     rest = total - demo
@@ -354,13 +363,12 @@ def scale_load(*, clients: int, seed: int = 15, as_of: dt.date | None = None,
     as_of = as_of or timezone.localdate()
     started = time.monotonic()
     say = progress or (lambda _text: None)
+    refusal = seed_refusal(clients, seed)
+    if refusal:
+        raise SeedRefused(refusal)
     found = seeded_with()
-    if found is not None:
-        # The same clients and seed on another day is the same data set, a day older.
-        if (found.get("clients"), found.get("seed")) == (clients, seed):
-            return SeedSummary(clients, seed, dt.date.fromisoformat(found["as_of"]), already=True)
-        raise SeedRefused(f"this database already holds a scale seed of {found.get('clients')} clients "
-                          f"(seed {found.get('seed')}, as of {found.get('as_of')}); use a fresh database")
+    if found is not None:  # the same clients and seed on another day: the same data set, a day older
+        return SeedSummary(clients, seed, dt.date.fromisoformat(found["as_of"]), already=True)
     demo_org = Organisation.objects.filter(name=ORGANISATION).first()
     demo_user = User.objects.filter(username="clinician").first()
     if demo_org is None or demo_user is None:
