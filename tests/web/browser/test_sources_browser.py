@@ -40,7 +40,15 @@ def assessment(clinician: User) -> Assessment:
 
 
 def wait_saved(page: Any, field: str) -> None:
-    page.wait_for_selector("#status-" + field.replace(".", "-").replace("_", "-") + " .save-status--ok")
+    """Waits for the field's "Saved"; a failure says what the field and the page showed."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    status = "#status-" + field.replace(".", "-").replace("_", "-")
+    try:  # 30 s: on a loaded two-core CI machine a save behind an upload can take a while
+        page.wait_for_selector(status + " .save-status--ok", timeout=30_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"{field} not saved: the field says {page.inner_text(status)!r}, "
+                             f"the page {page.inner_text('#draft-state')!r}") from None
 
 
 def test_an_informant_and_a_document_with_its_file_are_added_without_a_page_load(
