@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.urls import reverse
 
 from rootmap.core.case import parse_case
+from rootmap.core.problems import CaseFileError
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.audit.models import AuditEntry
 from rootmap.web.clients import services
@@ -113,6 +115,34 @@ def test_a_birth_date_in_the_future_or_centuries_ago_is_refused_and_the_typing_k
     assert response.status_code == 200 and said in page
     assert 'value="Noor"' in page
     assert not Client.objects.filter(display_name="Noor").exists()
+
+
+@pytest.mark.parametrize(("field", "typed", "said"), [
+    # A name and id of one zero-width space were a caseload row with nothing to click; a
+    # right-to-left override in the name reversed the rest of every line showing it
+    # ("Amira \u202e" · 128 months old read "dlo shtnom 821").
+    ("display_name", "\u200b", "has no visible character"),
+    ("reference", "\u200b\u200d", "has no visible character"),
+    ("display_name", "Amira \u202e", "contains a direction control (U+202E)"),
+    ("reference", "C-\u2067-1", "contains a direction control (U+2067)"),
+])
+def test_a_name_or_id_that_shows_nothing_or_turns_the_text_after_it_is_refused(client, clinician, field, typed,
+                                                                                 said):
+    client.force_login(clinician)
+    response = client.post(reverse("client-create"), _details(**{field: typed}))
+    assert response.status_code == 200 and said in response.content.decode()
+    assert Client.objects.count() == 0
+    case = example("school-age-foster.json")
+    case["client"]["id" if field == "reference" else field] = typed
+    with pytest.raises(CaseFileError, match=re.escape(said)):
+        parse_case(case)
+
+
+def test_names_in_any_script_are_names(client, clinician):
+    client.force_login(clinician)
+    for n, name in enumerate(["أميرة", "נועה", "Zoë 😀", "李小龙"]):
+        client.post(reverse("client-create"), _details(display_name=name, reference=f"C-{n}"))
+    assert Client.objects.count() == 4
 
 
 def test_a_supervisor_assigns_only_clinicians_of_their_organisation(
