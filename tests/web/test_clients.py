@@ -303,6 +303,36 @@ def test_the_birth_date_is_fixed_once_an_assessment_is_finalised(client, supervi
                                display_name="Noor", birth_date=dt.date(2020, 1, 1))
 
 
+@pytest.mark.parametrize(("field", "value", "born_days_ago", "said"), [
+    ("functioning.abstract_reasoning", "3", 540, "Abstract reasoning (expected from 84 months)"),
+    ("history.childhood.adversity", "2", 540, "history for Childhood (4 to 12 years) (not reached"),
+    ("functioning.sleep", "3", 5, "is before the client&#x27;s birth date"),
+])
+def test_a_birth_date_that_a_drafts_ratings_no_longer_fit_is_refused_naming_them(client, clinician, field, value,
+                                                                                   born_days_ago, said):
+    # A draft rated at 10 years kept its abstract reasoning when the child was made 18
+    # months old: hidden on the entry page, refused when signing, and no way to clear it.
+    from django.utils import timezone
+
+    from rootmap.web.assessments.services import assessment_create, assessment_save_field
+
+    today = timezone.localdate()
+    mine = make_client(clinician.organisation, "C-9", name="Noor", clinicians=(clinician,))
+    dated = today - dt.timedelta(days=10)
+    draft = assessment_create(client=mine, user=clinician, kind="full", date=dated)
+    assessment_save_field(assessment=draft, user=clinician, field=field, value=value, revision=draft.revision)
+    client.force_login(clinician)
+    born = today - dt.timedelta(days=born_days_ago)
+    response = client.post(reverse("client-edit", args=[mine.pk]), _details(birth_date=born.isoformat()))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"draft {draft.reference} of {dated.isoformat()}" in page and said in page
+    mine.refresh_from_db()
+    assert mine.birth_date == dt.date(2016, 4, 11)
+    client.post(reverse("client-edit", args=[mine.pk]), _details(birth_date="2016-05-11"))
+    assert Client.objects.get(pk=mine.pk).birth_date == dt.date(2016, 5, 11)  # nothing conflicts: saved
+
+
 def test_an_event_ending_before_it_begins_is_refused_naming_the_path(client, clinician, clients_of_org):
     client.force_login(clinician)
     mine = clients_of_org[0]
