@@ -20,6 +20,24 @@ def test_it_writes_a_clinician_pdf(tmp_path: Path) -> None:
     assert "Clinician report" in text and "Milo" in text
 
 
+def test_the_report_file_is_readable_by_its_owner_only_and_dash_is_standard_output(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    # A child's history and the clinician's formulation were written world-readable (0644
+    # under the usual umask) while backups and exports are 0600; "-o -" wrote a file named "-".
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    old = os.umask(0o022)
+    try:
+        assert main(["report", str(EXAMPLES / "school-age-foster.json"), "-o", "out.html"]) == 0
+        assert (tmp_path / "out.html").stat().st_mode & 0o777 == 0o600
+        assert main(["report", str(EXAMPLES / "school-age-foster.json"), "-o", "-", "--format", "html"]) == 0
+    finally:
+        os.umask(old)
+    assert b"Clinician report" in capsysbinary.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.html"]
+
+
 def test_it_writes_a_family_summary_as_html_when_asked(tmp_path: Path) -> None:
     out = tmp_path / "family.html"
     code = main(["report", str(EXAMPLES / "toddler-kinship.json"), "-o", str(out),

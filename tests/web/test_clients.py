@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.urls import reverse
 
 from rootmap.core.case import parse_case
+from rootmap.core.problems import CaseFileError
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.audit.models import AuditEntry
 from rootmap.web.clients import services
@@ -113,6 +115,34 @@ def test_a_birth_date_in_the_future_or_centuries_ago_is_refused_and_the_typing_k
     assert response.status_code == 200 and said in page
     assert 'value="Noor"' in page
     assert not Client.objects.filter(display_name="Noor").exists()
+
+
+@pytest.mark.parametrize(("field", "typed", "said"), [
+    # A name and id of one zero-width space were a caseload row with nothing to click; a
+    # right-to-left override in the name reversed the rest of every line showing it
+    # ("Amira \u202e" · 128 months old read "dlo shtnom 821").
+    ("display_name", "\u200b", "has no visible character"),
+    ("reference", "\u200b\u200d", "has no visible character"),
+    ("display_name", "Amira \u202e", "contains a direction control (U+202E)"),
+    ("reference", "C-\u2067-1", "contains a direction control (U+2067)"),
+])
+def test_a_name_or_id_that_shows_nothing_or_turns_the_text_after_it_is_refused(client, clinician, field, typed,
+                                                                                 said):
+    client.force_login(clinician)
+    response = client.post(reverse("client-create"), _details(**{field: typed}))
+    assert response.status_code == 200 and said in response.content.decode()
+    assert Client.objects.count() == 0
+    case = example("school-age-foster.json")
+    case["client"]["id" if field == "reference" else field] = typed
+    with pytest.raises(CaseFileError, match=re.escape(said)):
+        parse_case(case)
+
+
+def test_names_in_any_script_are_names(client, clinician):
+    client.force_login(clinician)
+    for n, name in enumerate(["أميرة", "נועה", "Zoë 😀", "李小龙"]):
+        client.post(reverse("client-create"), _details(display_name=name, reference=f"C-{n}"))
+    assert Client.objects.count() == 4
 
 
 def test_a_supervisor_assigns_only_clinicians_of_their_organisation(
@@ -271,6 +301,36 @@ def test_the_birth_date_is_fixed_once_an_assessment_is_finalised(client, supervi
     with pytest.raises(services.ClientInputError, match="cannot change once an assessment is finalised"):
         services.client_update(client=imported, user=supervisor, reference=imported.reference,
                                display_name="Noor", birth_date=dt.date(2020, 1, 1))
+
+
+@pytest.mark.parametrize(("field", "value", "born_days_ago", "said"), [
+    ("functioning.abstract_reasoning", "3", 540, "Abstract reasoning (expected from 84 months)"),
+    ("history.childhood.adversity", "2", 540, "history for Childhood (4 to 12 years) (not reached"),
+    ("functioning.sleep", "3", 5, "is before the client&#x27;s birth date"),
+])
+def test_a_birth_date_that_a_drafts_ratings_no_longer_fit_is_refused_naming_them(client, clinician, field, value,
+                                                                                   born_days_ago, said):
+    # A draft rated at 10 years kept its abstract reasoning when the child was made 18
+    # months old: hidden on the entry page, refused when signing, and no way to clear it.
+    from django.utils import timezone
+
+    from rootmap.web.assessments.services import assessment_create, assessment_save_field
+
+    today = timezone.localdate()
+    mine = make_client(clinician.organisation, "C-9", name="Noor", clinicians=(clinician,))
+    dated = today - dt.timedelta(days=10)
+    draft = assessment_create(client=mine, user=clinician, kind="full", date=dated)
+    assessment_save_field(assessment=draft, user=clinician, field=field, value=value, revision=draft.revision)
+    client.force_login(clinician)
+    born = today - dt.timedelta(days=born_days_ago)
+    response = client.post(reverse("client-edit", args=[mine.pk]), _details(birth_date=born.isoformat()))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"draft {draft.reference} of {dated.isoformat()}" in page and said in page
+    mine.refresh_from_db()
+    assert mine.birth_date == dt.date(2016, 4, 11)
+    client.post(reverse("client-edit", args=[mine.pk]), _details(birth_date="2016-05-11"))
+    assert Client.objects.get(pk=mine.pk).birth_date == dt.date(2016, 5, 11)  # nothing conflicts: saved
 
 
 def test_an_event_ending_before_it_begins_is_refused_naming_the_path(client, clinician, clients_of_org):

@@ -187,6 +187,27 @@ def test_a_what_if_with_a_bad_value_names_the_prospective_child(client, clinicia
     assert "Prospective child, challenge.behavioural" in response.content.decode()
 
 
+@pytest.mark.parametrize(("years", "months"), [("-2", "30"), ("1", "-12"), ("0", "12"), ("26", ""), ("", "-1")])
+def test_a_what_if_age_outside_years_and_months_is_refused_not_recounted(client, clinician, household,
+                                                                          years, months):
+    # -2 years and 30 months was worked out as a child "aged 6 months", 1 year and -12
+    # months as a newborn: the bounds of "Add a child" hold for the prospective child too.
+    client.force_login(clinician)
+    response = client.post(reverse("household-what-if", args=[household.pk]),
+                           {"whatif-years": years, "whatif-months": months, **{f"whatif-{k}": "3" for k in CHALLENGE}})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "cannot be worked out" in page and "age in years (0 to 25) and months (0 to 11)" in page
+    assert "aged" not in page
+
+
+def test_a_what_if_child_of_one_month_is_one_month_old(client, clinician, household):
+    client.force_login(clinician)
+    response = client.post(reverse("household-what-if", args=[household.pk]),
+                           {"whatif-years": "", "whatif-months": "1", **{f"whatif-{k}": "3" for k in CHALLENGE}})
+    assert "aged 1 month:" in response.content.decode()
+
+
 def test_the_preview_shows_the_estimate_as_typed_without_saving(client, clinician, household):
     client.force_login(clinician)
     response = client.post(reverse("household-preview", args=[household.pk]),

@@ -155,6 +155,21 @@ def test_a_cursor_outside_what_the_user_sees_starts_from_the_first_page(org, oth
     assert selectors.caseload_dashboard(user=clinician, today=TODAY, after="99999999999999999999").rows
 
 
+def test_a_cursor_with_nothing_beyond_it_starts_from_the_first_page(client, org, clinician):
+    # ?after= the last client (every client after it reassigned since the link was made),
+    # or ?before= the first, was an empty page saying "No clients are on your caseload
+    # yet", with no link back to the clients there are.
+    mine = sorted((make_client(org, f"C-{n}", clinicians=(clinician,)) for n in range(3)),
+                  key=lambda c: (c.display_name, c.pk))
+    for cursor in (f"after={mine[-1].pk}", f"before={mine[0].pk}"):
+        board = selectors.caseload_dashboard(user=clinician, today=TODAY, **dict([cursor.split("=")]))
+        assert [r.client.pk for r in board.rows] == [c.pk for c in mine], cursor
+        assert board.page.first_page and not board.page.has_previous
+    client.force_login(clinician)
+    page = client.get(f"{reverse('home')}?after={mine[-1].pk}").content.decode()
+    assert "No clients are on your caseload yet" not in page and mine[0].display_name in page
+
+
 def test_the_dashboard_links_carry_ids_not_names(client, supervisor, org):
     for n in range(30):
         make_client(org, f"C-{n:02}", name=f"Child {n:02}")

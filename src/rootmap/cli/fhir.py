@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from rootmap.cli._output import output_problem
+from rootmap.cli._output import output_problem, write_private
 from rootmap.cli.documents import load
 from rootmap.core.case import CaseFile
 from rootmap.core.limits import MAX_FILE_BYTES, read_document_json
@@ -51,14 +49,7 @@ def _write(data: Any, output: str | None, example: str) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".rootmap-fhir-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_private(target, text.encode("utf-8"), ".rootmap-fhir-")
     return 0
 
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rootmap.cli._output import output_problem
+from rootmap.cli._output import output_problem, write_private
 from rootmap.cli.documents import load
 from rootmap.core.case import CaseFile, Household
 from rootmap.core.problems import CaseFileError
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="a case file or a household file (JSON)")
     parser.add_argument("-o", "--output", metavar="PATH",
-                        help="where to write the report (default: standard output)")
+                        help="where to write the report (default, or -: standard output)")
     parser.add_argument("--audience", choices=("clinician", "family"), default="clinician",
                         help="clinician report (all scores) or family summary (plain language)")
     parser.add_argument("--format", choices=("pdf", "html"), dest="fmt",
@@ -45,6 +45,8 @@ def _error(path: str, message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output == "-":  # standard output, as for `rootmap fhir`
+        args.output = None
     fmt = args.fmt or ("html" if args.output and args.output.lower().endswith((".html", ".htm"))
                        else "pdf")
     if args.output:
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             _error(args.file, line)
         return 2
     if args.output:
-        Path(args.output).write_bytes(output)
+        write_private(Path(args.output), output, ".rootmap-report-")
     else:
         sys.stdout.buffer.write(output)
         sys.stdout.flush()

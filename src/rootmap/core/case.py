@@ -43,7 +43,7 @@ from rootmap.core.fields import (
     item_age_problem,
     period_age_problem,
 )
-from rootmap.core.limits import text_problem
+from rootmap.core.limits import name_problem, text_problem
 from rootmap.core.notes import MAX_COMMENT, MAX_FAMILY_SUMMARY, MAX_FORMULATION, note_key_problem
 from rootmap.core.problems import CaseFileError, Problem, problems_from_validation_error, show
 from rootmap.core.sources import presentation_date_problem, role_of
@@ -90,6 +90,17 @@ def _plain_text(text: str) -> str:
 
 
 PlainText = AfterValidator(_plain_text)
+
+
+def _name(text: str) -> str:
+    """A client's name or id: also something visible, without direction controls."""
+    problem = name_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+Name = AfterValidator(_name)
 
 
 def _available_version(version: str) -> str:
@@ -157,9 +168,9 @@ _MAX_AGE = _INSTRUMENT.supported_age_months.max
 
 
 class Client(_Strict):
-    id: Identifier
+    id: Annotated[str, StringConstraints(min_length=1, max_length=64), Name]
     birth_date: dt.date
-    display_name: ShortText = ""
+    display_name: Annotated[str, StringConstraints(max_length=200), Name] = ""
     # Sex, gender, placements, legal status, school, culture, contacts (rootmap.core.context).
     context: ClientContext | None = None
 

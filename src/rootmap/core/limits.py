@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from typing import Any
 
 from rootmap.core.problems import CaseFileError, Problem
@@ -30,6 +31,8 @@ MAX_NUMBER_DIGITS = 100
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Embeddings, overrides and isolates: each turns the direction of the text after it.
+_DIRECTION = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
 def text_problem(text: str) -> str | None:
@@ -39,6 +42,29 @@ def text_problem(text: str) -> str | None:
         return f"contains a control character (U+{ord(control.group()):04X}); expected plain text"
     if _SURROGATE.search(text):
         return "contains a lone UTF-16 surrogate (not a character); expected plain text"
+    return None
+
+
+def name_problem(text: str) -> str | None:
+    """Why `text` cannot be a client's name or id, or None when it can ("" is left to the
+    field's own rule). Besides `text_problem`: a name that shows nothing (only spaces and
+    zero-width characters) cannot be read or clicked in a list, and a direction control
+    reverses what follows the name on a page ("Amira \u202e" turned "128 months old"
+    into "dlo shtnom 821"). Letters of every script are names; only these are refused.
+
+    >>> name_problem("Amira")
+    >>> name_problem("\u200b")
+    'has no visible character (only spaces or invisible ones); expected a name'
+    """
+    problem = text_problem(text)
+    if problem:
+        return problem
+    direction = _DIRECTION.search(text)
+    if direction:
+        return (f"contains a direction control (U+{ord(direction.group()):04X}), which reverses the text "
+                "shown after it; expected the name without it")
+    if text and all(unicodedata.category(c)[0] in "ZC" for c in text):
+        return "has no visible character (only spaces or invisible ones); expected a name"
     return None
 
 

@@ -73,9 +73,11 @@ def keyset_page(queryset: QuerySet[Any], *, order: tuple[str, ...], size: int,
 
     Queries: one for the cursor row's values (only when a cursor is given), one for the
     page. A cursor that names no row of `cursor_from` (default: the queryset) starts from
-    the first page. A filtered list passes its unfiltered, access-checked rows as
-    `cursor_from`: a cursor row that has left the filter since the page was shown (an
-    overdue follow-up signed meanwhile) still marks where the next page goes on.
+    the first page, and so does one with no row beyond it any more (every row after it
+    left the list since the link was made): never an empty page without a way back. A
+    filtered list passes its unfiltered, access-checked rows as `cursor_from`: a cursor
+    row that has left the filter since the page was shown (an overdue follow-up signed
+    meanwhile) still marks where the next page goes on.
     """
     fields = tuple(name.lstrip("-") for name in order)
     cursor_pk, forward = (as_pk(before), False) if before not in (None, "") else (as_pk(after), True)
@@ -83,11 +85,19 @@ def keyset_page(queryset: QuerySet[Any], *, order: tuple[str, ...], size: int,
     if cursor_pk is not None:
         source = queryset if cursor_from is None else cursor_from
         values = source.filter(pk=cursor_pk).values_list(*fields).first()
-    if values is None:
-        rows = list(queryset.order_by(*order)[: size + 1])
-        more = len(rows) > size
-        rows = rows[:size]
-        return KeysetPage(rows, next_after=rows[-1].pk if more else None, previous_before=None, first_page=True)
+    if values is not None:
+        page = _page_beyond(queryset, order, values, size, forward=forward)
+        if page.object_list:
+            return page
+    rows = list(queryset.order_by(*order)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return KeysetPage(rows, next_after=rows[-1].pk if more else None, previous_before=None, first_page=True)
+
+
+def _page_beyond(queryset: QuerySet[Any], order: tuple[str, ...], values: tuple[Any, ...], size: int,
+                 *, forward: bool) -> KeysetPage:
+    """The page after (forward) or before the row with `values`; empty when none is left."""
     if forward:
         rows = list(queryset.filter(_beyond(order, values, forward=True)).order_by(*order)[: size + 1])
         more = len(rows) > size

@@ -425,8 +425,24 @@ def test_the_client_list_names_a_filter_or_page_it_does_not_know(world):
         assert response.status_code == 422, query
         problems = json.loads(response.content)["problems"]
         assert [p["path"] for p in problems] == [path] and words in problems[0]["message"], problems
-    for ok in ("phase=unassessed", "phase=undetermined", "follow_up=none", "follow_up=due_soon", "phase="):
+    for ok in ("phase=unassessed", "phase=undetermined", "follow_up=none", "follow_up=due_soon", "phase=",
+               "clinician=unassigned", f"clinician={world.clinician.pk}", "clinician="):
         assert call("GET", f"/api/v1/clients?{ok}", secret).status_code == 200, ok
+
+
+@pytest.mark.parametrize(("url", "query", "path", "words"), [
+    # A clinician given by username (or anything but an id) answered every client of the
+    # organisation unfiltered; the household list's page=0 or -1 answered its last page.
+    ("/api/v1/clients", "clinician=cleo", "clinician", "'cleo' is not a clinician's id or 'unassigned'"),
+    ("/api/v1/clients", "clinician=%D9%A3", "clinician", "is not a clinician's id"),
+    ("/api/v1/households", "page=0", "page", "below the minimum 1"),
+    ("/api/v1/households", "page=-1", "page", "below the minimum 1"),
+])
+def test_a_list_refuses_a_clinician_or_page_it_cannot_take(world, url, query, path, words):
+    response = call("GET", f"{url}?{query}", world.tokens["supervisor-read"])
+    assert response.status_code == 422, response.content
+    problems = json.loads(response.content)["problems"]
+    assert [p["path"] for p in problems] == [path] and words in problems[0]["message"], problems
 
 
 def test_the_client_lists_filter_values_are_the_dashboards():

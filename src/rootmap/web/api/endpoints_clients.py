@@ -9,12 +9,12 @@ pages are, and the entry names the token (rootmap.web.audit.services).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from rootmap.core.limits import read_document_json
 from rootmap.core.problems import CaseFileError, Problem
@@ -39,13 +39,19 @@ from rootmap.web.clients.models import Client
 router = Router(tags=["clients"])
 
 
+def _clinician_filter(value: str) -> str:
+    if not selectors.clinician_filter_value(value):
+        raise ValueError(f"{value!r} is not a clinician's id or 'unassigned'")
+    return value
+
+
 class ClientFilters(Schema):
     # The dashboard's filters (selectors.PHASES, "unassessed", selectors.FOLLOW_UP_FILTERS):
     # an unknown value is a problem naming the field, not the whole caseload unfiltered.
     q: str = ""
     phase: Literal["", "regulate", "relate", "reason", "maintain", "undetermined", "unassessed"] = ""
     follow_up: Literal["", "overdue", "due_soon", "none"] = ""
-    clinician: str = ""
+    clinician: Annotated[str, AfterValidator(_clinician_filter)] = ""
     page: int = Field(1, ge=1)
 
 

@@ -16,6 +16,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from rootmap.core.problems import Problem
 from rootmap.web.access import household_for, households_visible_to
@@ -40,7 +41,7 @@ TOTALS = ("internal", "external", "resources", "demand", "reserve", "reserve_ban
 
 
 class PageQuery(Schema):
-    page: int = 1
+    page: int = Field(1, ge=1)  # 0 or -1 would be Django's last page
 
 
 def _user(request: HttpRequest) -> User:

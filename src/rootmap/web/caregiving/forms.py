@@ -93,13 +93,21 @@ class AddOtherChildForm(forms.Form):
         return 12 * self.cleaned_data["years"] + (self.cleaned_data.get("months") or 0)
 
 
-def what_if_from_post(post: Mapping[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """A prospective child (when an age is given) and raised resource items, as typed."""
-    child = None
+AGE_PROBLEM = "Give the child's age in years (0 to 25) and months (0 to 11)."
+
+
+def what_if_from_post(post: Mapping[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any], list[str]]:
+    """A prospective child (when an age is given), raised resource items, as typed, and
+    the problems with the age: the bounds of "Add a child" (-1 years and 30 months was
+    a child of 18 months)."""
+    child, problems = None, []
     years, months = post.get("whatif-years", ""), post.get("whatif-months", "")
     if str(years).strip() or str(months).strip():
-        y, m = _rating(years) or 0, _rating(months) or 0
-        age = 12 * y + m if isinstance(y, int) and isinstance(m, int) else f"{years} years {months} months"
+        age_form = AddOtherChildForm({"years": years if str(years).strip() else "0", "months": months})
+        if age_form.is_valid():
+            age: Any = age_form.age_months()
+        else:
+            age, problems = f"{years} years {months} months", [AGE_PROBLEM]
         child = {"age_months": age, "client_id": None,
                  "challenge": {item: _rating(post.get(f"whatif-{item}")) for item in empty_challenge()}}
     raised: dict[str, Any] = {}
@@ -107,4 +115,4 @@ def what_if_from_post(post: Mapping[str, Any]) -> tuple[dict[str, Any] | None, d
         item = (post.get(f"raise-{n}-item") or "").strip()
         if item:
             raised[item] = _rating(post.get(f"raise-{n}-value"))
-    return child, raised
+    return child, raised, problems

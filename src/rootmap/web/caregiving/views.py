@@ -27,6 +27,7 @@ from rootmap.web.access import as_pk, client_for, household_for, households_visi
 from rootmap.web.accounts.models import User
 from rootmap.web.caregiving import selectors, services
 from rootmap.web.caregiving.forms import (
+    AGE_PROBLEM,
     AddOtherChildForm,
     HouseholdForm,
     inputs_from_post,
@@ -302,7 +303,7 @@ def household_add_other(request: HttpRequest, pk: int) -> HttpResponse:
                               "years": request.POST.get("other-years", ""),
                               "months": request.POST.get("other-months", "")})
     if not form.is_valid():
-        messages.error(request, "Give the child's age in years (0 to 25) and months (0 to 11).")
+        messages.error(request, AGE_PROBLEM)
         return redirect("household-detail", pk=household.pk)
     services.household_child_add_other(household=household, user=user, age_months=form.age_months(),
                                        name=form.cleaned_data.get("name", ""), request=request)
@@ -320,9 +321,11 @@ def household_what_if(request: HttpRequest, pk: int) -> HttpResponse:
     """
     user = _user(request)
     household = household_for(user, pk)
-    child, raised = what_if_from_post(request.POST)
+    child, raised, age_problems = what_if_from_post(request.POST)
     context: dict[str, Any] = {"household": household}
-    if child is None and not raised:
+    if age_problems:
+        context["what_if_problems"] = age_problems
+    elif child is None and not raised:
         context["what_if_problems"] = ["Give a prospective child's age, or choose a resource to raise."]
     else:
         try:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from rootmap.core.events import months_at_date, months_from_age, timing_problems
 from rootmap.core.fields import birth_date_problem
-from rootmap.core.limits import MAX_FILE_BYTES, read_document_json
+from rootmap.core.limits import MAX_FILE_BYTES, name_problem, read_document_json
 from rootmap.core.problems import CaseFileError
 from rootmap.instruments import current
 from rootmap.web.access import as_pk
@@ -31,6 +31,13 @@ class ClinicianChoiceField(forms.ModelMultipleChoiceField):
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk})
         return super()._check_values(value)
+
+
+def _named(text: str) -> str:
+    problem = name_problem(text)
+    if problem:
+        raise forms.ValidationError(problem)
+    return text
 
 
 class ClientForm(forms.Form):
@@ -57,6 +64,12 @@ class ClientForm(forms.Form):
             self.fields["clinicians"].queryset = clinicians_of(organisation_id)
         else:
             del self.fields["clinicians"]
+
+    def clean_display_name(self) -> str:
+        return _named(self.cleaned_data["display_name"])
+
+    def clean_reference(self) -> str:
+        return _named(self.cleaned_data["reference"])
 
     def clean_birth_date(self) -> dt.date:
         birth_date: dt.date = self.cleaned_data["birth_date"]

@@ -40,6 +40,11 @@ PHASES = {
 }
 
 
+def clinician_filter_value(value: str) -> bool:
+    """A value the caseload's clinician filter takes: a user's id, "unassigned", or "" (anyone)."""
+    return value in ("", "unassigned") or (value.isascii() and value.isdigit() and len(value) < 19)
+
+
 def current_final_assessments() -> QuerySet[Assessment]:
     """Finalised assessments that no finalised amendment supersedes.
 
@@ -202,10 +207,10 @@ def caseload_dashboard(
         ).filter(filter_phase=phase)
     elif phase == "unassessed":
         clients = clients.filter(~Exists(current_final_assessments().filter(client=OuterRef("pk"))))
-    if clinician.isascii() and clinician.isdigit() and len(clinician) < 19:
-        clients = clients.filter(clinicians__id=int(clinician))
-    elif clinician == "unassigned":
+    if clinician == "unassigned":
         clients = clients.filter(clinicians__isnull=True)
+    elif clinician and clinician_filter_value(clinician):
+        clients = clients.filter(clinicians__id=int(clinician))
     clients = _follow_up_filter(clients, follow_up, today)
 
     listed = _with_latest(clients).prefetch_related(

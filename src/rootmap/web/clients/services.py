@@ -24,12 +24,15 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from rootmap.core.ages import age_in_months
 from rootmap.core.case import parse_case
 from rootmap.core.context import context_json
 from rootmap.core.events import months_at_date, timing_problems
+from rootmap.core.fields import age_conflicts, date_problem
 from rootmap.core.problems import CaseFileError, Problem
 from rootmap.core.results import result_to_json
 from rootmap.core.scoring import score_history
+from rootmap.instruments import load_instrument
 from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.assessments.case_files import CASE_FORMAT, INPUT_KEYS, assessment_case_dict, frozen_case
 from rootmap.web.assessments.models import Assessment
@@ -80,6 +83,24 @@ def _validate_case(case: Mapping[str, Any]) -> None:
         parse_case(case)
     except CaseFileError as error:
         raise ClientInputError(error.problems) from None
+
+
+def _draft_problems(client: Client, birth_date: dt.date) -> list[Problem]:
+    """Drafts a new birth date would leave dated before birth or holding ratings their age
+    no longer allows (hidden on the entry page, refused when signing): named, to be
+    cleared first, as a changed assessment date is (assessments.validation.clean_field)."""
+    problems = []
+    for draft in client.assessments.filter(status=Assessment.Status.DRAFT).order_by("date", "id"):
+        instrument = load_instrument(draft.instrument_version)
+        inputs = draft.inputs or {}
+        said = date_problem(instrument, birth_date, draft.date)
+        bad = (said,) if said else age_conflicts(instrument, age_in_months(birth_date, draft.date),
+                                                 inputs.get("functioning") or {}, inputs.get("history"))
+        if bad:
+            problems.append(Problem("birth_date", f"with {birth_date.isoformat()}, draft {draft.reference} of "
+                                                  f"{draft.date.isoformat()} would hold what its age no longer "
+                                                  f"allows; clear it first: {'; '.join(bad)}"))
+    return problems
 
 
 def _reference_taken(organisation_id: int, reference: str, exclude_pk: int | None = None) -> bool:
@@ -159,6 +180,9 @@ def client_update(
                 "record. Ask an administrator if the birth date was recorded wrongly.",
             )])
         _validate_case(_client_case(client, birth_date=birth_date))
+        drafts = _draft_problems(client, birth_date)
+        if drafts:
+            raise ClientInputError(drafts)
     chosen = None if clinicians is None else _check_clinicians(client.organisation_id, clinicians)
     with transaction.atomic():
         client.reference = reference
