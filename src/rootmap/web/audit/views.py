@@ -31,6 +31,15 @@ class BoundedPaginator(Paginator):
         return self.count > COUNT_LIMIT
 
 
+def _page_asked(raw: str | None, paginator: Paginator) -> int:
+    """Page 0, -1 or "x" is the first page (Django's get_page shows the last for the first
+    two); any number past the end is the last, however many digits it has."""
+    number = as_pk(raw)
+    if number is None and raw and raw.isascii() and raw.isdigit() and raw.strip("0"):
+        return paginator.num_pages  # a number beyond any id
+    return number or 1
+
+
 @login_required
 @require_GET  # any other method is 405, before the view audits anything
 def audit_log(request: HttpRequest) -> HttpResponse:
@@ -47,9 +56,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if up_to is None:  # the log's newest id (the # column shows ids already), on the primary key
         up_to = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
     entries = audit_entries_for(viewer=request.user, count_limit=COUNT_LIMIT, up_to=up_to, **narrowed)
-    # Page 0, -1 or "x" is the first page (Django's get_page would show the last for the
-    # first two); a page past the end is the last, as Django has it.
-    page = BoundedPaginator(entries, PAGE_SIZE).get_page(as_pk(request.GET.get("page")) or 1)
+    paginator = BoundedPaginator(entries, PAGE_SIZE)
+    page = paginator.get_page(_page_asked(request.GET.get("page"), paginator))
     page.object_list = list(page.object_list)  # read before this reading is itself recorded
     audit_record(action="view", request=request,
                  detail={"page": "audit log", "filters": {k: str(v) for k, v in filters.items() if v},
