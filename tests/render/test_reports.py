@@ -117,6 +117,12 @@ def test_the_family_summary_puts_strengths_first_and_the_plan_as_things_to_do() 
     assert "How often:" in text
     assert "The brain map" in text
     assert "not a diagnosis" in text
+    # A plural strength read "Hand skills (drawing, buttons) is a real strength."
+    assert "Hand skills (drawing, buttons): a real strength." in text and "buttons) is a" not in text
+    # Later steps list their activities one a line, not run into a sentence of capitals.
+    html = report_html(case=example_case("school-age-foster"), results=scored("school-age-foster"), audience="family")
+    later = html[html.index("<h3>Later steps</h3>"):]
+    assert "<ul><li>EMDR (eye movement desensitisation and reprocessing)</li><li>Cognitive-behavioural" in later
 
 
 @pytest.mark.parametrize("name", CASES)

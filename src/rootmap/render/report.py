@@ -552,7 +552,11 @@ def _this_week(view: FamilyView) -> str:
     if view.later:
         out.append("<h3>Later steps</h3><ul>")
         for _phase_id, words, names in view.later:
-            out.append(f"<li>{esc(words)} {esc(join_words(list(names)))}.</li>")
+            # Each activity on its own line: run into the sentence, names made for a
+            # heading ("..., Cognitive-behavioural therapy and Breathing and mindfulness")
+            # read as a list of capitals.
+            activities = "".join(f"<li>{esc(name)}</li>" for name in names)
+            out.append(f"<li>{esc(words)}<ul>{activities}</ul></li>")
         out.append("</ul>")
     return "".join(out)
 
