@@ -454,3 +454,31 @@ def test_the_client_lists_filter_values_are_the_dashboards():
     fields = ClientFilters.model_fields
     assert set(get_args(fields["phase"].annotation)) == {"", *selectors.PHASES, "unassessed"}
     assert set(get_args(fields["follow_up"].annotation)) == {"", *selectors.FOLLOW_UP_FILTERS}
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), [
+    # A misspelt field answered 200 and changed nothing (or scored without it): a PATCH of
+    # "dispaly_name" kept the old name; a what-if's "challenges" was dropped and the
+    # prospective reserve came back as if the child had no challenge.
+    ("PATCH", "/api/v1/clients/{client}", {"dispaly_name": "Renamed"}, "dispaly_name"),
+    ("POST", "/api/v1/clients", {"reference": "N-1", "display_name": "New", "birth_date": "2019-01-01",
+                                 "clinician": ["x"]}, "clinician"),
+    ("POST", "/api/v1/clients/{client}/assessments", {"kind": "full", "date": "2026-01-05", "trigger": "loss"},
+     "trigger"),
+    ("PATCH", "/api/v1/assessments/{draft}", {"revision": 1, "fields": {}, "field": {"functioning.sleep": 2}},
+     "field"),
+    ("POST", "/api/v1/households/{household}/what-if",
+     {"add_child": {"age_months": 30, "challenges": CHALLENGE}}, "add_child.challenges"),
+    ("POST", "/api/v1/households/{household}/what-if", {"add_child": {"age_months": 30}, "raise": {}}, "raise"),
+])
+def test_a_field_the_api_does_not_know_is_refused_naming_it(world, method, path, body, field):
+    before = (Client.objects.count(), Client.objects.get(pk=world.client.pk).display_name,
+              world.draft.__class__.objects.get(pk=world.draft.pk).revision)
+    url = path.format(client=world.client.pk, draft=world.draft.pk, household=world.household.pk)
+    response = call(method, url, world.tokens["clinician-write"], body)
+    assert response.status_code == 422, response.content
+    problem = response.json()["problems"][0]
+    assert problem["path"] == field
+    assert "is not a known field" in problem["message"]
+    assert (Client.objects.count(), Client.objects.get(pk=world.client.pk).display_name,
+            world.draft.__class__.objects.get(pk=world.draft.pk).revision) == before
