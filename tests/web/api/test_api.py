@@ -482,3 +482,22 @@ def test_a_field_the_api_does_not_know_is_refused_naming_it(world, method, path,
     assert "is not a known field" in problem["message"]
     assert (Client.objects.count(), Client.objects.get(pk=world.client.pk).display_name,
             world.draft.__class__.objects.get(pk=world.draft.pk).revision) == before
+
+
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    # Refused by the server before any view (it never takes DELETE, PUT, HEAD...) ...
+    ("DELETE", "/api/v1/clients/{client}", "GET, POST, PATCH"),
+    ("PUT", "/api/v1/clients/{client}", "GET, POST, PATCH"),
+    # ... and by the API for a method this URL does not take: both were text/html.
+    ("POST", "/api/v1/clients/{client}", "GET, PATCH"),
+    ("GET", "/api/v1/score", "POST"),
+])
+def test_a_method_a_url_does_not_take_is_a_json_405_naming_the_methods_it_takes(world, method, path, allow):
+    before = Client.objects.get(pk=world.client.pk).display_name
+    response = call(method, path.format(client=world.client.pk), world.tokens["clinician-write"],
+                    {"display_name": "Renamed"})
+    assert response.status_code == 405
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Allow"] == allow
+    assert f"it takes {allow}" in response.json()["detail"]
+    assert Client.objects.get(pk=world.client.pk).display_name == before
