@@ -501,3 +501,21 @@ def test_a_method_a_url_does_not_take_is_a_json_405_naming_the_methods_it_takes(
     assert response["Allow"] == allow
     assert f"it takes {allow}" in response.json()["detail"]
     assert Client.objects.get(pk=world.client.pk).display_name == before
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("PATCH", "/api/v1/clients/{client}"), ("POST", "/api/v1/clients/import"), ("POST", "/api/v1/score"),
+    ("POST", "/api/v1/fhir/Bundle"), ("PATCH", "/api/v1/assessments/{draft}"),
+])
+def test_a_lone_surrogate_in_a_body_is_refused_as_json_not_a_server_error(world, method, path):
+    # "\ud800" is valid JSON but no UTF-8 text: each refusal showed it back and could not
+    # be encoded, so every endpoint answered an HTML 500.
+    raw = b'{"display_name": "\\ud800", "format": "\\ud800", "resourceType": "\\ud800", "revision": 1, ' \
+          b'"fields": {"notes.formulation": "\\ud800"}}'
+    before = Client.objects.get(pk=world.client.pk).display_name
+    response = call(method, path.format(client=world.client.pk, draft=world.draft.pk),
+                    world.tokens["clinician-write"], raw=raw)
+    assert 400 <= response.status_code < 500, response.content
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["problems"]
+    assert Client.objects.get(pk=world.client.pk).display_name == before
