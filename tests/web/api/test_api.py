@@ -519,3 +519,20 @@ def test_a_lone_surrogate_in_a_body_is_refused_as_json_not_a_server_error(world,
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["problems"]
     assert Client.objects.get(pk=world.client.pk).display_name == before
+
+
+def test_a_failure_no_handler_names_is_a_json_500_and_logged(world, monkeypatch, caplog):
+    # Django's HTML "Server Error (500)" page was what an integration got for any bug.
+    from rootmap.web.clients import selectors
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(selectors, "caseload_dashboard", broken)
+    with caplog.at_level("ERROR", logger="rootmap.api"):
+        response = call("GET", "/api/v1/clients", world.tokens["clinician-read"])
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("application/json")
+    assert "The server failed on this request" in response.json()["detail"]
+    assert "the database went away" not in response.content.decode()  # no internals to the caller
+    assert "the database went away" in caplog.text
