@@ -203,3 +203,33 @@ def test_a_backup_moves_between_sqlite_and_postgresql(tmp_path):
     finally:
         if cleanup:
             cleanup()
+
+
+def test_a_restore_says_which_documents_files_are_not_beside_it(world, tmp_path, capsys):
+    # A backup holds the database; documents' files stay in ROOTMAP_DOCUMENT_DIR. A restore
+    # on a new machine said "verified" while every reviewed PDF of a signed assessment was
+    # gone (their pages 404): it now names them, and the backup says to copy the folder.
+    import hashlib
+
+    from rootmap.web.sources import storage
+    from rootmap.web.sources.models import DocumentFile
+
+    kept, lost = b"%PDF-1.4 school report", b"%PDF-1.4 letter from the GP"
+    for content in (kept, lost):
+        DocumentFile.objects.create(client=world.client, sha256=hashlib.sha256(content).hexdigest(),
+                                    stored_name=storage.store(content), media_type="application/pdf",
+                                    size=len(content), uploaded_by=world.clinician)
+    path = tmp_path / "rootmap.backup.json.gz"
+    assert rootmap(["backup", str(path)]) == 0
+    assert f"The 2 documents' files are not in it: back up {storage.document_dir()}" in capsys.readouterr().out
+
+    assert rootmap(["restore", "--force", str(path)]) == 0
+    assert "documents' files" not in capsys.readouterr().err  # both are where the record says
+
+    gone = DocumentFile.objects.get(sha256=hashlib.sha256(lost).hexdigest())
+    storage.discard(gone.stored_name)
+    manifest = backup_restore(path=path, force=True)
+    assert manifest["restore"]["document_files_missing"] == [gone.sha256]
+    assert rootmap(["restore", "--force", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "Warning: 1 of the 2 documents' files the restored record names are not in" in err

@@ -107,6 +107,36 @@ def test_a_report_of_a_client_taken_off_the_caseload_is_refused_without_retrying
     assert job.error == "Refused: the assessment is not on your caseload any more."
 
 
+def test_a_finished_file_is_not_handed_over_once_its_owner_may_no_longer_see_it(
+        milo, clinician, admin, django_capture_on_commit_callbacks):
+    # The report was made while Milo was on the clinician's caseload; taken off it, the
+    # clinician could still download his PDF for 24 hours (and a demoted administrator
+    # the whole organisation's research export), though his pages were 404.
+    browser = _browser(clinician)
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(reverse("job-report", args=[_final(milo).pk, "clinician"]))
+    report = Job.objects.get()
+    assert report.status == "done"
+    milo.clinicians.clear()
+    refused = browser.get(reverse("job-download", args=[report.pk]))
+    assert refused.status_code == 302 and refused["Location"] == reverse("job-detail", args=[report.pk])
+    page = browser.get(refused["Location"]).content.decode()
+    assert "no longer yours to download: the assessment is not on your caseload any more" in page
+
+    chief = _browser(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        chief.post(reverse("job-research-export"))
+    export = Job.objects.get(kind="research_export")
+    assert export.status == "done", export.error
+    allowed = chief.get(reverse("job-download", args=[export.pk]))
+    assert allowed.status_code == 200 and b"".join(allowed.streaming_content).startswith(b"PK")
+    admin.role = "clinician"
+    admin.save(update_fields=["role"])
+    assert chief.get(reverse("job-download", args=[export.pk])).status_code == 302
+    assert not AuditEntry.objects.filter(action="download", object_id=str(report.pk)).exists()
+    assert AuditEntry.objects.filter(action="download", object_id=str(export.pk)).count() == 1
+
+
 def test_many_case_files_are_imported_each_on_its_own(org, clinician, job_folder,
                                                       django_capture_on_commit_callbacks):
     bad = example("toddler-kinship.json")

@@ -2,8 +2,9 @@
 
 The file holds every client's data and the sign-in secrets: keep it encrypted and
 access-controlled. It is signed with the backup key (ROOTMAP_BACKUP_KEY, else derived
-from the secret key): keep that key, a restore refuses a file it did not sign. The backup
-is recorded in the audit log as an export, with the operating-system user and host.
+from the secret key): keep that key, a restore refuses a file it did not sign. Documents'
+files stay in ROOTMAP_DOCUMENT_DIR: back that folder up with it. The backup is recorded
+in the audit log as an export, with the operating-system user and host.
 """
 
 from __future__ import annotations
@@ -43,4 +44,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"Backed up {manifest['rows']} rows of {sum(1 for v in manifest['counts'].values() if v)} "
           f"tables to {args.file} (signed with the backup key, SHA-256 {manifest['sha256'][:16]}..., "
           "verified).")
+    files = manifest["counts"].get("sources.documentfile", 0)
+    if files:
+        from rootmap.web.sources.storage import document_dir
+
+        print(f"The {files} documents' files are not in it: back up {document_dir()} "
+              "(ROOTMAP_DOCUMENT_DIR) with it.")
     return 0

@@ -5,7 +5,8 @@ Refuses a file not signed with this installation's backup key (edited, or made w
 another key). All or nothing: if the restored rows do not match the backup's manifest, or
 the audit log it restored does not verify, nothing stays. The restore is recorded in the
 audit log with the operating-system user and host, and says when it wound the log back
-behind its latest checkpoint.
+behind its latest checkpoint, and when documents' files the restored record names are not
+in ROOTMAP_DOCUMENT_DIR (a backup holds the database only).
 """
 
 from __future__ import annotations
@@ -42,6 +43,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"Restored {manifest['rows']} rows from {args.file} (backup of {manifest['created_at']}); "
           "signature, row counts, SHA-256 and audit log verified.")
+    missing = manifest["restore"]["document_files_missing"]
+    if missing:
+        from rootmap.web.sources.storage import document_dir
+
+        files = manifest["counts"].get("sources.documentfile", len(missing))
+        print(f"Warning: {len(missing)} of the {files} documents' files the restored record names "
+              f"are not in {document_dir()} (or their bytes are not the ones reviewed): a backup "
+              "holds the database, not the documents folder; copy that folder from where the "
+              "backup was made (ROOTMAP_DOCUMENT_DIR).", file=sys.stderr)
     before = manifest["restore"]["log_entries_before"]
     if before is not None:
         print(f"Warning: the audit checkpoints recorded {before} entries, the backup held "

@@ -18,6 +18,11 @@ verifies the audit chain it restored, and records itself in that chain; any fail
 everything back. After it commits, a "restore" checkpoint anchors the restored chain
 (rootmap.web.audit.checkpoints), saying how far the log was wound back if it was.
 
+Documents' files (PDFs and images of sources reviewed, rootmap.web.sources) are not in the
+file: their bytes stay in ROOTMAP_DOCUMENT_DIR, which is copied with the backup. A restore
+says which files its record names are missing from that folder, or differ from what was
+reviewed (their SHA-256), so that a restore on a new machine does not pass for complete.
+
 >>> manifest = backup_write(path=Path("rootmap.backup.json.gz"))
 >>> manifest = backup_restore(path=Path("rootmap.backup.json.gz"))
 """
@@ -329,7 +334,22 @@ def backup_restore(*, path: Path, using: str = DEFAULT_DB_ALIAS, force: bool = F
         transaction.on_commit(lambda: _restore_checkpoint(state, wound_back, others, total),
                               using=using)
     return {**manifest, "restore": {"audit_entries": chain.checked + 1,
-                                    "log_entries_before": wound_back}}
+                                    "log_entries_before": wound_back,
+                                    "document_files_missing": document_files_missing(using)}}
+
+
+def document_files_missing(using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """The SHA-256 of every document file the database names whose bytes are not in the
+    documents folder, or are not the bytes it names."""
+    from rootmap.web.sources import storage
+    from rootmap.web.sources.models import DocumentFile
+
+    missing = []
+    for stored in DocumentFile.objects.using(using).order_by("pk").only("stored_name", "sha256").iterator():
+        path = storage.path_of(stored.stored_name)
+        if path is None or hashlib.sha256(path.read_bytes()).hexdigest() != stored.sha256:
+            missing.append(stored.sha256)
+    return missing
 
 
 def _restore_checkpoint(state: Any, wound_back_from: int | None, others: list[Any],

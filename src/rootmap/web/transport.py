@@ -8,7 +8,7 @@
   or another address (and lock someone else out, or hide in the audit log).
 - OnlyGetAndPostMiddleware: the application answers GET and POST only (the API under
   /api/ also PATCH). HEAD, PUT, DELETE, OPTIONS, TRACE... are 405 before any view runs,
-  so no view audits them.
+  so no view audits them. Under /api/ every 405 is the API's JSON error, with Allow.
 - NoStoreMiddleware: every response of the application (not the static files, served
   before it) says `Cache-Control: no-store`, so no browser or proxy cache keeps a page or
   a download that holds client data.
@@ -85,10 +85,28 @@ class OnlyGetAndPostMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        allowed = API_METHODS if request.path_info.startswith(API_PREFIX) else ALLOWED_METHODS
+        api = request.path_info.startswith(API_PREFIX)
+        allowed = API_METHODS if api else ALLOWED_METHODS
         if request.method not in allowed:
-            return HttpResponseNotAllowed(allowed)
-        return self.get_response(request)
+            response: HttpResponse = HttpResponseNotAllowed(allowed)
+        else:
+            response = self.get_response(request)
+        if api and response.status_code == 405:
+            # An integration reads every refusal of the API as JSON, this one too (a method
+            # the server never takes, or one this URL does not: ninja's own plain text).
+            return _api_not_allowed(request, response["Allow"] if response.has_header("Allow") else "")
+        return response
+
+
+def _api_not_allowed(request: HttpRequest, allow: str) -> HttpResponse:
+    from rootmap.web.api.errors import error_body, json_response
+
+    given = {m.strip() for m in allow.split(",") if m.strip()}  # ninja's comes from a set
+    methods = ", ".join(sorted(given, key=lambda m: (*API_METHODS, m).index(m)))
+    return json_response(405, error_body(
+        f"{str(request.method)[:20]} is not an operation of {request.path_info[:200]}; "
+        f"it takes {methods or 'no method'} (the operations are listed at /api/v1/openapi.json)"),
+        headers={"Allow": methods})
 
 
 class NoStoreMiddleware:

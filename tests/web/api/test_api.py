@@ -454,3 +454,85 @@ def test_the_client_lists_filter_values_are_the_dashboards():
     fields = ClientFilters.model_fields
     assert set(get_args(fields["phase"].annotation)) == {"", *selectors.PHASES, "unassessed"}
     assert set(get_args(fields["follow_up"].annotation)) == {"", *selectors.FOLLOW_UP_FILTERS}
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), [
+    # A misspelt field answered 200 and changed nothing (or scored without it): a PATCH of
+    # "dispaly_name" kept the old name; a what-if's "challenges" was dropped and the
+    # prospective reserve came back as if the child had no challenge.
+    ("PATCH", "/api/v1/clients/{client}", {"dispaly_name": "Renamed"}, "dispaly_name"),
+    ("POST", "/api/v1/clients", {"reference": "N-1", "display_name": "New", "birth_date": "2019-01-01",
+                                 "clinician": ["x"]}, "clinician"),
+    ("POST", "/api/v1/clients/{client}/assessments", {"kind": "full", "date": "2026-01-05", "trigger": "loss"},
+     "trigger"),
+    ("PATCH", "/api/v1/assessments/{draft}", {"revision": 1, "fields": {}, "field": {"functioning.sleep": 2}},
+     "field"),
+    ("POST", "/api/v1/households/{household}/what-if",
+     {"add_child": {"age_months": 30, "challenges": CHALLENGE}}, "add_child.challenges"),
+    ("POST", "/api/v1/households/{household}/what-if", {"add_child": {"age_months": 30}, "raise": {}}, "raise"),
+])
+def test_a_field_the_api_does_not_know_is_refused_naming_it(world, method, path, body, field):
+    before = (Client.objects.count(), Client.objects.get(pk=world.client.pk).display_name,
+              world.draft.__class__.objects.get(pk=world.draft.pk).revision)
+    url = path.format(client=world.client.pk, draft=world.draft.pk, household=world.household.pk)
+    response = call(method, url, world.tokens["clinician-write"], body)
+    assert response.status_code == 422, response.content
+    problem = response.json()["problems"][0]
+    assert problem["path"] == field
+    assert "is not a known field" in problem["message"]
+    assert (Client.objects.count(), Client.objects.get(pk=world.client.pk).display_name,
+            world.draft.__class__.objects.get(pk=world.draft.pk).revision) == before
+
+
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    # Refused by the server before any view (it never takes DELETE, PUT, HEAD...) ...
+    ("DELETE", "/api/v1/clients/{client}", "GET, POST, PATCH"),
+    ("PUT", "/api/v1/clients/{client}", "GET, POST, PATCH"),
+    # ... and by the API for a method this URL does not take: both were text/html.
+    ("POST", "/api/v1/clients/{client}", "GET, PATCH"),
+    ("GET", "/api/v1/score", "POST"),
+])
+def test_a_method_a_url_does_not_take_is_a_json_405_naming_the_methods_it_takes(world, method, path, allow):
+    before = Client.objects.get(pk=world.client.pk).display_name
+    response = call(method, path.format(client=world.client.pk), world.tokens["clinician-write"],
+                    {"display_name": "Renamed"})
+    assert response.status_code == 405
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Allow"] == allow
+    assert f"it takes {allow}" in response.json()["detail"]
+    assert Client.objects.get(pk=world.client.pk).display_name == before
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("PATCH", "/api/v1/clients/{client}"), ("POST", "/api/v1/clients/import"), ("POST", "/api/v1/score"),
+    ("POST", "/api/v1/fhir/Bundle"), ("PATCH", "/api/v1/assessments/{draft}"),
+])
+def test_a_lone_surrogate_in_a_body_is_refused_as_json_not_a_server_error(world, method, path):
+    # "\ud800" is valid JSON but no UTF-8 text: each refusal showed it back and could not
+    # be encoded, so every endpoint answered an HTML 500.
+    raw = b'{"display_name": "\\ud800", "format": "\\ud800", "resourceType": "\\ud800", "revision": 1, ' \
+          b'"fields": {"notes.formulation": "\\ud800"}}'
+    before = Client.objects.get(pk=world.client.pk).display_name
+    response = call(method, path.format(client=world.client.pk, draft=world.draft.pk),
+                    world.tokens["clinician-write"], raw=raw)
+    assert 400 <= response.status_code < 500, response.content
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["problems"]
+    assert Client.objects.get(pk=world.client.pk).display_name == before
+
+
+def test_a_failure_no_handler_names_is_a_json_500_and_logged(world, monkeypatch, caplog):
+    # Django's HTML "Server Error (500)" page was what an integration got for any bug.
+    from rootmap.web.clients import selectors
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(selectors, "caseload_dashboard", broken)
+    with caplog.at_level("ERROR", logger="rootmap.api"):
+        response = call("GET", "/api/v1/clients", world.tokens["clinician-read"])
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("application/json")
+    assert "The server failed on this request" in response.json()["detail"]
+    assert "the database went away" not in response.content.decode()  # no internals to the caller
+    assert "the database went away" in caplog.text

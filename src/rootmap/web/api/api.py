@@ -7,6 +7,7 @@ browsable docs (Swagger UI, from django-ninja's own static files: no CDN) at /ap
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -24,6 +25,8 @@ from rootmap.web.api.endpoints_clients import InputRefused
 from rootmap.web.api.schemas import file_schemas
 from rootmap.web.caregiving.services import HouseholdInputError
 from rootmap.web.clients.services import ClientInputError
+
+logger = logging.getLogger("rootmap.api")
 
 DESCRIPTION = """Rootmap's REST API. Authenticate with a personal API token
 (`Authorization: Bearer rm_...`), made on the API tokens page or with `rootmap token create`.
@@ -140,6 +143,16 @@ def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
     """A body over DATA_UPLOAD_MAX_MEMORY_SIZE, read by an endpoint itself (score, import)."""
     status, problems = errors.body_too_big(request)
     return errors.problems_response(status, problems)
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A failure no other handler names (a bug, a database that went away): still the API's
+    JSON, never Django's HTML page; the traceback goes to the server's log."""
+    logger.error("API server error on %s %s", request.method, request.path, exc_info=exc)
+    return errors.json_response(500, errors.error_body(
+        "The server failed on this request (its log says why). Read the record again before "
+        "repeating a change; if it keeps failing, tell your administrator."))
 
 
 def _register() -> None:

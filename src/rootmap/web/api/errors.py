@@ -60,8 +60,14 @@ def problems_response(status: int, problems: Sequence[Problem], detail: str | No
 
 
 def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> HttpResponse:
-    response = HttpResponse(json.dumps(body, ensure_ascii=False), status=status,
-                            content_type="application/json; charset=utf-8")
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        content = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A value shown back holds a lone surrogate ("\ud800" is valid JSON, not UTF-8 text):
+        # written as an escape, the refusal is still JSON instead of a server error.
+        content = json.dumps(body).encode("ascii")
+    response = HttpResponse(content, status=status, content_type="application/json; charset=utf-8")
     for name, value in (headers or {}).items():
         response[name] = value
     return response

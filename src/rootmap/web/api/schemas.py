@@ -10,10 +10,19 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from rootmap.web.api.errors import ErrorOut
 
 Id = int
+
+
+class BodyIn(Schema):
+    """What a request's body may hold: a field not named here is a problem naming it (a
+    misspelt field used to be dropped, answering 200 with nothing changed), as in core's
+    case files."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ClinicianOut(Schema):
@@ -68,7 +77,7 @@ class ClientOut(Schema):
     assessments: list[AssessmentSummaryOut]
 
 
-class ClientIn(Schema):
+class ClientIn(BodyIn):
     reference: str = Field(max_length=1000)
     display_name: str = Field(max_length=1000)
     birth_date: dt.date
@@ -77,7 +86,7 @@ class ClientIn(Schema):
                                          description="usernames; only admins and supervisors may assign")
 
 
-class ClientPatch(Schema):
+class ClientPatch(BodyIn):
     reference: str | None = Field(default=None, max_length=1000)
     display_name: str | None = Field(default=None, max_length=1000)
     birth_date: dt.date | None = None
@@ -85,7 +94,7 @@ class ClientPatch(Schema):
     clinicians: list[str] | None = Field(default=None, max_length=200)
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(BodyIn):
     kind: Literal["full", "follow_up", "er"]
     date: dt.date
 
@@ -104,7 +113,7 @@ class AssessmentOut(Schema):
     interests: list[str]
 
 
-class FieldsIn(Schema):
+class FieldsIn(BodyIn):
     revision: int = Field(description="the revision the values were entered against (optimistic locking)")
     fields: dict[str, Any] = Field(description='field name -> value, for example {"functioning.sleep": 2}; '
                                                "null clears a rating")
@@ -188,12 +197,12 @@ class EstimateOut(Schema):
     children: list[EstimateChildOut]
 
 
-class WhatIfChildIn(Schema):
+class WhatIfChildIn(BodyIn):
     age_months: int
     challenge: dict[str, int | None] = {}
 
 
-class WhatIfIn(Schema):
+class WhatIfIn(BodyIn):
     add_child: WhatIfChildIn | None = None
     raise_resources: dict[str, int] = {}
 

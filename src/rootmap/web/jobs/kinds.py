@@ -202,6 +202,29 @@ def backup(job: Job, progress: Progress) -> Outcome:
                    content_type="application/gzip", summary=[f"{rows} records"])
 
 
+def still_allowed(job: Job) -> None:
+    """Raise JobRefused when the owner may no longer see what the job's file holds (the
+    client left their caseload, they are no longer an administrator): the file was made
+    while they could, but is handed over only while they still can, as the record's page is."""
+    from rootmap.web.access import assessment_for, can_administer, household_for
+
+    params = job.params or {}
+    if job.kind == Job.Kind.REPORT:
+        try:
+            assessment_for(job.owner, params.get("assessment"))
+        except Http404:
+            raise JobRefused("the assessment is not on your caseload any more") from None
+    elif job.kind == Job.Kind.HOUSEHOLD_REPORT:
+        try:
+            household_for(job.owner, params.get("household"))
+        except Http404:
+            raise JobRefused("the household is not yours to see any more") from None
+    elif job.kind == Job.Kind.RESEARCH_EXPORT and not can_administer(job.owner):
+        raise JobRefused("only an administrator may export")
+    elif job.kind == Job.Kind.BACKUP and not job.owner.is_superuser:
+        raise JobRefused("only the installation's administrator may back up the whole database")
+
+
 HANDLERS: dict[str, Callable[[Job, Progress], Outcome]] = {
     Job.Kind.REPORT: report,
     Job.Kind.HOUSEHOLD_REPORT: household_report,
@@ -210,6 +233,6 @@ HANDLERS: dict[str, Callable[[Job, Progress], Outcome]] = {
     Job.Kind.BACKUP: backup,
 }
 
-__all__ = ["HANDLERS", "JobAbandoned", "JobRefused", "Outcome", "Progress"]
+__all__ = ["HANDLERS", "JobAbandoned", "JobRefused", "Outcome", "Progress", "still_allowed"]
 
 

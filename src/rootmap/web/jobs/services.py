@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from rootmap.web.audit.services import audit_record
 from rootmap.web.jobs import storage
-from rootmap.web.jobs.kinds import HANDLERS, JobAbandoned, JobRefused, Outcome, Progress
+from rootmap.web.jobs.kinds import HANDLERS, JobAbandoned, JobRefused, Outcome, Progress, still_allowed
 from rootmap.web.jobs.models import Job
 from rootmap.web.jobs.sweep import runner_id
 
@@ -180,11 +180,13 @@ def job_waiting_too_long(job: Job, now: dt.datetime | None = None) -> bool:
 
 def job_result_open(*, job: Job, request: Any) -> Any:
     """The job's file, opened for its owner, with the download in the audit log; None when
-    there is no file (not finished, expired or removed)."""
+    there is no file (not finished, expired or removed). Raises JobRefused when the owner
+    may no longer see what it holds (kinds.still_allowed)."""
     if job.status != Job.Status.DONE or not job.result_file:
         return None
     if job.expires_at is not None and job.expires_at <= timezone.now():
         return None
+    still_allowed(job)
     path = storage.path_of(job.result_file)
     if path is None:
         return None

@@ -19,6 +19,7 @@ from rootmap.web.access import as_pk, assessment_for, can_administer, household_
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.audit.services import audit_record
 from rootmap.web.jobs import reminders
+from rootmap.web.jobs.kinds import JobRefused
 from rootmap.web.jobs.models import Job, ReminderPreference
 from rootmap.web.jobs.services import job_result_open, job_submit, job_waiting_too_long
 from rootmap.web.jobs.sweep import job_sweep_abandoned
@@ -70,7 +71,11 @@ def job_status(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_GET
 def job_download(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _job_for(request, pk)
-    handle = job_result_open(job=job, request=request)
+    try:
+        handle = job_result_open(job=job, request=request)
+    except JobRefused as refusal:
+        messages.error(request, f"This file is no longer yours to download: {refusal}.")
+        return redirect("job-detail", pk=job.pk)
     if handle is None:
         messages.info(request, "This job has no file to download: it is not finished, or its file "
                                "expired. Ask for it again.")
