@@ -34,7 +34,7 @@ from rootmap.web.assessments.models import Assessment
 from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.clients.models import Client
 from rootmap.web.clients.services import case_file_import
-from tests.web.security_fixtures import example, make_user
+from tests.web.security_fixtures import PASSWORD, example, make_user
 
 ACTORS = ("anonymous", "unverified", "admin", "supervisor", "clinician", "colleague", "outsider")
 
@@ -416,7 +416,8 @@ MATRIX: list[Row] = [
     # Personal API tokens: each person manages their own; another person's token is 404.
     # (The API itself, /api/v1/..., is walked path by path in tests/web/api/test_api_access.py.)
     Row("api-tokens", "GET", signed_in()),
-    Row("api-tokens", "POST", signed_in(DONE), data=lambda w: {"name": "EHR sync", "scope": "read"}),
+    Row("api-tokens", "POST", signed_in(DONE), data=lambda w: {"name": "EHR sync", "scope": "read",
+                                                               "password": PASSWORD}),
     Row("api-token-revoke", "GET", {**signed_in(NOT_ALLOWED)}, _clinician_token),
     Row("api-token-revoke", "POST", {**client_scoped(NOT_FOUND), "clinician": DONE}, _clinician_token,
         ("pk", lambda w: _token_of(w.users["outsider"]).pk)),

@@ -15,7 +15,7 @@ from rootmap.web.api.models import ApiToken
 from rootmap.web.audit.models import AuditEntry
 from rootmap.web.clients.models import Client
 from tests.web.api.fixtures import CHALLENGE, COLLEAGUE_MARKERS, FOREIGN_MARKERS, build_api_world, call
-from tests.web.security_fixtures import example
+from tests.web.security_fixtures import PASSWORD, example
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +142,8 @@ def test_token_page_shows_a_new_token_once_and_lists_and_revokes(world):
 
     browser = Browser()
     browser.force_login(world.clinician)
-    made = browser.post("/account/api-tokens/", {"name": "Spreadsheet", "scope": "write", "expires": "30"})
+    made = browser.post("/account/api-tokens/", {"name": "Spreadsheet", "scope": "write", "expires": "30",
+                                                 "password": PASSWORD})
     assert made.status_code == 200
     token = ApiToken.objects.get(name="Spreadsheet")
     secret = made.context["issued"].secret
@@ -159,12 +160,29 @@ def test_token_page_shows_a_new_token_once_and_lists_and_revokes(world):
     assert ApiToken.objects.get(pk=other.pk).revoked_at is None
 
 
+@pytest.mark.parametrize("password", ["", "not the password"])
+def test_an_open_session_alone_cannot_make_a_token(world, password):
+    # A token outlives the session and needs no second factor: a borrowed laptop or a
+    # stolen cookie must not be enough to mint one that never expires.
+    from django.test import Client as Browser
+
+    browser = Browser()
+    browser.force_login(world.clinician)
+    response = browser.post("/account/api-tokens/", {"name": "Backdoor", "scope": "write", "expires": "",
+                                                     "password": password})
+    assert response.status_code == 422 and "password" in response.context["form"].errors
+    assert not ApiToken.objects.filter(name="Backdoor").exists()
+    if password:  # the typed password is never shown back
+        assert password not in response.content.decode()
+
+
 def test_token_page_names_a_bad_field(world):
     from django.test import Client as Browser
 
     browser = Browser()
     browser.force_login(world.clinician)
-    response = browser.post("/account/api-tokens/", {"name": "", "scope": "everything", "expires": "0"})
+    response = browser.post("/account/api-tokens/", {"name": "", "scope": "everything", "expires": "0",
+                                                     "password": PASSWORD})
     assert response.status_code == 422
     assert set(response.context["form"].errors) == {"name", "scope", "expires"}
     assert not ApiToken.objects.filter(user=world.clinician, scope="everything").exists()

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rootmap.web.access import as_pk
 from rootmap.web.accounts.models import User
+from rootmap.web.accounts.passwords import locked_out, password_matches
 from rootmap.web.api import tokens
 from rootmap.web.api.models import ApiToken
 
@@ -30,6 +34,11 @@ class TokenForm(forms.Form):
                                  max_value=tokens.MAX_EXPIRY_DAYS, initial=90,
                                  help_text="Leave empty for a token that does not expire (revoke it when "
                                            "it is no longer needed).")
+    # A token acts as its person until revoked, without their second factor: an open
+    # session alone (a borrowed laptop, a stolen cookie) must not be enough to make one.
+    password = forms.CharField(label="Your password", strip=False, widget=forms.PasswordInput,
+                               help_text="The password you sign in with: it confirms that you are making "
+                                         "this token.")
 
 
 @csrf_exempt  # it changes nothing; API clients send no CSRF token
@@ -40,7 +49,9 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
                                          "the operations are listed at /api/v1/openapi.json"))
 
 
+@sensitive_post_parameters("password")
 @login_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 def token_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -48,6 +59,12 @@ def token_list(request: HttpRequest) -> HttpResponse:
     issued = None
     status = 200
     if request.method == "POST":
+        if form.is_valid() and not password_matches(request=request, user=user,
+                                                    password=form.cleaned_data["password"], step="api token"):
+            if locked_out(request):  # as on every page that asks for the password again
+                auth_logout(request)
+                return HttpResponse(status=429)
+            form.add_error("password", "That password is not right: enter the password you sign in with.")
         if form.is_valid():
             try:
                 issued = tokens.token_create(user=user, name=form.cleaned_data["name"],
