@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from rootmap.core.ages import age_in_months
+from rootmap.core.context import SEXES
 from rootmap.instruments import current
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.audit.services import audit_record
@@ -80,7 +81,7 @@ def _columns(*, with_sex: bool) -> list[str]:
         columns += [f"history_{period}_adversity", f"history_{period}_relational_health"]
     columns += [f"functioning_{item}" for item in instrument.item_ids]
     columns += [f"relational_{item}" for item in instrument.relational_item_ids]
-    # No client record holds a sex yet: the column appears once one does.
+    # The column appears once some client in the export has a recorded sex.
     return columns if with_sex else [c for c in columns if c != "sex"]
 
 
@@ -89,9 +90,10 @@ def _number(value: Any) -> Any:
 
 
 def _recorded_sex(client: Any) -> str:
-    """The client's recorded sex, when the record has one (no field holds it yet)."""
-    value = getattr(client, "sex", None)
-    return str(value).strip() if value not in (None, "") else ""
+    """The sex recorded in the client's context (rootmap.core.context), "" when none is.
+    It read a `sex` attribute no record has, and so left the column out of every export."""
+    value = (client.context or {}).get("sex") if isinstance(client.context, dict) else None
+    return value if value in SEXES and value != "not_recorded" else ""
 
 
 def _row(assessment: Assessment, key: bytes, first_date: Any) -> tuple[dict[str, Any], Facts]:
