@@ -87,6 +87,26 @@ def test_the_checkpoint_command_appends_a_signed_line_that_verify_matches(world,
     assert "Note: matches the checkpoint" in capsys.readouterr().out
 
 
+def test_a_checkpoint_line_the_disk_took_only_part_of_is_taken_back(world, checkpoint_file, monkeypatch):
+    # A full disk can write part of a line: left there, every later verify would read the
+    # file as forged. The part is cut off again and the command says it could not write.
+    import os
+
+    from rootmap.web.audit.checkpoints import CheckpointError
+
+    _entries(world, 2)
+    assert rootmap(["audit", "checkpoint"]) == 0
+    before = checkpoint_file.read_bytes()
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, data[: len(data) // 2]))
+    _entries(world, 1)
+    with pytest.raises(CheckpointError, match="only part of the line"):
+        audit_checkpoint()
+    monkeypatch.setattr(os, "write", real_write)
+    assert checkpoint_file.read_bytes() == before
+    assert audit_verify().ok
+
+
 def test_the_application_writes_a_checkpoint_every_n_entries_after_commit(
         world, checkpoint_file, django_capture_on_commit_callbacks):
     from django.db import transaction

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import hmac
@@ -151,8 +152,16 @@ def checkpoint_write(*, state: CheckpointState, reason: str = "command",
         raise CheckpointError(f"cannot write the checkpoint file {target}: {error.strerror}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # one line at a time from concurrent processes
-        os.write(fd, line)
-        os.fsync(fd)
+        end = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            if os.write(fd, line) != len(line):  # a full disk can take part of a line
+                raise OSError(errno.ENOSPC, "the disk took only part of the line")
+            os.fsync(fd)
+        except OSError as error:
+            # Never leave half a line: every later `audit verify` would read it as forged.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, end)
+            raise CheckpointError(f"cannot write the checkpoint file {target}: {error.strerror}") from None
     finally:
         os.close(fd)
     return target
