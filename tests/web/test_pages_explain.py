@@ -136,7 +136,9 @@ def _pages(client, base: str, deep: Any = None) -> list[str]:
 
 
 def _check(client, urls: list[str], wanted: set[str], tables: set[str] = SEEDED,
-           read_limit: int = READ_LIMIT) -> list[str]:
+           read_limit: int = READ_LIMIT, any_of: set[str] | None = None) -> list[str]:
+    """Problems of each page's plans: unbounded reads and sorts, an index of `wanted` not
+    used, or (with `any_of`) none of those indexes used."""
     failures = []
     for url in urls:
         found: set[str] = set()
@@ -146,7 +148,15 @@ def _check(client, urls: list[str], wanted: set[str], tables: set[str] = SEEDED,
             failures += [f"{url}: {p}\n  in {sql[:300]}" for p in problems]
         if not wanted <= found:
             failures.append(f"{url}: missing {sorted(wanted - found)}; plans used {sorted(found)}")
+        if any_of is not None and not any_of & found:
+            failures.append(f"{url}: none of {sorted(any_of)}; plans used {sorted(found)}")
     return failures
+
+
+def _indexes_leading_with(table: str, column: str) -> set[str]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return {name for name, c in constraints.items() if c["index"] and (c["columns"] or [None])[0] == column}
 
 
 # (role, page, query, indexes that must appear in some plan of the page)
@@ -246,7 +256,9 @@ def test_the_admins_audit_log_reads_its_index_to_the_page_never_the_whole_log(cl
     failures = _check(client, [base, base + "?page=2", base + f"?page={deepest}"],
                       {"audit_entry_org_newest", "audit_entry_no_org_client"}, tables,
                       read_limit=COUNT_LIMIT + 2 * PAGE_SIZE)
-    # A filter reads by its own index (here the action's), as boundedly.
-    failures += _check(client, [base + "?action=export"], {"audit_entry_no_org_client"}, tables,
-                       read_limit=COUNT_LIMIT + 2 * PAGE_SIZE)
+    # A filter reads as boundedly, by an index: the no-organisation branch's client index or
+    # one on the action. PostgreSQL picks either after ANALYZE's sample (both read the 30
+    # exports); a CI run once planned with the action's, which is as good.
+    failures += _check(client, [base + "?action=export"], set(), tables, read_limit=COUNT_LIMIT + 2 * PAGE_SIZE,
+                       any_of={"audit_entry_no_org_client", *_indexes_leading_with(table, "action")})
     assert not failures, "\n".join(failures)
