@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -278,8 +279,13 @@ def test_the_admins_audit_log_reads_its_index_to_the_page_never_the_whole_log(cl
     per_org = 3 * COUNT_LIMIT
     entries = []
     for n in range(per_org):  # interleaved, as two organisations' work is
-        entries.append({"action": "view", "organisation_id": org.pk, "client_id": ours[n % len(ours)]})
-        entries.append({"action": "view", "organisation_id": other.pk, "client_id": theirs[n % len(theirs)]})
+        entries.append({"action": "view", "organisation_id": org.pk, "client_id": ours[n % len(ours)],
+                        "actor_name": f"clin{n % 100:03}"})
+        entries.append({"action": "view", "organisation_id": other.pk, "client_id": theirs[n % len(theirs)],
+                        "actor_name": f"theirs{n % 100:03}"})
+        if n % 300 == 0:  # an administrator's change to clin000's account names her in detail
+            entries.append({"action": "change", "organisation_id": org.pk, "actor_name": "o0-admin",
+                            "detail": {"username": "clin000", "role": "clinician"}})
         if n % 1000 == 0:  # a command-line action about a client: no organisation
             entries.append({"action": "export", "client_id": ours[n % len(ours)]})
         if n % 2 == 0:  # sign-ins of unknown names: no organisation and no client
@@ -306,4 +312,23 @@ def test_the_admins_audit_log_reads_its_index_to_the_page_never_the_whole_log(cl
     # exports); a CI run once planned with the action's, which is as good.
     failures += _check(client, [base + "?action=export"], set(), tables, read_limit=COUNT_LIMIT + 2 * PAGE_SIZE,
                        any_of={"audit_entry_no_org_client", *_indexes_leading_with(table, "action")})
+    # The narrow filters (decision 0033). A user name: the person's entries and, apart, the
+    # entries naming her (detail.username), each on its own index in the page's order; an
+    # OR of the two read the organisation's log. A client: its id read first (by reference,
+    # any case, on client_org_reference_upper_idx), then its entries on a client_id index.
+    by_name = list(AuditEntry.objects.filter(organisation_id=org.pk).filter(
+        Q(actor_name__iexact="clin000") | Q(detail__username="clin000")).order_by("-id").values_list("pk", flat=True))
+    assert len(by_name) > PAGE_SIZE and AuditEntry.objects.filter(detail__username="clin000").count() == 100
+    assert [e.pk for e in client.get(base + "?actor=clin000").context["page"].object_list] == by_name[:PAGE_SIZE]
+    named = Client.objects.get(pk=ours[7])
+    about = list(AuditEntry.objects.filter(client_id=named.pk).order_by("-id").values_list("pk", flat=True))
+    assert [e.pk for e in client.get(base + f"?client={named.reference.lower()}").context["page"].object_list] \
+        == about[:PAGE_SIZE] and about
+    failures += _check(client, [base + "?actor=clin000", base + "?actor=clin000&page=2", base + "?actor=clin042"],
+                       {"audit_entry_actor_org"}, tables, read_limit=COUNT_LIMIT + 2 * PAGE_SIZE)
+    failures += _check(client, [base + "?actor=clin000"], {"audit_entry_username_org"}, tables,
+                       read_limit=COUNT_LIMIT + 2 * PAGE_SIZE)
+    failures += _check(client, [base + f"?client={named.reference}", base + f"?client={named.pk}"],
+                       {"client_org_reference_upper_idx"}, tables, read_limit=COUNT_LIMIT + 2 * PAGE_SIZE,
+                       any_of=_indexes_leading_with(table, "client_id"))
     assert not failures, "\n".join(failures)

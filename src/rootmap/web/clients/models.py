@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 
 from rootmap.web.accounts.models import Organisation
 
@@ -65,6 +67,9 @@ class Client(models.Model):
             # display_name, id, one keyset page at a time, and its bounded count.
             models.Index(fields=["organisation", "latest_phase", "display_name", "id"],
                          name="client_org_phase_name_idx"),
+            # The audit log's client filter (`?client=C-0102`, audit.selectors._clients_named):
+            # the organisation's client whose reference is that, in any case (`iexact`).
+            models.Index(F("organisation"), Upper("reference"), name="client_org_reference_upper_idx"),
         ]
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
