@@ -4,7 +4,9 @@ people, written with bulk_create in a few seconds. Not the product's demo seed (
 `rootmap demo --clients N`): no scoring, no audit history, `result` holds the phase only.
 
 The stored follow-up due date is set from the same core rule the services use
-(clients.follow_up.next_follow_up_due), over the assessments the seed writes.
+(clients.follow_up.next_follow_up_due), over the assessments the seed writes, and the
+stored latest phase by the rule of clients.latest_phase (checked against it in
+test_latest_phase.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from rootmap.web.accounts.models import Organisation, User
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.clients.follow_up import next_follow_up_due
-from rootmap.web.clients.models import Client
+from rootmap.web.clients.models import UNASSESSED, Client
 
 FIRST = ["Ada", "Bo", "Cy", "Dee", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jo", "Kai", "Lu", "Mo", "Nia", "Oz", "Pia"]
 LAST = ["Ashby", "Brook", "Cole", "Dale", "Ember", "Frost", "Grove", "Hale", "Ings", "Jude", "Kerr", "Lowe"]
@@ -60,6 +62,11 @@ def _plan(rng: random.Random) -> list[tuple[str, dt.date, str]]:
     return plan
 
 
+def _phase(rng: random.Random) -> str:
+    """One of the four phases; rarely (1%) undetermined, a filter few clients match."""
+    return "undetermined" if rng.random() < 0.01 else rng.choice(PHASES)
+
+
 def bulk_seed(*, organisations: int = 2, clients_per_org: int = 3000, clinicians_per_org: int = 60,
               households_per_org: int = 300, seed: int = 15) -> list[Seeded]:
     rng = random.Random(seed)
@@ -70,28 +77,49 @@ def bulk_seed(*, organisations: int = 2, clients_per_org: int = 3000, clinicians
         people = _users(org, n, clinicians_per_org)
         admin, supervisor, clinicians = people[0], people[1], people[2:]
         plans = [_plan(rng) for _ in range(clients_per_org)]
+        # Each row's phase, drawn first, so that each client is written with the latest
+        # phase finalising its history would store (clients.latest_phase's rule, worked out
+        # here: an UPDATE of every client afterwards would leave the table half dead rows,
+        # which no test transaction can VACUUM, and skew the plans the EXPLAIN tests check).
+        phases, latest, k = [], [], 0
+        for plan in plans:
+            mine, best = [], None
+            for _kind, d, status in plan:
+                final = status == "final"
+                phase = _phase(rng) if final else None
+                amended = _phase(rng) if final and k % 25 == 0 else None
+                mine.append((phase, amended))
+                if final:  # an amendment is written after every original: the higher id
+                    key = (d, 1, k) if amended else (d, 0, k)
+                    if best is None or key > best[0]:
+                        best = (key, amended or phase)
+                k += 1
+            phases.append(mine)
+            latest.append(best[1] if best else UNASSESSED)
         clients = Client.objects.bulk_create([
             Client(organisation=org, reference=f"C-{k:06}",
                    birth_date=dt.date(2012, 1, 1) + dt.timedelta(days=k % 3000),
                    display_name=f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.randrange(10_000):04}",
-                   next_follow_up_due=next_follow_up_due((kind, d) for kind, d, status in plan if status == "final"))
+                   next_follow_up_due=next_follow_up_due((kind, d) for kind, d, status in plan if status == "final"),
+                   latest_phase=latest[k])
             for k, plan in enumerate(plans)
         ], batch_size=2000)
         through.objects.bulk_create([through(client_id=c.pk, user_id=clinicians[k % len(clinicians)].pk)
                                      for k, c in enumerate(clients) if k % 20], batch_size=5000)
-        rows = []
-        for c, plan in zip(clients, plans, strict=True):
-            for m, (kind, d, status) in enumerate(plan, 1):
+        rows, amended_phases = [], []
+        for c, plan, drawn in zip(clients, plans, phases, strict=True):
+            for m, ((kind, d, status), (phase, amended)) in enumerate(zip(plan, drawn, strict=True), 1):
                 final = status == "final"
                 rows.append(Assessment(client=c, reference=f"A-{m}", kind=kind, date=d, status=status,
-                                       result={"phase": rng.choice(PHASES)} if final else None,
+                                       result={"phase": phase} if final else None,
                                        created_by=admin, finalised_by=admin if final else None))
+                amended_phases.append(amended)
         written = Assessment.objects.bulk_create(rows, batch_size=2000)
         # Some finalised assessments were amended: the amendment replaces the original.
         amendments = [Assessment(client_id=a.client_id, reference=f"{a.reference}.1", kind=a.kind, date=a.date,
-                                 status="final", result={"phase": rng.choice(PHASES)}, created_by=admin,
+                                 status="final", result={"phase": amended_phases[k]}, created_by=admin,
                                  finalised_by=admin, amends=a)
-                      for k, a in enumerate(written) if a.status == "final" and k % 25 == 0]
+                      for k, a in enumerate(written) if amended_phases[k] is not None]
         Assessment.objects.bulk_create(amendments, batch_size=2000)
         households = Household.objects.bulk_create([
             Household(organisation=org, reference=f"H-{k:05}", name=f"The {rng.choice(LAST)} household {k:05}",

@@ -13,6 +13,7 @@ from rootmap.web.accounts.models import User
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.clients import selectors
 from rootmap.web.clients.follow_up import store_next_follow_up
+from rootmap.web.clients.latest_phase import store_latest_phase
 from tests.web.org_fixtures import *  # noqa: F403
 from tests.web.org_fixtures import make_client
 from tests.web.page_text import page_text
@@ -24,6 +25,7 @@ def _final(client, user, kind, date, phase, reference):
         result={"phase": phase}, created_by=user, finalised_by=user,
     )
     store_next_follow_up(client)  # what the finalise service does in its transaction
+    store_latest_phase(client)
     return row
 
 
@@ -76,6 +78,7 @@ def test_an_amended_assessment_is_replaced_by_its_amendment(client, clinician, o
                               status="final", result={"phase": "reason"}, created_by=clinician,
                               amends=first)
     store_next_follow_up(c)
+    store_latest_phase(c)
     rows = selectors.caseload_dashboard(user=clinician, today=dt.date(2025, 3, 1)).rows
     assert [(r.client.reference, r.phase) for r in rows] == [("C-1", "reason")]
 

@@ -21,6 +21,7 @@ from rootmap.web.caregiving import services as household_services
 from rootmap.web.caregiving.models import Household
 from rootmap.web.clients import selectors
 from rootmap.web.clients.follow_up import store_next_follow_up
+from rootmap.web.clients.latest_phase import store_latest_phase
 from rootmap.web.clients.models import Client
 from rootmap.web.clients.services import case_file_import, client_update
 from rootmap.web.keyset import count_up_to, keyset_page
@@ -72,6 +73,7 @@ def test_editing_a_client_read_earlier_keeps_the_due_date_stored_meanwhile(org, 
     Assessment.objects.create(client=c, reference="A-1", kind="full", date=dt.date(2025, 1, 10), status="final",
                               result={"phase": "relate"}, created_by=clinician, finalised_by=clinician)
     store_next_follow_up(c)
+    store_latest_phase(c)
     client_update(client=stale, user=clinician, reference="C-1", display_name="Ada B",
                   birth_date=stale.birth_date)
     assert Client.objects.get(pk=c.pk).next_follow_up_due == dt.date(2025, 7, 10)
@@ -256,6 +258,7 @@ def _final(c: Client, user: User) -> None:
     Assessment.objects.create(client=c, reference="A-2", kind="follow_up", date=dt.date(2025, 7, 10),
                               status="final", result={"phase": "reason"}, created_by=user, finalised_by=user)
     store_next_follow_up(c)
+    store_latest_phase(c)
 
 
 def _grow_to(org, clinician, colleague, n):

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -153,6 +154,26 @@ def _check(client, urls: list[str], wanted: set[str], tables: set[str] = SEEDED,
     return failures
 
 
+def _api_problems(user: User, url: str, wanted: set[str], read_limit: int = READ_LIMIT) -> list[str]:
+    from django.test import Client as WebClient
+
+    from rootmap.web.api.tokens import token_create
+
+    secret = token_create(user=user, name="explain", scope="read", expires_days=1).secret
+    with CaptureQueriesContext(connection) as captured:
+        response = WebClient().get(url, HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert response.status_code == 200, (url, response.content[:200])
+    failures, found = [], set()
+    for sql in [q["sql"] for q in captured.captured_queries
+                if q["sql"].lstrip().upper().startswith("SELECT") and any(f'"{t}"' in q["sql"] for t in SEEDED)]:
+        problems, indexes = _problems(sql, read_limit=read_limit)
+        found |= indexes
+        failures += [f"{url}: {p}\n  in {sql[:300]}" for p in problems]
+    if not wanted <= found:
+        failures.append(f"{url}: missing {sorted(wanted - found)}; plans used {sorted(found)}")
+    return failures
+
+
 def _indexes_leading_with(table: str, column: str) -> set[str]:
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, table)
@@ -166,7 +187,16 @@ CASES = [
     ("supervisor", "home", "?follow_up=due_soon", {"client_org_follow_up_idx"}),
     ("clinician", "home", "", set()),  # a caseload: through the membership table's user index
     ("admin", "household-list", "", {"household_org_name_idx", "estimate_household_date_idx"}),
+    # The phase filter reads the stored latest phase (decision 0033), not a subquery per
+    # client. A phase few clients are in (undetermined: 1% in the seed) is read on its index.
+    ("admin", "home", "?phase=undetermined", {"client_org_phase_name_idx"}),
+    ("supervisor", "client-list", "?phase=undetermined", {"client_org_phase_name_idx"}),
 ]
+# A phase many clients are in: PostgreSQL may as well walk the name index (or the
+# organisation's, for the bounded count) and skip the few others, reading at most
+# COUNT_LIMIT / share rows; or take the phase's index. Either is bounded by the share.
+COMMON_PHASES = [("admin", "home", "reason"), ("admin", "client-list", "regulate"),
+                 ("supervisor", "home", "unassessed")]
 
 
 def test_each_list_query_uses_its_index_and_sorts_no_more_than_a_page(client, seeded):
@@ -181,6 +211,9 @@ def test_each_list_query_uses_its_index_and_sorts_no_more_than_a_page(client, se
         "home?follow_up=overdue": Client.objects.filter(organisation=org, next_follow_up_due__lt=today)
         .order_by("display_name", "id"),
         "household-list": Household.objects.filter(organisation=org).order_by("name", "id"),
+        **{f"{name}?phase={phase}": Client.objects.filter(organisation=org, latest_phase=phase)
+           .order_by("display_name", "id")
+           for name, phase in (("home", "undetermined"), ("client-list", "undetermined"))},
     }
     failures = []
     for role, name, query, wanted in CASES:
@@ -188,8 +221,21 @@ def test_each_list_query_uses_its_index_and_sorts_no_more_than_a_page(client, se
         pages = _pages(client, reverse(name) + query, deep.get(name + query) if role != "clinician" else None)
         assert len(pages) >= 2, f"{name}{query} as {role} has a single page: seed more"
         failures += _check(client, pages, wanted)
+    in_org = Client.objects.filter(organisation=org)
+    assert 0 < in_org.filter(latest_phase="undetermined").count() < in_org.count() // 50
+    for role, name, phase in COMMON_PHASES:
+        client.force_login(getattr(seeded, role))
+        share = in_org.filter(latest_phase=phase).count() / in_org.count()
+        rows = in_org.filter(latest_phase=phase).order_by("display_name", "id")
+        failures += _check(client, _pages(client, reverse(name) + f"?phase={phase}", rows), set(),
+                           read_limit=max(READ_LIMIT, int(1.5 * 1001 / share)),
+                           any_of={"client_org_phase_name_idx", "client_org_name_idx"})
+    # The REST API v1's client list: numbered pages and exact counts (its contract: the
+    # organisation's overdue and due-soon counts read the follow-up index whole, 10,000 here),
+    # the page and its count on the phase's index.
+    failures += _api_problems(seeded.admin, "/api/v1/clients?phase=undetermined&page=2",
+                              {"client_org_phase_name_idx"}, read_limit=in_org.count())
     household = Household.objects.filter(organisation=seeded.organisation).first()
-    client.force_login(seeded.admin)
     failures += _check(client, [reverse("household-detail", args=[household.pk]),
                                 reverse("household-client-search", args=[household.pk]) + "?client_q="],
                        {"client_org_name_idx"})
@@ -233,8 +279,13 @@ def test_the_admins_audit_log_reads_its_index_to_the_page_never_the_whole_log(cl
     per_org = 3 * COUNT_LIMIT
     entries = []
     for n in range(per_org):  # interleaved, as two organisations' work is
-        entries.append({"action": "view", "organisation_id": org.pk, "client_id": ours[n % len(ours)]})
-        entries.append({"action": "view", "organisation_id": other.pk, "client_id": theirs[n % len(theirs)]})
+        entries.append({"action": "view", "organisation_id": org.pk, "client_id": ours[n % len(ours)],
+                        "actor_name": f"clin{n % 100:03}"})
+        entries.append({"action": "view", "organisation_id": other.pk, "client_id": theirs[n % len(theirs)],
+                        "actor_name": f"theirs{n % 100:03}"})
+        if n % 300 == 0:  # an administrator's change to clin000's account names her in detail
+            entries.append({"action": "change", "organisation_id": org.pk, "actor_name": "o0-admin",
+                            "detail": {"username": "clin000", "role": "clinician"}})
         if n % 1000 == 0:  # a command-line action about a client: no organisation
             entries.append({"action": "export", "client_id": ours[n % len(ours)]})
         if n % 2 == 0:  # sign-ins of unknown names: no organisation and no client
@@ -261,4 +312,23 @@ def test_the_admins_audit_log_reads_its_index_to_the_page_never_the_whole_log(cl
     # exports); a CI run once planned with the action's, which is as good.
     failures += _check(client, [base + "?action=export"], set(), tables, read_limit=COUNT_LIMIT + 2 * PAGE_SIZE,
                        any_of={"audit_entry_no_org_client", *_indexes_leading_with(table, "action")})
+    # The narrow filters (decision 0033). A user name: the person's entries and, apart, the
+    # entries naming her (detail.username), each on its own index in the page's order; an
+    # OR of the two read the organisation's log. A client: its id read first (by reference,
+    # any case, on client_org_reference_upper_idx), then its entries on a client_id index.
+    by_name = list(AuditEntry.objects.filter(organisation_id=org.pk).filter(
+        Q(actor_name__iexact="clin000") | Q(detail__username="clin000")).order_by("-id").values_list("pk", flat=True))
+    assert len(by_name) > PAGE_SIZE and AuditEntry.objects.filter(detail__username="clin000").count() == 100
+    assert [e.pk for e in client.get(base + "?actor=clin000").context["page"].object_list] == by_name[:PAGE_SIZE]
+    named = Client.objects.get(pk=ours[7])
+    about = list(AuditEntry.objects.filter(client_id=named.pk).order_by("-id").values_list("pk", flat=True))
+    assert [e.pk for e in client.get(base + f"?client={named.reference.lower()}").context["page"].object_list] \
+        == about[:PAGE_SIZE] and about
+    failures += _check(client, [base + "?actor=clin000", base + "?actor=clin000&page=2", base + "?actor=clin042"],
+                       {"audit_entry_actor_org"}, tables, read_limit=COUNT_LIMIT + 2 * PAGE_SIZE)
+    failures += _check(client, [base + "?actor=clin000"], {"audit_entry_username_org"}, tables,
+                       read_limit=COUNT_LIMIT + 2 * PAGE_SIZE)
+    failures += _check(client, [base + f"?client={named.reference}", base + f"?client={named.pk}"],
+                       {"client_org_reference_upper_idx"}, tables, read_limit=COUNT_LIMIT + 2 * PAGE_SIZE,
+                       any_of=_indexes_leading_with(table, "client_id"))
     assert not failures, "\n".join(failures)

@@ -143,6 +143,17 @@ def test_the_seed_stores_each_clients_next_follow_up_as_finalising_would(seeded)
         assert store_next_follow_up(client.pk) == stored[client.pk], client.reference
 
 
+def test_the_seed_stores_each_clients_latest_phase_as_finalising_would(seeded):
+    # The dashboard's phase filter reads Client.latest_phase (decision 0033).
+    from rootmap.web.clients.latest_phase import UNASSESSED, store_latest_phase
+
+    synthetic = list(Client.objects.filter(reference__startswith="S-").order_by("id"))
+    stored = {c.pk: c.latest_phase for c in synthetic}
+    assert sum(phase != UNASSESSED for phase in stored.values()) > 0.5 * N
+    for client in synthetic:
+        assert store_latest_phase(client.pk) == stored[client.pk], client.reference
+
+
 def test_a_number_of_clients_beyond_a_million_is_refused_at_once(capsys):
     # --clients 99999999999999 ran silently for ever (a clinician per 50 clients is
     # planned before the first client is written).

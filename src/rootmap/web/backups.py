@@ -52,6 +52,7 @@ from django.utils import timezone
 from rootmap.web.audit import checkpoints
 from rootmap.web.audit.models import AuditChainHead
 from rootmap.web.audit.services import audit_record, audit_verify
+from rootmap.web.clients.latest_phase import store_latest_phases
 from rootmap.web.integrity import triggers
 from rootmap.web.keys import backup_key
 
@@ -309,6 +310,9 @@ def backup_restore(*, path: Path, using: str = DEFAULT_DB_ALIAS, force: bool = F
                     or _checksum(records) != manifest["sha256"]:
                 raise BackupError("the restored database does not match the backup (counts or "
                                   "checksum differ); nothing was restored")
+            # The stored latest phase follows from the restored assessments (decision 0033):
+            # recomputed from them, as finalising would, rather than trusted from the file.
+            store_latest_phases(using=using)
         chain = audit_verify(against_checkpoints=False)
         if not chain.ok:
             raise BackupError(f"the audit log in the backup does not verify ({chain.problem}); "

@@ -59,6 +59,7 @@ from rootmap.web.assessments.validation import (
 )
 from rootmap.web.audit.services import audit_record
 from rootmap.web.clients.follow_up import store_next_follow_up
+from rootmap.web.clients.latest_phase import store_latest_phase
 from rootmap.web.clients.models import Client
 
 # --- Helpers ----------------------------------------------------------------------------
@@ -445,8 +446,10 @@ def assessment_finalise(
         locked.finalised_at = timezone.now()
         locked.revision += 1
         locked.save()
-        # A finalised assessment (or an amendment replacing its original) moves the schedule.
+        # A finalised assessment (or an amendment replacing its original) moves the schedule
+        # and may change the client's latest phase (the dashboard's phase filter).
         store_next_follow_up(locked.client_id)
+        store_latest_phase(locked.client_id)
         detail = {"reference": locked.reference,
                   "amends": locked.amends.reference if locked.amends_id else None,
                   "phase": result.phase,

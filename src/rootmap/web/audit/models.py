@@ -2,6 +2,9 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Upper
 
 
 class AuditEntry(models.Model):
@@ -44,6 +47,16 @@ class AuditEntry(models.Model):
             # (sign-ins of unknown names), which the primary key's walk would.
             models.Index(fields=["-id"], name="audit_entry_no_org_client",
                          condition=models.Q(organisation_id__isnull=True, client_id__isnull=False)),
+            # The audit log filtered by user name (`?actor=`, audit.selectors._filtered): the
+            # entries by that person, `UPPER(actor_name) = UPPER(:name) AND organisation_id
+            # BETWEEN X AND X ORDER BY organisation_id, id DESC` for an admin. The equality
+            # leads, so the scan is that person's entries of the organisation only, in the
+            # page's order (led by the organisation's range, it would scan all its entries).
+            models.Index(Upper("actor_name"), "organisation_id", F("id").desc(), name="audit_entry_actor_org"),
+            # ... and, apart, the entries naming that person in `detail.username` (sign-ins
+            # tried with the name, changes to the account): partial, only entries that name one.
+            models.Index(KeyTransform("username", "detail"), "organisation_id", F("id").desc(),
+                         name="audit_entry_username_org", condition=models.Q(detail__has_key="username")),
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,16 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 
 from rootmap.web.accounts.models import Organisation
+
+# Written only by the services that change a client's current finalised assessments.
+STORED_BY_SERVICES = ("next_follow_up_due", "latest_phase")
+# Client.latest_phase of a client with no current finalised assessment (the phase filter's
+# "Not yet assessed").
+UNASSESSED = "unassessed"
 
 
 class Client(models.Model):
@@ -31,6 +39,15 @@ class Client(models.Model):
     # filters overdue / due-soon clients in SQL instead of scoring every schedule per
     # request (decision 0027). None: no full assessment yet, nothing scheduled.
     next_follow_up_due = models.DateField(null=True, blank=True, editable=False)
+    # The phase of the latest current finalised assessment (by date, then id; one that no
+    # finalised amendment supersedes): its result's "phase", or "unassessed" when the
+    # client has none (NULL only if that result names no phase). Stored in the
+    # transaction of every write that changes which assessments are current and
+    # finalised (clients.latest_phase.store_latest_phase), so the dashboard's and the
+    # API's phase filter reads a column and an index instead of a subquery per client
+    # (decision 0033).
+    latest_phase = models.CharField(max_length=20, null=True, blank=True, editable=False,
+                                    default=UNASSESSED)
 
     class Meta:
         constraints = [
@@ -44,14 +61,24 @@ class Client(models.Model):
             models.Index(fields=["organisation", "display_name", "id"], name="client_org_name_idx"),
             # Dashboard summary counts and the ?follow_up=overdue / due_soon filters.
             models.Index(fields=["organisation", "next_follow_up_due"], name="client_org_follow_up_idx"),
+            # Dashboard / client list and API v1 client list filtered by phase
+            # (`?phase=reason`, `?phase=unassessed`; clients.selectors.caseload_dashboard) of
+            # a supervisor or admin: WHERE organisation = X AND latest_phase = P ORDER BY
+            # display_name, id, one keyset page at a time, and its bounded count.
+            models.Index(fields=["organisation", "latest_phase", "display_name", "id"],
+                         name="client_org_phase_name_idx"),
+            # The audit log's client filter (`?client=C-0102`, audit.selectors._clients_named):
+            # the organisation's client whose reference is that, in any case (`iexact`).
+            models.Index(F("organisation"), Upper("reference"), name="client_org_reference_upper_idx"),
         ]
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         # A full save of a client read earlier (its details edited) must not write back a
-        # due date that a finalise stored meanwhile: only clients.follow_up writes it.
+        # due date or phase that a finalise stored meanwhile: only clients.follow_up and
+        # clients.latest_phase write them.
         if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
-                                       if not f.primary_key and f.name != "next_follow_up_due"]
+                                       if not f.primary_key and f.name not in STORED_BY_SERVICES]
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:

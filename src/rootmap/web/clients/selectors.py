@@ -15,13 +15,12 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.fields.json import KeyTextTransform
 
 from rootmap.core.schedule import follow_up_status
 from rootmap.web.access import clients_visible_to
 from rootmap.web.accounts.models import User
 from rootmap.web.assessments.models import Assessment
-from rootmap.web.clients.models import Client
+from rootmap.web.clients.models import UNASSESSED, Client
 from rootmap.web.keyset import COUNT_LIMIT, KeysetPage, count_up_to, keyset_page
 
 PAGE_SIZE = 25
@@ -114,16 +113,21 @@ class Dashboard:
 
 
 def _with_latest(clients: QuerySet[Client]) -> QuerySet[Client]:
-    """Annotate each client with its latest current finalised assessment (one SQL query)."""
+    """Annotate each client with its latest current finalised assessment (one SQL query).
+
+    Its phase is not annotated: it is stored on the client (`Client.latest_phase`, the
+    same rule: clients.latest_phase), which the phase filter reads too."""
     latest = current_final_assessments().filter(client=OuterRef("pk")).order_by("-date", "-id")
     return clients.annotate(
         latest_id=Subquery(latest.values("id")[:1]),
         latest_kind=Subquery(latest.values("kind")[:1]),
         latest_date=Subquery(latest.values("date")[:1]),
-        latest_phase=Subquery(
-            latest.annotate(phase=KeyTextTransform("phase", "result")).values("phase")[:1]
-        ),
     )
+
+
+def phase_shown(client: Client) -> str | None:
+    """The phase a row shows: the stored latest phase, None for a client not yet assessed."""
+    return None if client.latest_phase == UNASSESSED else client.latest_phase
 
 
 def _schedules(client_ids: QuerySet[Any] | list[int]) -> dict[int, list[tuple[str, dt.date]]]:
@@ -198,15 +202,11 @@ def caseload_dashboard(
         clients = clients.filter(
             Q(display_name__icontains=filters["q"]) | Q(reference__icontains=filters["q"])
         )
-    # The phase filter reads one subquery per client; the count and page below add the
-    # row's columns only to the rows they return (a count never evaluates them).
-    latest = current_final_assessments().filter(client=OuterRef("pk")).order_by("-date", "-id")
-    if phase in PHASES:
-        clients = clients.annotate(
-            filter_phase=Subquery(latest.annotate(p=KeyTextTransform("phase", "result")).values("p")[:1])
-        ).filter(filter_phase=phase)
-    elif phase == "unassessed":
-        clients = clients.filter(~Exists(current_final_assessments().filter(client=OuterRef("pk"))))
+    # The phase filter reads the stored latest phase (on client_org_phase_name_idx for an
+    # organisation, decision 0033); the count and page below add the row's columns only to
+    # the rows they return (a count never evaluates them).
+    if phase in PHASES or phase == UNASSESSED:
+        clients = clients.filter(latest_phase=phase)
     if clinician == "unassigned":
         clients = clients.filter(clinicians__isnull=True)
     elif clinician and clinician_filter_value(clinician):
@@ -229,7 +229,7 @@ def caseload_dashboard(
             latest_kind=c.latest_kind,
             latest_date=c.latest_date,
             latest_id=c.latest_id,
-            phase=c.latest_phase,
+            phase=phase_shown(c),
             follow_up=follow_up_on(c.next_follow_up_due, today),
             clinicians=list(c.clinicians.all()),
         )
@@ -337,7 +337,7 @@ def caseload_export(*, user: User, today: dt.date) -> list[CaseloadExportRow]:
         CaseloadExportRow(
             client=c, clinicians=[u.username for u in c.clinicians.all()],
             assessments=len(schedules.get(c.pk, [])), latest_date=c.latest_date, latest_kind=c.latest_kind,
-            phase=c.latest_phase,
+            phase=phase_shown(c),
             follow_up=follow_up_on(c.next_follow_up_due, today),
         )
         for c in clients

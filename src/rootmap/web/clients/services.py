@@ -39,6 +39,7 @@ from rootmap.web.assessments.models import Assessment
 from rootmap.web.assessments.selectors import case_file_for_client, current_assessments
 from rootmap.web.audit.services import audit_record
 from rootmap.web.clients.follow_up import store_next_follow_up
+from rootmap.web.clients.latest_phase import store_latest_phase
 from rootmap.web.clients.models import Client
 from rootmap.web.validation import stored_length_problems
 
@@ -472,6 +473,7 @@ def case_file_import(*, organisation: Organisation, user: User, data: Any,
                     {**case_file_for_client(client, assessments=[]), "assessments": signed}, parsed.id)
                 row.save()
             store_next_follow_up(client)
+            store_latest_phase(client)
             entry_detail = {"assessments": len(case.assessments), **(detail or {})}
             if command_line is not None:
                 audit_record(action="import", obj=client, organisation_id=organisation.pk,
@@ -553,6 +555,7 @@ def case_file_add_assessments(*, client: Client, user: User, data: Any,
             row.save()
             added.append(row)
         store_next_follow_up(locked)
+        store_latest_phase(locked)
         audit_record(action="import", request=request, user=user, obj=locked,
                      detail={"added_assessments": [a.reference for a in added]})
     return added

@@ -38,7 +38,7 @@ from rootmap.web.audit.services import CommandLineActor
 from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.caregiving.services import child_client_pks, household_file, score_file
 from rootmap.web.clients.follow_up import next_follow_up_due
-from rootmap.web.clients.models import Client
+from rootmap.web.clients.models import UNASSESSED, Client
 from rootmap.web.demo import ORGANISATION
 from rootmap.web.scale.audit_history import seed_audit_history
 from rootmap.web.scale.rows import EncodedJSON, insert_rows, next_id, sequences_reset
@@ -198,6 +198,7 @@ class _Template:
     events_text: str
     interests_text: str
     next_follow_up_due: dt.date | None  # what finalising the history stores on the client
+    latest_phase: str | None  # and the phase it stores (clients.latest_phase)
 
 
 class _Seeder:
@@ -243,8 +244,12 @@ class _Seeder:
                     done.snapshot["assessments"], _canonical(done.snapshot["assessments"]),
                     done.result.phase, reason)
                 current = [a for a in current if a.pk != row.amends_id] + [row]
+            # The latest current assessment by date, then id (a client's ids follow the
+            # plan's order, as the template's do): clients.latest_phase's rule.
+            latest = max(current, key=lambda a: (a.date, a.pk), default=None)
             self.pool[key] = _Template(plan, signed, _canonical(plan.events), _canonical(plan.interests),
-                                       next_follow_up_due((a.kind, a.date) for a in current))
+                                       next_follow_up_due((a.kind, a.date) for a in current),
+                                       signed[latest.reference].phase if latest is not None else UNASSESSED)
         return self.pool[key]
 
     def client(self, batch: _Batch, people: _Organisation, number: int, position: int) -> Client:
@@ -256,6 +261,7 @@ class _Seeder:
                         display_name=f"{plan.display_name.rsplit(' ', 1)[0]} {number}",
                         birth_date=plan.birth_date, interests=plan.interests,
                         events=plan.events, next_follow_up_due=template.next_follow_up_due,
+                        latest_phase=template.latest_phase,
                         created_at=_at(first_day, 9), updated_at=_at(first_day, 9))
         batch.clients.append(client)
         carriers = [clinician]
