@@ -33,13 +33,22 @@ def main() -> None:
     demo = User.objects.get(username="admin").organisation_id
     names = Client.objects.filter(organisation_id=demo).order_by("display_name", "id")
     deep = names.values_list("id", flat=True)[int(names.count() * 0.9)]
+    reference = names.values_list("reference", flat=True)[int(names.count() * 0.5)]
     someone = User.objects.filter(organisation_id=demo, role="clinician").order_by("id").values_list("id", flat=True)[3]
     pages = [("dashboard", "/"), ("dashboard overdue", "/?follow_up=overdue"),
              ("dashboard 90% down", f"/?after={deep}"), ("client list", "/clients/"),
              ("client list, one clinician", f"/clients/?clinician={someone}"),
              ("client list, clinician by name", "/clients/?clinician_q=clinician"),
              ("audit log", "/audit/"), ("audit log page 150", "/audit/?page=150"),
-             ("people", "/people/")]
+             ("people", "/people/"),
+             # The narrow filters of decision 0033: the stored latest phase and the audit
+             # log's user-name and client filters, each on its own index.
+             ("dashboard, phase undetermined", "/?phase=undetermined"),
+             ("dashboard, phase reason", "/?phase=reason"),
+             ("client list, phase reason", "/clients/?phase=reason"),
+             ("dashboard, unassigned", "/?clinician=unassigned"),
+             ("audit log, one client", f"/audit/?client={reference}"),
+             ("audit log, one user name", "/audit/?actor=clinician")]
     print(f"{os.environ['DATABASE_URL'].rsplit('/', 1)[1]}: {names.count()} clients in the demo organisation, "
           f"median / max of {reads} reads")
     print("| page | role | queries | peak KiB | median ms | max ms |")
