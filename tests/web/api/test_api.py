@@ -463,6 +463,16 @@ def test_a_list_refuses_a_clinician_or_page_it_cannot_take(world, url, query, pa
     assert [p["path"] for p in problems] == [path] and words in problems[0]["message"], problems
 
 
+def test_a_search_longer_than_any_name_is_a_problem_naming_q_not_a_500(world):
+    # 60,000 characters made SQLite refuse the LIKE pattern ("pattern too complex"): a 500.
+    secret = world.tokens["supervisor-read"]
+    response = call("GET", "/api/v1/clients?q=" + "A" * 60000, secret)
+    assert response.status_code == 422, response.content
+    problems = json.loads(response.content)["problems"]
+    assert [p["path"] for p in problems] == ["q"] and "120" in problems[0]["message"], problems
+    assert call("GET", "/api/v1/clients?q=" + "A" * 120, secret).status_code == 200
+
+
 def test_the_client_lists_filter_values_are_the_dashboards():
     from typing import get_args
 
