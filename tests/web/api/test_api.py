@@ -188,6 +188,22 @@ def test_token_page_names_a_bad_field(world):
     assert not ApiToken.objects.filter(user=world.clinician, scope="everything").exists()
 
 
+@pytest.mark.parametrize(("name", "words"), [("\u200b\u200b", "no visible character"),
+                                           ("EHR \u202e sync", "direction control (U+202E)")])
+def test_a_token_name_the_audit_log_could_not_show_is_refused(world, name, words):
+    # The audit log names every record a token reads by its name: an invisible name made
+    # those reads look unattributed, and U+202E reversed the rest of the entry's detail.
+    from django.test import Client as Browser
+
+    browser = Browser()
+    browser.force_login(world.clinician)
+    response = browser.post("/account/api-tokens/", {"name": name, "scope": "read", "expires": "30",
+                                                     "password": PASSWORD})
+    assert response.status_code == 422
+    assert words in " ".join(response.context["form"].errors["name"])
+    assert not ApiToken.objects.filter(name=name).exists()
+
+
 # --- Audit -----------------------------------------------------------------------------------
 
 def test_every_read_of_a_client_record_is_audited_with_the_tokens_name(world):
