@@ -28,6 +28,7 @@ from django.http import HttpRequest
 from rootmap.core.ages import age_in_months
 from rootmap.core.caregiving import prefill_challenge, score_household, what_if
 from rootmap.core.case import parse_household
+from rootmap.core.limits import direction_problem
 from rootmap.core.problems import CaseFileError, Problem
 from rootmap.core.results import HouseholdResult, result_from_json
 from rootmap.instruments import current, load_instrument
@@ -186,6 +187,11 @@ def household_update(*, household: Household, user: User, inputs: Mapping[str, A
     Validated under the lock, against the household as stored then: raises
     HouseholdInputError, saving nothing and writing no entry.
     """
+    names = [Problem(f"children[{n}].name", problem, child["name"])
+             for n, child in enumerate(inputs.get("children", []))
+             if child.get("client_pk") is None and (problem := direction_problem(child.get("name") or ""))]
+    if names:  # another child's name is the page's own, not the household file's
+        raise HouseholdInputError(names)
     with transaction.atomic():
         locked = _locked(household)
         household_score(locked, on=on, inputs=inputs)
