@@ -547,11 +547,10 @@ def test_another_child_named_with_a_direction_control_is_refused_naming_the_name
     assert len(household.inputs["children"]) == 1
 
 
-def test_the_household_file_refuses_a_caregiver_with_a_direction_control():
-    from rootmap.core.problems import CaseFileError
-
-    data = {"format": "rootmap-household/1", "id": "H-1", "date": "2026-01-01",
-            "caregivers": [{"name": "Dana", "role": "fos\u202eter"}]}
-    with pytest.raises(CaseFileError) as raised:
-        parse_household(data)
-    assert [p.path for p in raised.value.problems] == ["caregivers[0].role"]
+def test_an_estimate_stored_with_a_direction_control_still_makes_its_report(clinician, household):
+    # Refused on saving only: an estimate stored before the check must still parse.
+    household.inputs["caregivers"] = [{"name": "Bad\u202eName", "role": "foster"}]
+    household.save()
+    estimate = services.estimate_save(household=household, user=clinician, on=dt.date(2026, 1, 5))
+    pdf = services.household_report_download(household=household, estimate=estimate, user=clinician)
+    assert pdf.startswith(b"%PDF")

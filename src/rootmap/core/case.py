@@ -43,7 +43,7 @@ from rootmap.core.fields import (
     item_age_problem,
     period_age_problem,
 )
-from rootmap.core.limits import direction_problem, name_problem, text_problem
+from rootmap.core.limits import name_problem, text_problem
 from rootmap.core.notes import MAX_COMMENT, MAX_FAMILY_SUMMARY, MAX_FORMULATION, note_key_problem
 from rootmap.core.problems import CaseFileError, Problem, problems_from_validation_error, show
 from rootmap.core.sources import presentation_date_problem, role_of
@@ -114,16 +114,6 @@ def _available_version(version: str) -> str:
 InstrumentVersion = Annotated[str, StringConstraints(min_length=1, max_length=10), AfterValidator(_available_version)]
 ShortText = Annotated[str, StringConstraints(max_length=200), PlainText]
 
-
-def _shown_text(text: str) -> str:
-    """Text shown in lists and report headings (a caregiver's name and role): no direction controls."""
-    problem = direction_problem(text)
-    if problem:
-        raise ValueError(problem)
-    return text
-
-
-ShownText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_shown_text)]
 LongText = Annotated[str, StringConstraints(max_length=5000), PlainText]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64), PlainText]
 # Counts that keep every report quick (README, "Limits"); the web forms allow the same.
@@ -319,8 +309,8 @@ class CaseFile(_Strict):
 
 
 class Caregiver(_Strict):
-    name: ShownText = ""
-    role: ShownText = ""
+    name: ShortText = ""
+    role: ShortText = ""
 
 
 class HouseholdChild(_Strict):
