@@ -113,7 +113,6 @@ def _available_version(version: str) -> str:
 
 InstrumentVersion = Annotated[str, StringConstraints(min_length=1, max_length=10), AfterValidator(_available_version)]
 ShortText = Annotated[str, StringConstraints(max_length=200), PlainText]
-
 LongText = Annotated[str, StringConstraints(max_length=5000), PlainText]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64), PlainText]
 # Counts that keep every report quick (README, "Limits"); the web forms allow the same.
