@@ -479,6 +479,13 @@ def test_a_list_refuses_a_clinician_or_page_it_cannot_take(world, url, query, pa
     assert [p["path"] for p in problems] == [path] and words in problems[0]["message"], problems
 
 
+def test_a_refused_read_does_not_say_nothing_was_saved(world):
+    # GET ?phase=regulat answered "The input has 1 problem; nothing was saved.": a read saves nothing.
+    response = call("GET", "/api/v1/clients?phase=regulat", world.tokens["supervisor-read"])
+    assert response.status_code == 422
+    assert json.loads(response.content)["detail"] == "The request has 1 problem; nothing was read."
+
+
 def test_a_search_longer_than_any_name_is_a_problem_naming_q_not_a_500(world):
     # 60,000 characters made SQLite refuse the LIKE pattern ("pattern too complex"): a 500.
     secret = world.tokens["supervisor-read"]
