@@ -554,3 +554,14 @@ def test_an_estimate_stored_with_a_direction_control_still_makes_its_report(clin
     estimate = services.estimate_save(household=household, user=clinician, on=dt.date(2026, 1, 5))
     pdf = services.household_report_download(household=household, estimate=estimate, user=clinician)
     assert pdf.startswith(b"%PDF")
+
+
+def test_the_household_list_isolates_caregiver_names_stored_before_the_direction_check(client, clinician, household):
+    # A name stored with U+202E before saving refused it reversed the rest of its cell
+    # ("Bad(rerac retsof) emaN"); each name and role is its own <bdi>, and the cell wraps.
+    household.inputs["caregivers"] = [{"name": "Bad\u202eName", "role": "foster carer"}]
+    household.save()
+    client.force_login(clinician)
+    page = client.get(reverse("household-list")).content.decode()
+    assert "<bdi>Bad\u202eName</bdi>" in page and "(<bdi>foster carer</bdi>)" in page
+    assert 'class="wrap-anywhere"' in page
