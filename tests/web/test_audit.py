@@ -175,6 +175,29 @@ def test_a_bad_filter_gets_a_clear_message_not_an_error(world, client):
     assert "Enter a date as YYYY-MM-DD." in body and "Choose one of the listed actions." in body
 
 
+def test_a_date_to_at_the_last_day_a_date_can_hold_is_no_end_not_a_500(world, client):
+    # 9999-12-31 + one day overflowed: OverflowError, a 500.
+    audit_record(action="export", user=world.admin, detail={"export": "x"})
+    client.force_login(world.admin)
+    response = client.get(reverse("audit-log"), {"date_to": "9999-12-31", "action": "export"})
+    assert response.status_code == 200
+    assert [e.action for e in response.context["page"]] == ["export"]
+
+
+@pytest.mark.parametrize("refused", [{"client": "C" * 41}, {"action": "explode"}, {"date_from": "yesterday"},
+                                     {"actor": "x" * 151}])
+def test_a_filter_the_form_refuses_shows_no_entries_not_the_whole_log(world, client, refused):
+    # The refused filter was dropped with the others, and the whole log was shown under the
+    # filters typed: "Client (reference or id): CCC... 4,463 entries".
+    audit_record(action="view", user=world.clinician, obj=world.client)
+    client.force_login(world.admin)
+    response = client.get(reverse("audit-log"), {"client": "C-0042", **refused})
+    assert response.status_code == 200
+    assert list(response.context["page"]) == []
+    assert "until the filter named above is corrected" in response.content.decode()
+    assert list(client.get(reverse("audit-log"), {"client": "C-0042"}).context["page"])
+
+
 def test_the_log_is_paginated_newest_first(world, client):
     for i in range(60):
         audit_record(action="view", user=world.clinician, obj=world.client, detail={"i": i})

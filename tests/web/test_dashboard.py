@@ -232,3 +232,14 @@ def test_the_clinician_matches_stop_at_their_limit(admin, org):
     with CaptureQueriesContext(connection) as captured:
         assert selectors.clinician_filter(organisation_id=org.pk).choices == []
     assert len(captured.captured_queries) == 0
+
+
+def test_a_search_longer_than_any_name_shows_the_caseload_page_not_a_500(client, clinician, org):
+    # 60,000 characters made SQLite refuse the LIKE pattern ("pattern too complex"): a 500.
+    make_client(org, "C-001", name="Child 001", clinicians=(clinician,))
+    client.force_login(clinician)
+    response = client.get(reverse("home"), {"q": "C" * 60000})
+    assert response.status_code == 200
+    assert "No client matches these filters." in page_text(response.content.decode())
+    assert 'value="' + "C" * 120 + '"' in response.content.decode()
+    assert 'maxlength="120"' in response.content.decode()

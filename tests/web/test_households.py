@@ -507,3 +507,61 @@ def test_every_caregiver_posted_is_kept_whatever_the_hidden_count_says(client, c
     assert response.status_code in (200, 302)
     household.refresh_from_db()
     assert household.inputs["caregivers"] == [{"name": "Dana", "role": "foster"}, {"name": "Rob", "role": "foster"}]
+
+
+@pytest.mark.parametrize(("field", "path"), [("caregiver-0-name", "caregivers[0].name"),
+                                             ("caregiver-0-role", "caregivers[0].role"),
+                                             ("child-0-name", "children[0].name")])
+def test_a_name_holding_a_direction_control_is_refused_naming_it(client, clinician, household, field, path):
+    # "Bad\u202eName (foster carer)" showed as "Bad(rerac retsof) emaN" in the household list
+    # (and in the report's running header): a direction control reverses what follows it.
+    client.force_login(clinician)
+    response = client.post(reverse("household-save", args=[household.pk]),
+                           _form(household, **{field: "Bad\u202eName"}))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert path in page and "direction control (U+202E)" in page and "Nothing was saved" in page
+    household.refresh_from_db()
+    assert "\u202e" not in str(household.inputs)
+
+
+@pytest.mark.parametrize("data", [{"name": "The \u202eLees", "reference": "H-9"},
+                                  {"name": "The Lees", "reference": "H-\u20669"},
+                                  {"name": "\u200b", "reference": "H-9"}])
+def test_a_household_name_or_id_the_list_cannot_show_is_refused(client, clinician, data):
+    client.force_login(clinician)
+    response = client.post(reverse("household-create"), data)
+    assert response.status_code == 200
+    assert not Household.objects.filter(reference__startswith="H-").exclude(reference="H-1").exists()
+    assert "direction control" in response.content.decode() or "no visible character" in response.content.decode()
+
+
+def test_another_child_named_with_a_direction_control_is_refused_naming_the_name(client, clinician, household):
+    client.force_login(clinician)
+    data = _form(household, **{"other-years": "2", "other-months": "6", "other-name": "Sib\u202eling"})
+    response = client.post(reverse("household-add-other", args=[household.pk]), data, follow=True)
+    page = response.content.decode()
+    assert "Name or description: This contains a direction control (U+202E)" in page
+    assert "Give the child" not in page
+    household.refresh_from_db()
+    assert len(household.inputs["children"]) == 1
+
+
+def test_an_estimate_stored_with_a_direction_control_still_makes_its_report(clinician, household):
+    # Refused on saving only: an estimate stored before the check must still parse.
+    household.inputs["caregivers"] = [{"name": "Bad\u202eName", "role": "foster"}]
+    household.save()
+    estimate = services.estimate_save(household=household, user=clinician, on=dt.date(2026, 1, 5))
+    pdf = services.household_report_download(household=household, estimate=estimate, user=clinician)
+    assert pdf.startswith(b"%PDF")
+
+
+def test_the_household_list_isolates_caregiver_names_stored_before_the_direction_check(client, clinician, household):
+    # A name stored with U+202E before saving refused it reversed the rest of its cell
+    # ("Bad(rerac retsof) emaN"); each name and role is its own <bdi>, and the cell wraps.
+    household.inputs["caregivers"] = [{"name": "Bad\u202eName", "role": "foster carer"}]
+    household.save()
+    client.force_login(clinician)
+    page = client.get(reverse("household-list")).content.decode()
+    assert "<bdi>Bad\u202eName</bdi>" in page and "(<bdi>foster carer</bdi>)" in page
+    assert 'class="wrap-anywhere"' in page

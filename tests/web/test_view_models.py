@@ -152,6 +152,17 @@ def test_a_snapshot_headline_has_no_developmental_risk_row():
     assert keys == ["functioning_index", "relational_health", "resilience"]
 
 
+def test_the_resilience_card_does_not_repeat_its_scale_note_as_a_loose_caption():
+    # It read "... it weighs current against historical relational health." and under it
+    # "current and historical relational health", a fragment that looked left over.
+    def note(kind: str) -> str:
+        result = result_from_json({"kind": kind, "resilience": 50.0, "instrument_version": "1"})
+        return next(h.note for h in headline(V1, result) if h.key == "resilience")
+
+    assert note("full") == ""
+    assert "a snapshot has no history" in note("er")
+
+
 def test_labelled_items_name_a_rating_of_zero_with_its_word():
     items = labelled_items(V1, ["sleep", "fine_motor"], {"sleep": 0})
     assert [(i.label, i.rating, i.word, i.region) for i in items] == [

@@ -45,6 +45,20 @@ def text_problem(text: str) -> str | None:
     return None
 
 
+def direction_problem(text: str) -> str | None:
+    """Why `text` cannot be shown in a list or a report's heading: a direction control
+    (embedding, override, isolate) reverses the text after it ("Bad\u202eName (foster
+    carer)" showed "Bad(rerac retsof) emaN"), or None."""
+    problem = text_problem(text)
+    if problem:
+        return problem
+    direction = _DIRECTION.search(text)
+    if direction:
+        return (f"contains a direction control (U+{ord(direction.group()):04X}), which reverses the text "
+                "shown after it; expected the text without it")
+    return None
+
+
 def name_problem(text: str) -> str | None:
     """Why `text` cannot be a client's name or id, or None when it can ("" is left to the
     field's own rule). Besides `text_problem`: a name that shows nothing (only spaces and

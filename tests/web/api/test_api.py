@@ -188,6 +188,22 @@ def test_token_page_names_a_bad_field(world):
     assert not ApiToken.objects.filter(user=world.clinician, scope="everything").exists()
 
 
+@pytest.mark.parametrize(("name", "words"), [("\u200b\u200b", "no visible character"),
+                                           ("EHR \u202e sync", "direction control (U+202E)")])
+def test_a_token_name_the_audit_log_could_not_show_is_refused(world, name, words):
+    # The audit log names every record a token reads by its name: an invisible name made
+    # those reads look unattributed, and U+202E reversed the rest of the entry's detail.
+    from django.test import Client as Browser
+
+    browser = Browser()
+    browser.force_login(world.clinician)
+    response = browser.post("/account/api-tokens/", {"name": name, "scope": "read", "expires": "30",
+                                                     "password": PASSWORD})
+    assert response.status_code == 422
+    assert words in " ".join(response.context["form"].errors["name"])
+    assert not ApiToken.objects.filter(name=name).exists()
+
+
 # --- Audit -----------------------------------------------------------------------------------
 
 def test_every_read_of_a_client_record_is_audited_with_the_tokens_name(world):
@@ -461,6 +477,23 @@ def test_a_list_refuses_a_clinician_or_page_it_cannot_take(world, url, query, pa
     assert response.status_code == 422, response.content
     problems = json.loads(response.content)["problems"]
     assert [p["path"] for p in problems] == [path] and words in problems[0]["message"], problems
+
+
+def test_a_refused_read_does_not_say_nothing_was_saved(world):
+    # GET ?phase=regulat answered "The input has 1 problem; nothing was saved.": a read saves nothing.
+    response = call("GET", "/api/v1/clients?phase=regulat", world.tokens["supervisor-read"])
+    assert response.status_code == 422
+    assert json.loads(response.content)["detail"] == "The request has 1 problem; nothing was read."
+
+
+def test_a_search_longer_than_any_name_is_a_problem_naming_q_not_a_500(world):
+    # 60,000 characters made SQLite refuse the LIKE pattern ("pattern too complex"): a 500.
+    secret = world.tokens["supervisor-read"]
+    response = call("GET", "/api/v1/clients?q=" + "A" * 60000, secret)
+    assert response.status_code == 422, response.content
+    problems = json.loads(response.content)["problems"]
+    assert [p["path"] for p in problems] == ["q"] and "120" in problems[0]["message"], problems
+    assert call("GET", "/api/v1/clients?q=" + "A" * 120, secret).status_code == 200
 
 
 def test_the_client_lists_filter_values_are_the_dashboards():

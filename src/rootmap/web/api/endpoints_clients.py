@@ -48,7 +48,7 @@ def _clinician_filter(value: str) -> str:
 class ClientFilters(Schema):
     # The dashboard's filters (selectors.PHASES, "unassessed", selectors.FOLLOW_UP_FILTERS):
     # an unknown value is a problem naming the field, not the whole caseload unfiltered.
-    q: str = ""
+    q: str = Field("", max_length=selectors.SEARCH_MAX)
     phase: Literal["", "regulate", "relate", "reason", "maintain", "undetermined", "unassessed"] = ""
     follow_up: Literal["", "overdue", "due_soon", "none"] = ""
     clinician: Annotated[str, AfterValidator(_clinician_filter)] = ""

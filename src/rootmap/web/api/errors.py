@@ -89,8 +89,16 @@ def request_problems(error: Any, model: Any) -> list[Problem]:
 
 
 def on_request_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
-    """exc.errors holds Problems (RootmapAPI.validation_error_from_error_contexts)."""
-    return problems_response(422, list(exc.errors))
+    """exc.errors holds Problems (RootmapAPI.validation_error_from_error_contexts).
+
+    A read (GET ?phase=bogus, ?q= longer than any name) saves nothing whatever happens:
+    its refusal says the list was not read, not that "nothing was saved"."""
+    problems = list(exc.errors)
+    if request.method in ("GET", "HEAD"):
+        count = len(problems)
+        return problems_response(422, problems, f"The request has {count} problem{'s' if count != 1 else ''}; "
+                                                "nothing was read.")
+    return problems_response(422, problems)
 
 
 BODY_PROBLEMS = "rootmap_body_problems"  # request attribute: why ninja could not parse the body

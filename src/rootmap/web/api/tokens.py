@@ -23,7 +23,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from rootmap.core.limits import text_problem
+from rootmap.core.limits import name_problem
 from rootmap.core.problems import Problem
 from rootmap.web.accounts.models import User
 from rootmap.web.api.models import ApiToken
@@ -60,7 +60,10 @@ def _checked(name: str, scope: str, expires_days: int | None) -> list[Problem]:
         problems.append(Problem("name", "must not be empty: say what the token is for", name))
     elif len(name) > MAX_NAME:
         problems.append(Problem("name", f"is {len(name)} characters long; at most {MAX_NAME}", name))
-    elif (why := text_problem(name)) is not None:
+    elif (why := name_problem(name)) is not None:
+        # The audit log names every record a token reads by this name: one of zero-width
+        # characters reads as no token at all, and a direction control reverses the rest
+        # of the entry's detail after it.
         problems.append(Problem("name", why, name))
     if scope not in ApiToken.Scope.values:
         problems.append(Problem("scope", f"{scope!r} is not one of read, write", scope))

@@ -143,7 +143,7 @@ def _filtered(entries: QuerySet[AuditEntry], *, actor: str, action: str, client_
     tz = timezone.get_current_timezone()
     if date_from:
         entries = entries.filter(at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
-    if date_to:
+    if date_to and date_to < date.max:  # up to 9999-12-31 is no end (its next day overflows)
         entries = entries.filter(
             at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz))
     arms = [entries]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from rootmap.web.access import as_pk, can_administer, can_read_audit_log
 from rootmap.web.audit.forms import AuditFilterForm
 from rootmap.web.audit.models import AuditEntry
-from rootmap.web.audit.selectors import audit_entries_for
+from rootmap.web.audit.selectors import NewestEntries, audit_entries_for
 from rootmap.web.audit.services import audit_record
 
 PAGE_SIZE = 50
@@ -46,7 +46,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if not can_read_audit_log(request.user):
         raise Http404("No such page")  # as for any record outside one's scope
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    # A filter the form refuses (a client id of 41 characters, a misspelt action, a date
+    # that is not one) shows no entries, only the message naming it: the whole log under
+    # "Client: C-0042 ... 4,463 entries" read as that client's history.
+    refused = form.is_bound and not form.is_valid()
+    filters = form.cleaned_data if form.is_bound and not refused else {}
     # The pages count from the newest entry when the log was first read (`up_to`, which the
     # links carry), not from the newest now: this reading and everyone's work meanwhile
     # are entries too, and would shift every page (rows shown twice going older, skipped
@@ -55,7 +59,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     up_to = as_pk(request.GET.get("up_to"))
     if up_to is None:  # the log's newest id (the # column shows ids already), on the primary key
         up_to = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
-    entries = audit_entries_for(viewer=request.user, count_limit=COUNT_LIMIT, up_to=up_to, **narrowed)
+    entries = (NewestEntries(count_limit=COUNT_LIMIT) if refused else
+               audit_entries_for(viewer=request.user, count_limit=COUNT_LIMIT, up_to=up_to, **narrowed))
     paginator = BoundedPaginator(entries, PAGE_SIZE)
     page = paginator.get_page(_page_asked(request.GET.get("page"), paginator))
     page.object_list = list(page.object_list)  # read before this reading is itself recorded
@@ -67,5 +72,5 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/log.html", {
         "form": form, "page": page, "query": query, "nav": "audit",
         "team_scope": not can_administer(request.user), "count_limit": f"{COUNT_LIMIT:,}",
-        "count_shown": f"{page.paginator.count:,}",
+        "count_shown": f"{page.paginator.count:,}", "refused": refused,
     })

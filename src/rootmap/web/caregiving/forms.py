@@ -13,7 +13,17 @@ from typing import Any
 
 from django import forms
 
+from rootmap.core.limits import direction_problem, name_problem
 from rootmap.web.caregiving.services import empty_challenge, empty_inputs
+
+
+def _shown(value: str, check: Any = name_problem) -> str:
+    """A name the household list, its report and the CSV show: refused with a direction
+    control (it reverses the text after it) or, for a household's name or id, nothing visible."""
+    problem = check(value)
+    if problem:
+        raise forms.ValidationError(f"This {problem}.")
+    return value
 
 
 class HouseholdForm(forms.Form):
@@ -21,6 +31,12 @@ class HouseholdForm(forms.Form):
                            help_text="How your team refers to the home, for example: Dana and Rob (foster).")
     reference = forms.CharField(label="Household id", max_length=40,
                                 help_text="Your organisation's own id, for example H-0201.")
+
+    def clean_name(self) -> str:
+        return _shown(self.cleaned_data["name"])
+
+    def clean_reference(self) -> str:
+        return _shown(self.cleaned_data["reference"])
 
 
 # More rows than any household has; a forged form with more is read up to here.
@@ -88,6 +104,9 @@ class AddOtherChildForm(forms.Form):
                            help_text="Optional, for example: birth child, or infant sibling.")
     years = forms.IntegerField(label="Age: years", min_value=0, max_value=25)
     months = forms.IntegerField(label="and months", min_value=0, max_value=11, required=False)
+
+    def clean_name(self) -> str:
+        return _shown(self.cleaned_data.get("name", ""), direction_problem)
 
     def age_months(self) -> int:
         return 12 * self.cleaned_data["years"] + (self.cleaned_data.get("months") or 0)

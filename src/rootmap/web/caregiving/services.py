@@ -28,6 +28,7 @@ from django.http import HttpRequest
 from rootmap.core.ages import age_in_months
 from rootmap.core.caregiving import prefill_challenge, score_household, what_if
 from rootmap.core.case import parse_household
+from rootmap.core.limits import direction_problem
 from rootmap.core.problems import CaseFileError, Problem
 from rootmap.core.results import HouseholdResult, result_from_json
 from rootmap.instruments import current, load_instrument
@@ -179,6 +180,22 @@ def _store(household: Household, inputs: Mapping[str, Any]) -> None:
     household.save(update_fields=["inputs", "updated_at"])
 
 
+def _shown_names(inputs: Mapping[str, Any]) -> list[Problem]:
+    """The names the household list, its page and the CSV show, refused with a direction
+    control (it reverses the text after it: "Bad\u202eName (foster carer)" read "Bad(rerac
+    retsof) emaN"). Checked on saving, not in the household file's model: an estimate
+    stored before this check must still parse for its report."""
+    problems = []
+    for n, caregiver in enumerate(inputs.get("caregivers", [])):
+        for key in ("name", "role"):
+            if problem := direction_problem(caregiver.get(key) or ""):
+                problems.append(Problem(f"caregivers[{n}].{key}", problem, caregiver.get(key)))
+    for n, child in enumerate(inputs.get("children", [])):
+        if child.get("client_pk") is None and (problem := direction_problem(child.get("name") or "")):
+            problems.append(Problem(f"children[{n}].name", problem, child.get("name")))
+    return problems
+
+
 def household_update(*, household: Household, user: User, inputs: Mapping[str, Any], on: dt.date,
                      request: HttpRequest | None = None) -> Household:
     """Save the household's inputs after the estimator has validated them, with its audit entry.
@@ -186,6 +203,9 @@ def household_update(*, household: Household, user: User, inputs: Mapping[str, A
     Validated under the lock, against the household as stored then: raises
     HouseholdInputError, saving nothing and writing no entry.
     """
+    names = _shown_names(inputs)
+    if names:
+        raise HouseholdInputError(names)
     with transaction.atomic():
         locked = _locked(household)
         household_score(locked, on=on, inputs=inputs)

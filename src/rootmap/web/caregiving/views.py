@@ -303,7 +303,10 @@ def household_add_other(request: HttpRequest, pk: int) -> HttpResponse:
                               "years": request.POST.get("other-years", ""),
                               "months": request.POST.get("other-months", "")})
     if not form.is_valid():
-        messages.error(request, AGE_PROBLEM)
+        if "name" in form.errors:
+            messages.error(request, f"Name or description: {form.errors['name'][0]}")
+        if set(form.errors) - {"name"}:
+            messages.error(request, AGE_PROBLEM)
         return redirect("household-detail", pk=household.pk)
     services.household_child_add_other(household=household, user=user, age_months=form.age_months(),
                                        name=form.cleaned_data.get("name", ""), request=request)

@@ -24,6 +24,11 @@ from rootmap.web.clients.models import UNASSESSED, Client
 from rootmap.web.keyset import COUNT_LIMIT, KeysetPage, count_up_to, keyset_page
 
 PAGE_SIZE = 25
+# The longest search worth running: a client's name holds at most 120 characters and a
+# reference 40, so a longer text matches nothing (and SQLite refuses a LIKE pattern over
+# 50,000 bytes with an error, the page a 500). The clinician filter and the household
+# page's client search keep the same first 120 characters.
+SEARCH_MAX = 120
 DUE_SOON_DAYS = 30
 FOLLOW_UP_FILTERS = {
     "overdue": "Overdue",
@@ -193,7 +198,7 @@ def caseload_dashboard(
     exact counts): an OFFSET page with exact counts, which the web pages never use.
     """
     visible = clients_visible_to(user)
-    filters = {"q": search.strip(), "phase": phase, "follow_up": follow_up, "clinician": clinician}
+    filters = {"q": search.strip()[:SEARCH_MAX], "phase": phase, "follow_up": follow_up, "clinician": clinician}
     numbered = page_number is not None
     overdue_count, due_soon_count = follow_up_counts(visible, today, limit=None if numbered else COUNT_LIMIT)
 

@@ -143,9 +143,11 @@ def headline(instrument: Instrument, result: AssessmentResult) -> list[HeadlineR
                             value=result.functioning_index, band=result.functioning_band, note=""))
     rows.append(HeadlineRow(key="relational_health", label="Relational health",
                             value=result.relational_health, band=result.relational_band, note=""))
+    # The scale note already says a full assessment's resilience weighs current against
+    # historical relational health; only a snapshot, which has no history, needs a word more.
     rows.append(HeadlineRow(key="resilience", label="Resilience", value=result.resilience, band=None,
                             note="current relational health (a snapshot has no history)"
-                            if result.kind == Assessment.Kind.ER else "current and historical relational health"))
+                            if result.kind == Assessment.Kind.ER else ""))
     return rows
 
 
