@@ -170,7 +170,7 @@ def test_an_admin_downloads_the_export_with_a_button_and_it_is_audited(world, cl
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert "attachment" in response["Content-Disposition"] and "no-store" in response["Cache-Control"]
-    bundle = zipfile.ZipFile(io.BytesIO(response.content))
+    bundle = zipfile.ZipFile(io.BytesIO(response.getvalue()))  # streamed from a spooled file
     [csv_name] = [n for n in bundle.namelist() if n.endswith(".csv")]
     [meta_name] = [n for n in bundle.namelist() if n.endswith(".metadata.json")]
     rows = list(csv.DictReader(io.StringIO(bundle.read(csv_name).decode())))

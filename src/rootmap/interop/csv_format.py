@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -49,6 +49,23 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     stream = io.StringIO()
     write_csv(stream, header, rows)
     return stream.getvalue()
+
+
+def csv_chunks(header: Sequence[str], row_chunks: Iterable[Iterable[Sequence[Any]]]) -> Iterator[str]:
+    """The text `csv_text` writes, one piece per chunk of rows (the header is the first
+    piece): the same writer and the same neutralising, so the pieces joined are exactly
+    `csv_text(header, every row)`, while only one chunk of rows is held at a time."""
+    stream = io.StringIO()
+    write_csv(stream, header, [])
+    yield stream.getvalue()
+    writer = csv.writer(stream, lineterminator="\r\n")
+    for rows in row_chunks:
+        stream.seek(0)
+        stream.truncate()
+        for row in rows:
+            writer.writerow([neutralise(cell) for cell in row])
+        if stream.tell():
+            yield stream.getvalue()
 
 
 def read_csv(raw: bytes, *, required: Sequence[str], allowed: Sequence[str]

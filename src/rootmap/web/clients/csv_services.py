@@ -6,21 +6,25 @@ transaction with one `import` entry for the file. A dry run does exactly the sam
 rolls back, so it finds every problem the real import would; a real import with any
 problem saves nothing. Exports read through the clients and caregiving selectors (what
 the user may see, nothing more) and are recorded in the audit log with their row count
-and the clients they hold.
+and the clients they hold, committed before the first byte is written; then they are
+read and written CHUNK_ROWS rows at a time (the page streams them), so an export of
+100,000 clients holds a few hundred rows in memory, never the whole file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from rootmap.core.problems import NOT_A_DATE, REQUIRED, Problem, show, too_long
-from rootmap.interop.csv_format import csv_text, read_csv
+from rootmap.interop.csv_format import csv_chunks, read_csv
 from rootmap.interop.csv_schema import (
     CLIENT_IMPORT,
     caseload_columns,
@@ -39,6 +43,7 @@ from rootmap.web.clients.forms import ClientForm
 
 IMPORT_COLUMNS = tuple(c.name for c in CLIENT_IMPORT)
 REQUIRED_COLUMNS = tuple(c.name for c in CLIENT_IMPORT if c.required)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,42 +168,105 @@ def clients_csv_import(*, organisation: Organisation, user: User, raw: bytes, dr
     return outcome
 
 
-def _export(user: User, request: HttpRequest | None, what: str, header: list[str], cells: list[list[Any]],
-            client_ids: list[int]) -> str:
-    with transaction.atomic():  # no audit entry, no file
-        text = csv_text(header, cells)
+# Rows read, built and written at a time: a few queries and a few hundred rows in memory,
+# whatever the number of clients (issue 15).
+CHUNK_ROWS = 500
+
+
+@dataclass(frozen=True)
+class CsvExport:
+    """An export already recorded in the audit log: `rows` rows, written as `pieces` (the
+    header, then one piece per chunk of rows), read from the database as they are asked for."""
+
+    rows: int
+    pieces: Iterator[str]
+
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+
+def _chunks(ids: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(ids), CHUNK_ROWS):
+        yield ids[start:start + CHUNK_ROWS]
+
+
+def _export(user: User, request: HttpRequest | None, what: str, header: list[str],
+            row_chunks: Iterator[list[list[Any]]], rows: int, client_ids: Iterable[int]) -> CsvExport:
+    """Record the export (committed before any of it is written: no audit entry, no file),
+    then write it a chunk at a time.
+
+    The rows are the ones named when it was recorded (their ids were read first), each chunk
+    read again through the same access-checked selector; a row that left what the user may
+    see meanwhile is left out.
+    """
+    with transaction.atomic():
         audit_record(action="export", request=request, user=user,
-                     detail={"format": "csv", "what": what, "rows": len(cells), "clients": sorted(set(client_ids))})
-    return text
+                     detail={"format": "csv", "what": what, "rows": rows, "clients": sorted(set(client_ids))})
+    return CsvExport(rows=rows, pieces=csv_chunks(header, row_chunks))
+
+
+def caseload_csv_export(*, user: User, today: dt.date, request: HttpRequest | None = None) -> CsvExport:
+    ids = selectors.caseload_export_ids(user=user)
+    columns = caseload_columns()
+    names = [c.name for c in columns]
+
+    def row_chunks() -> Iterator[list[list[Any]]]:
+        for chunk in _chunks(ids):
+            yield ordered(columns, [{
+                "client_reference": r.client.reference, "display_name": r.client.display_name,
+                "birth_date": r.client.birth_date.isoformat(), "interests": ", ".join(r.client.interests or []),
+                "clinicians": ", ".join(r.clinicians), "assessments": r.assessments,
+                "latest_assessment_date": r.latest_date.isoformat() if r.latest_date else None,
+                "latest_assessment_kind": r.latest_kind, "latest_phase": r.phase,
+                "next_follow_up_due": r.follow_up.next_due.isoformat() if r.follow_up.next_due else None,
+                "follow_up_overdue": None if r.follow_up.next_due is None else int(r.follow_up.overdue),
+            } for r in selectors.caseload_export_rows(user=user, ids=chunk, today=today)])[1]
+
+    return _export(user, request, "caseload", names, row_chunks(), len(ids), ids)
+
+
+def results_csv_export(*, user: User, request: HttpRequest | None = None) -> CsvExport:
+    ids = selectors.results_export_ids(user=user)
+    columns = results_columns()
+    names = [c.name for c in columns]
+
+    def row_chunks() -> Iterator[list[list[Any]]]:
+        for chunk in _chunks([pk for pk, _ in ids]):
+            yield ordered(columns, [results_row(a.client.reference, a.reference, a.result or {})
+                                    for a in selectors.results_export_rows(user=user, ids=chunk)])[1]
+
+    return _export(user, request, "results", names, row_chunks(), len(ids), (client for _, client in ids))
+
+
+def estimates_csv_export(*, user: User, request: HttpRequest | None = None) -> CsvExport:
+    """Household-level numbers only: a child's challenge may belong to a client the user may not see."""
+    def estimates() -> QuerySet[Estimate]:
+        return (Estimate.objects.filter(household__in=households_visible_to(user))
+                .order_by("household__reference", "household_id", "date", "id"))
+
+    ids = list(estimates().values_list("pk", flat=True))
+    columns = estimates_columns()
+    names = [c.name for c in columns]
+
+    def row_chunks() -> Iterator[list[list[Any]]]:
+        for chunk in _chunks(ids):
+            found = {e.pk: e for e in estimates().filter(pk__in=list(chunk)).select_related("household")}
+            yield ordered(columns, [
+                estimates_row(e.household.reference, e.household.name, e.date.isoformat(),
+                              len((e.inputs or {}).get("children") or []), e.result or {})
+                for e in (found[pk] for pk in chunk if pk in found)])[1]
+
+    return _export(user, request, "household estimates", names, row_chunks(), len(ids), [])
 
 
 def caseload_csv(*, user: User, today: dt.date, request: HttpRequest | None = None) -> str:
-    rows = selectors.caseload_export(user=user, today=today)
-    header, cells = ordered(caseload_columns(), [{
-        "client_reference": r.client.reference, "display_name": r.client.display_name,
-        "birth_date": r.client.birth_date.isoformat(), "interests": ", ".join(r.client.interests or []),
-        "clinicians": ", ".join(r.clinicians), "assessments": r.assessments,
-        "latest_assessment_date": r.latest_date.isoformat() if r.latest_date else None,
-        "latest_assessment_kind": r.latest_kind, "latest_phase": r.phase,
-        "next_follow_up_due": r.follow_up.next_due.isoformat() if r.follow_up.next_due else None,
-        "follow_up_overdue": None if r.follow_up.next_due is None else int(r.follow_up.overdue),
-    } for r in rows])
-    return _export(user, request, "caseload", header, cells, [r.client.pk for r in rows])
+    """The whole caseload CSV as one text (the page streams `caseload_csv_export` instead)."""
+    return caseload_csv_export(user=user, today=today, request=request).text()
 
 
 def results_csv(*, user: User, request: HttpRequest | None = None) -> str:
-    assessments = list(selectors.results_export(user=user))
-    header, cells = ordered(results_columns(), [
-        results_row(a.client.reference, a.reference, a.result or {}) for a in assessments])
-    return _export(user, request, "results", header, cells, [a.client_id for a in assessments])
+    return results_csv_export(user=user, request=request).text()
 
 
 def estimates_csv(*, user: User, request: HttpRequest | None = None) -> str:
-    """Household-level numbers only: a child's challenge may belong to a client the user may not see."""
-    estimates = (Estimate.objects.filter(household__in=households_visible_to(user))
-                 .select_related("household").order_by("household__reference", "household_id", "date", "id"))
-    header, cells = ordered(estimates_columns(), [
-        estimates_row(e.household.reference, e.household.name, e.date.isoformat(),
-                      len((e.inputs or {}).get("children") or []), e.result or {})
-        for e in estimates])
-    return _export(user, request, "household estimates", header, cells, [])
+    return estimates_csv_export(user=user, request=request).text()

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -77,18 +78,25 @@ def clients_csv_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def csv_export(request: HttpRequest, what: str) -> HttpResponse:
+def csv_export(request: HttpRequest, what: str) -> StreamingHttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if what not in EXPORTS:
         raise Http404("No such export")
     today = timezone.localdate()
+    # Recorded in the audit log (committed) here, before the response's first byte; the rows
+    # are read and written CHUNK_ROWS at a time as the response is sent.
     if what == "caseload":
-        text = csv_services.caseload_csv(user=user, today=today, request=request)
+        export = csv_services.caseload_csv_export(user=user, today=today, request=request)
     elif what == "results":
-        text = csv_services.results_csv(user=user, request=request)
+        export = csv_services.results_csv_export(user=user, request=request)
     else:
-        text = csv_services.estimates_csv(user=user, request=request)
-    # The byte-order mark makes spreadsheets read the file as UTF-8 (names with accents).
-    response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
+        export = csv_services.estimates_csv_export(user=user, request=request)
+    response = StreamingHttpResponse(_with_byte_order_mark(export.pieces), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{EXPORTS[what]}-{today.isoformat()}.csv"'
     return response
+
+
+def _with_byte_order_mark(pieces: Iterator[str]) -> Iterator[str]:
+    # The byte-order mark makes spreadsheets read the file as UTF-8 (names with accents).
+    yield "\ufeff" + next(pieces, "")
+    yield from pieces
