@@ -357,7 +357,7 @@ def caseload_export_rows(*, user: User, ids: Sequence[int], today: dt.date) -> l
     left out, never shown.
     """
     chunk = clients_visible_to(user).filter(pk__in=list(ids)).order_by().only(
-        "pk", "reference", "display_name", "birth_date", "interests", "next_follow_up_due")
+        "pk", "reference", "display_name", "birth_date", "interests", "next_follow_up_due", "latest_phase")
     by_id = {c.pk: c for c in _with_latest(chunk)}
     found = [pk for pk in ids if pk in by_id]
     schedules = _schedules(found) if found else {}
