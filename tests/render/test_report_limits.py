@@ -8,44 +8,31 @@ shortened, the whole text staying in the record.
 
 from __future__ import annotations
 
-import json
-import time
-
 import pytest
+from benchmarks.report_bench import largest_case_allowed
 
-from rootmap.core.case import MAX_EVENTS, MAX_ROWS, parse_case
+from rootmap.core.case import MAX_EVENTS, parse_case
 from rootmap.core.problems import CaseFileError
 from rootmap.core.scoring import score_history
 from rootmap.render import report_html, report_pdf
 from rootmap.render.report import NOTE_CHARS
-from tests.render.helpers import EXAMPLES, pdf_pages
+from tests.render.helpers import pdf_pages
 
 
 def _largest_case_allowed() -> dict:
-    """The richest example with every count and length at the most a case file allows."""
-    data = json.loads((EXAMPLES / "school-age-foster.json").read_text("utf-8"))
-    data["events"] = [
-        {"category": "neglect", "onset_months": 2 + n % 60, "end_months": None, "severity": 3,
-         "note": (f"event {n} " + "long note text " * 400)[:5000], "source": "s" * 200}
-        for n in range(MAX_EVENTS)
-    ]
-    for assessment in data["assessments"]:
-        assessment["informants"] = [{"role": "r " * 100, "name": "n" * 200, "hours": 1.0}] * MAX_ROWS
-        assessment["documents"] = [{"title": "t " * 100, "source": "s" * 200, "date": "2024-01-01"}] * MAX_ROWS
-    return data
+    """The richest example with every count and length at the most a case file allows (the
+    same case `make bench` times: its CPU bound is a benchmark's, not a timed test's)."""
+    return largest_case_allowed()
 
 
-def test_the_largest_case_file_allowed_renders_its_pdf_in_seconds() -> None:
+def test_the_largest_case_file_allowed_renders_a_bounded_pdf() -> None:
     case = parse_case(_largest_case_allowed())  # within every limit: it would be imported
-    results = score_history(case)
-    started = time.process_time()  # CPU time: wall time swings when the machine is shared
-    pdf = report_pdf(case=case, results=results, audience="clinician")
-    cpu_seconds = time.process_time() - started
+    pdf = report_pdf(case=case, results=score_history(case), audience="clinician")
 
     pages = pdf_pages(pdf)
-    # In full, the notes alone made hundreds of pages; shortened, the events take a few.
+    # In full, the notes alone made hundreds of pages (9.5 minutes of layout); shortened, the
+    # events take a few. Its time (under 10 s of CPU) is measured by benchmarks/report_bench.py.
     assert len(pages) <= 45, len(pages)
-    assert cpu_seconds < 10, f"{cpu_seconds:.1f} s of CPU for one report"
     assert any("event 199" in page for page in pages), "every counted event is still listed"
 
 
