@@ -249,6 +249,28 @@ def test_a_server_failure_and_a_lost_connection_are_shown_and_what_was_typed_is_
     assert unsent_in_browser(page) == []
 
 
+def test_a_value_kept_while_the_server_was_down_is_sent_when_a_later_save_gets_through(
+    live_server: Any, page: Any, clinician: User, assessment: Assessment
+) -> None:
+    """The server restarting (killed, redeployed) refuses connections while the browser stays
+    online: no "online" event ever comes. The next save that gets through shows the server
+    is back, so what waited is sent then, not only at the next page load."""
+    browser_sign_in(page, live_server, clinician, PASSWORD)
+    open_entry(page, live_server, assessment)
+    field_url = f"{live_server.url}/assessments/{assessment.pk}/field/"
+    page.route(field_url, lambda route: route.abort("connectionrefused"))
+    page.check(radio("functioning.sleep", "2"))
+    page.wait_for_selector(f"{status('functioning.sleep')} .save-status--error")
+    assert "no connection" in page.inner_text(status("functioning.sleep"))
+    page.unroute(field_url)
+    page.check(radio("functioning.feeding_appetite", "4"))  # the server is back
+    page.wait_for_selector(f"{status('functioning.feeding_appetite')} .save-status--ok")
+    page.wait_for_selector(f"{status('functioning.sleep')} .save-status--ok")
+    assert stored(assessment).inputs["functioning"] == {"sleep": 2, "feeding_appetite": 4}
+    page.wait_for_function("() => document.getElementById('draft-state').textContent === 'All changes saved'")
+    assert unsent_in_browser(page) == []
+
+
 def test_signing_in_again_in_another_tab_makes_the_old_tab_say_reload(
     live_server: Any, page: Any, clinician: User, assessment: Assessment
 ) -> None:

@@ -244,7 +244,15 @@
       say(name, "error", MESSAGES[failed[name]]);
     }
     render();
+    // A save got through, so the server is reachable again: send what waited for the
+    // connection. A server that was down (restarted, redeployed) while the browser stayed
+    // online never fires "online", and "sent when the connection is back" must be true.
+    if (xhr.status === 200 && answered) { sendKept(waitingForConnection()); }
   });
+
+  function waitingForConnection() {
+    return Object.keys(failed).filter(function (name) { return failed[name] === "offline" || failed[name] === "server"; });
+  }
 
   form.addEventListener("input", function (event) { if (isAutosaved(event.target)) { remember(event.target.name); } });
   form.addEventListener("change", function (event) { if (isAutosaved(event.target)) { remember(event.target.name); } });
@@ -279,9 +287,7 @@
     render();
   }
 
-  window.addEventListener("online", function () {
-    sendKept(Object.keys(failed).filter(function (name) { return failed[name] === "offline" || failed[name] === "server"; }));
-  });
+  window.addEventListener("online", function () { sendKept(waitingForConnection()); });
 
   // A form post waits for the saves on their way (else it carries an old revision and
   // reads as a conflict), then goes; after a while it goes anyway (it posts every field).
