@@ -167,6 +167,49 @@ def test_an_admin_filters_by_user_action_client_and_date(world, client):
     assert shown(date_to=(today - dt.timedelta(days=1)).isoformat()) == []
 
 
+def _client_cells(page: str) -> list[str]:
+    return [cell.split("</td>", 1)[0] for cell in page.split('<td data-label="Client">')[1:]]
+
+
+def test_the_client_column_shows_the_reference_with_the_id_as_its_title(world, client):
+    # The column showed the internal id (e.g. 1): clinicians know a client by the reference.
+    audit_record(action="view", user=world.clinician, obj=world.client)
+    audit_record(action="export", user=world.admin, detail={"export": "x"})
+    client.force_login(world.admin)
+    cells = _client_cells(client.get(reverse("audit-log")).content.decode())
+    assert f'<span title="Client id {world.client.pk}">C-0042</span>' in cells
+    assert "—" in cells  # the sign-in and the export name no client
+    assert not any(cell.strip() == str(world.client.pk) for cell in cells)
+
+
+def test_a_client_the_viewer_may_not_see_shows_only_its_id(world):
+    # A client out of the viewer's sight (or no longer on record) gives no reference: the
+    # column then shows its id.
+    from rootmap.web.audit.selectors import client_references
+
+    refs = client_references(viewer=world.admin, client_ids=[world.client.pk, world.foreign_client.pk, None])
+    assert refs == {world.client.pk: "C-0042"}
+    assert client_references(viewer=world.outsider, client_ids=[world.client.pk]) == {}
+    assert client_references(viewer=world.admin, client_ids=[None]) == {}
+
+
+def test_the_references_are_one_query_for_the_page_however_many_entries(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    client.force_login(world.admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("audit-log")).status_code == 200
+        return sum("reference" in q["sql"] and "clients_client" in q["sql"] for q in captured.captured_queries)
+
+    _entries(world, 2)
+    few = queries()
+    _entries(world, 30)
+    audit_record(action="view", user=world.outsider, obj=world.foreign_client)
+    assert few == queries() == 1
+
+
 def test_a_bad_filter_gets_a_clear_message_not_an_error(world, client):
     client.force_login(world.admin)
     response = client.get(reverse("audit-log"), {"date_from": "yesterday", "action": "explode"})

@@ -479,6 +479,50 @@ def test_a_list_refuses_a_clinician_or_page_it_cannot_take(world, url, query, pa
     assert [p["path"] for p in problems] == [path] and words in problems[0]["message"], problems
 
 
+@pytest.mark.parametrize(("url", "query", "name", "takes"), [
+    # A misspelt filter answered 200 with every client unfiltered, while an unknown body
+    # field was a 422: a query parameter the endpoint does not take is refused the same way.
+    ("/api/v1/clients", "phse=regulate", "phse", "this endpoint takes q, phase, follow_up, clinician, page"),
+    ("/api/v1/clients", "phase=regulate&Q=ada", "Q", "this endpoint takes q, phase"),
+    ("/api/v1/households", "q=x", "q", "this endpoint takes page"),
+    ("/api/v1/households/{household}", "page=2", "page", "this endpoint takes no query parameters"),
+    ("/api/v1/clients/{client}/assessments", "status=final", "status", "this endpoint takes no query parameters"),
+    ("/api/v1/fhir/Questionnaire", "_count=5", "_count", "this endpoint takes no query parameters"),
+])
+def test_a_query_parameter_the_endpoint_does_not_take_is_a_problem_naming_it(world, url, query, name, takes):
+    url = url.format(household=world.household.pk, client=world.client.pk)
+    secret = world.tokens["supervisor-read"]
+    assert call("GET", url, secret).status_code == 200
+    response = call("GET", f"{url}?{query}", secret)
+    assert response.status_code == 422, response.content
+    body = json.loads(response.content)
+    assert body["detail"] == "The request has 1 problem; nothing was read."
+    [problem] = body["problems"]
+    assert problem["path"] == name and f"{name!r} is not a query parameter" in problem["message"], problem
+    assert takes in problem["message"] and problem["text"] == f"{name}: {problem['message']}"
+
+
+def test_unknown_query_parameters_are_each_named_and_known_ones_still_work(world):
+    secret = world.tokens["supervisor-read"]
+    response = call("GET", "/api/v1/clients?phse=regulate&pgae=2&pgae=3&q=", secret)
+    problems = json.loads(response.content)["problems"]
+    assert response.status_code == 422 and [p["path"] for p in problems] == ["phse", "pgae"]
+    assert [p["value"] for p in problems] == ["regulate", ["2", "3"]]
+    assert call("GET", "/api/v1/clients?q=a&phase=&follow_up=&clinician=&page=1", secret).status_code == 200
+    assert call("GET", "/api/v1/households?page=1", secret).status_code == 200
+    # Without a token the answer is still 401: the parameters are checked after the token.
+    assert call("GET", "/api/v1/clients?phse=regulate", None).status_code == 401
+
+
+def test_an_unknown_query_parameter_of_a_write_is_refused_and_nothing_is_saved(world):
+    before = Client.objects.count()
+    body = {"reference": "N-1", "display_name": "New", "birth_date": "2015-01-01"}
+    response = call("POST", "/api/v1/clients?dry_run=1", world.tokens["supervisor-write"], body)
+    assert response.status_code == 422, response.content
+    assert json.loads(response.content)["problems"][0]["path"] == "dry_run"
+    assert Client.objects.count() == before
+
+
 def test_a_refused_read_does_not_say_nothing_was_saved(world):
     # GET ?phase=regulat answered "The input has 1 problem; nothing was saved.": a read saves nothing.
     response = call("GET", "/api/v1/clients?phase=regulat", world.tokens["supervisor-read"])

@@ -6,6 +6,7 @@ browsable docs (Swagger UI, from django-ninja's own static files: no CDN) at /ap
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Any
@@ -35,7 +36,8 @@ and score; write tokens also change records. Signing (finalising) an assessment 
 the web application, where the password is asked again.
 
 Every refusal is JSON: `detail`, and `problems`, each with the field's `path`, the `value`
-given and a `message` saying what was expected (`text` is the command line's line)."""
+given and a `message` saying what was expected (`text` is the command line's line). A query
+parameter an endpoint does not take is refused (422) like an unknown field of a body."""
 
 
 class RootmapAPI(NinjaAPI):
@@ -155,6 +157,49 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         "repeating a change; if it keeps failing, tell your administrator."))
 
 
+QUERY_ALLOWED = "rootmap_query_allowed"  # request attribute: the operation's query parameters
+
+
+def _query_names(operation: Any) -> tuple[str, ...]:
+    """The query parameters an operation declares (as the OpenAPI document lists them)."""
+    names: list[str] = []
+    for model in operation.models:
+        if getattr(model, "__ninja_param_source__", None) != "query":
+            continue
+        flatten = getattr(model, "__ninja_flatten_map__", None)
+        names += list(flatten) if flatten else [f.alias or name for name, f in model.model_fields.items()]
+    return tuple(names)
+
+
+def _names_query_parameters(run: Any) -> Any:
+    """View-mode decorator (before authentication): note the operation's query parameters
+    on the request for `_refuses_unknown_query`. `run` is the Operation's bound `run`."""
+    allowed = _query_names(run.__self__)
+
+    @functools.wraps(run)
+    def noted(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        setattr(request, QUERY_ALLOWED, allowed)
+        return run(request, *args, **kwargs)
+    return noted
+
+
+def _refuses_unknown_query(view_func: Any) -> Any:
+    """Operation-mode decorator (after authentication and the parameters' own checks): a
+    query parameter the operation does not take is a 422 naming it and the ones it takes,
+    as an unknown field of a body is, never silently ignored (`?phse=regulate` answered the
+    whole caseload unfiltered)."""
+
+    @functools.wraps(view_func)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        allowed = getattr(request, QUERY_ALLOWED, None)
+        if allowed is not None:
+            problems = errors.unknown_query_problems(request, allowed)
+            if problems:
+                raise NinjaValidationError(problems)  # type: ignore[arg-type]
+        return view_func(request, *args, **kwargs)
+    return checked
+
+
 def _register() -> None:
     from rootmap.web.api import (
         endpoints_assessments,
@@ -164,6 +209,10 @@ def _register() -> None:
         endpoints_score,
     )
 
+    for module in (endpoints_clients, endpoints_assessments, endpoints_households, endpoints_score,
+                   endpoints_fhir):
+        module.router.add_decorator(_names_query_parameters, mode="view")
+        module.router.add_decorator(_refuses_unknown_query, mode="operation")
     api.add_router("", endpoints_clients.router)
     api.add_router("", endpoints_assessments.router)
     api.add_router("", endpoints_households.router)

@@ -101,6 +101,20 @@ def on_request_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
     return problems_response(422, problems)
 
 
+def unknown_query_problems(request: HttpRequest, allowed: Sequence[str]) -> list[Problem]:
+    """One problem per query parameter the endpoint does not take, naming those it takes."""
+    takes = (f"this endpoint takes {', '.join(allowed)}" if allowed
+             else "this endpoint takes no query parameters")
+    problems = []
+    for name in request.GET:
+        if name not in allowed:
+            values = request.GET.getlist(name)
+            shown = name if len(name) <= 60 else name[:60] + "..."
+            problems.append(Problem(json_path([shown]), f"{shown!r} is not a query parameter; {takes}",
+                                    values[0] if len(values) == 1 else values))
+    return problems
+
+
 BODY_PROBLEMS = "rootmap_body_problems"  # request attribute: why ninja could not parse the body
 
 

@@ -4,6 +4,7 @@ supervisor the entries about the clients of the teams they oversee, nothing else
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 
@@ -11,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from rootmap.web.access import team_clients_of
+from rootmap.web.access import clients_visible_to, team_clients_of
 from rootmap.web.accounts.models import User
 from rootmap.web.audit.models import AuditEntry
 from rootmap.web.clients.models import Client
@@ -119,6 +120,18 @@ def audit_entries_for(*, viewer: User, actor: str = "", action: str = "", client
 
     return NewestEntries(*(arm for b in branches for arm in narrowed(b)),
                          rare=tuple(arm for b in rare for arm in narrowed(b)), count_limit=count_limit)
+
+
+def client_references(*, viewer: User, client_ids: Iterable[int | None]) -> dict[int, str]:
+    """The references of the clients of a page's entries that `viewer` may see (her caseload,
+    teams or organisation: rootmap.web.access), by id: what the log's Client column shows,
+    the name clinicians know a client by rather than its internal id. One query for the
+    page's ids (none when no entry names a client); a client she may not see, or one no
+    longer on record, is left out and the column shows its id."""
+    ids = sorted({pk for pk in client_ids if pk is not None})
+    if not ids:
+        return {}
+    return dict(clients_visible_to(viewer).filter(pk__in=ids).values_list("pk", "reference"))
 
 
 def _clients_named(org_clients: QuerySet[Client], client: str) -> list[int]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from rootmap.web.access import as_pk, can_administer, can_read_audit_log
 from rootmap.web.audit.forms import AuditFilterForm
 from rootmap.web.audit.models import AuditEntry
-from rootmap.web.audit.selectors import NewestEntries, audit_entries_for
+from rootmap.web.audit.selectors import NewestEntries, audit_entries_for, client_references
 from rootmap.web.audit.services import audit_record
 
 PAGE_SIZE = 50
@@ -64,6 +64,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     paginator = BoundedPaginator(entries, PAGE_SIZE)
     page = paginator.get_page(_page_asked(request.GET.get("page"), paginator))
     page.object_list = list(page.object_list)  # read before this reading is itself recorded
+    references = client_references(viewer=request.user, client_ids=(e.client_id for e in page.object_list))
+    for entry in page.object_list:
+        entry.client_reference = references.get(entry.client_id)  # type: ignore[attr-defined]
     audit_record(action="view", request=request,
                  detail={"page": "audit log", "filters": {k: str(v) for k, v in filters.items() if v},
                          "page_number": page.number})

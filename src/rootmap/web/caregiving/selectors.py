@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from rootmap.core.ages import age_in_months, age_in_words
@@ -30,6 +29,7 @@ from rootmap.web.accounts.models import User
 from rootmap.web.caregiving.models import Estimate, Household
 from rootmap.web.clients.models import Client
 from rootmap.web.clients.selectors import current_final_assessments
+from rootmap.web.search import any_holds
 
 # How a household view exposed a child, written into each audit entry.
 NAMED = "named"
@@ -221,7 +221,7 @@ def client_matches(*, user: User, query: str = "", exclude: Sequence[int] = (),
     clients = clients_visible_to(user)
     query = query.strip()[:120]
     if query:
-        clients = clients.filter(Q(display_name__icontains=query) | Q(reference__icontains=query))
+        clients = clients.filter(any_holds(("display_name", "reference"), query))  # decision 0034
     if exclude:
         clients = clients.exclude(pk__in=list(exclude))
     matches = list(clients.order_by("display_name", "id")[:limit])

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 
 from rootmap.core.schedule import follow_up_status
 from rootmap.web.access import clients_visible_to
@@ -23,6 +23,7 @@ from rootmap.web.accounts.models import User
 from rootmap.web.assessments.models import Assessment
 from rootmap.web.clients.models import UNASSESSED, Client
 from rootmap.web.keyset import COUNT_LIMIT, KeysetPage, count_up_to, keyset_page
+from rootmap.web.search import any_holds
 
 PAGE_SIZE = 25
 # The longest search worth running: a client's name holds at most 120 characters and a
@@ -207,9 +208,8 @@ def caseload_dashboard(
 
     clients = visible
     if filters["q"]:
-        clients = clients.filter(
-            Q(display_name__icontains=filters["q"]) | Q(reference__icontains=filters["q"])
-        )
+        # Case and accents ignored the same on both databases (decision 0034).
+        clients = clients.filter(any_holds(("display_name", "reference"), filters["q"]))
     # The phase filter reads the stored latest phase (on client_org_phase_name_idx for an
     # organisation, decision 0033); the count and page below add the row's columns only to
     # the rows they return (a count never evaluates them).
@@ -311,7 +311,7 @@ def clinician_filter(*, organisation_id: int | None, clinician: str = "", query:
     clinicians = clinicians_of(organisation_id).order_by("last_name", "first_name", "username", "id")
     selected = list(clinicians.filter(pk=int(chosen))) if chosen.isdigit() else []
     matching = list(clinicians.filter(
-        Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(username__icontains=query)
+        any_holds(("first_name", "last_name", "username"), query)
     )[:limit + 1]) if query else []
     more = len(matching) > limit
     matching = matching[:limit]

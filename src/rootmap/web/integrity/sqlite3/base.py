@@ -1,4 +1,5 @@
-"""SQLite backend: WAL journal on every file database, and a flush that lifts the triggers.
+"""SQLite backend: WAL journal on every file database, a flush that lifts the triggers, and
+the searches' fold function (`rootmap_fold`, rootmap.web.search) on every connection.
 
 Django flushes SQLite with row-by-row DELETEs (the test suite does so after every
 transactional test), which the triggers rightly refuse. The flush emits post_migrate
@@ -38,6 +39,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if not self.is_in_memory_db():
             _create_private(str(conn_params["database"]))
         conn = super().get_new_connection(conn_params)
+        # The searches' case and accent fold (rootmap.web.search, decision 0034): SQLite's
+        # LIKE folds ASCII only.
+        from rootmap.web.search import register_sqlite
+
+        register_sqlite(conn)
         if not self.is_in_memory_db():
             # Persistent in the file; asking again on each connection is cheap and covers a
             # database created before this setting existed.
