@@ -57,20 +57,29 @@ PAGE_ROWS = 200  # a Sort of more rows than this is a sort of the list, not of a
 READ_LIMIT = 3000
 
 
-def _walk(node: dict[str, Any], ancestors: tuple[str, ...] = ()):
+def _walk(node: dict[str, Any], ancestors: tuple[dict[str, Any], ...] = ()):
     yield node, ancestors
     for child in node.get("Plans", []):
-        yield from _walk(child, (*ancestors, node["Node Type"]))
+        yield from _walk(child, (*ancestors, node))
 
 
-def _bounded(ancestors: tuple[str, ...]) -> bool:
-    """A Limit above the scan with no Sort, Aggregate or Hash between: it stops early."""
-    for node_type in reversed(ancestors):
-        if node_type == "Limit":
-            return True
-        if node_type in ("Sort", "Aggregate", "Hash", "Materialize", "Incremental Sort"):
-            return False
-    return False
+def _limit_above(ancestors: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
+    """The Limit above the scan with no Sort, Aggregate or Hash between (it stops early), if any."""
+    for node in reversed(ancestors):
+        if node["Node Type"] == "Limit":
+            return node
+        if node["Node Type"] in ("Sort", "Aggregate", "Hash", "Materialize", "Incremental Sort"):
+            return None
+    return None
+
+
+# A Seq Scan under a Limit (a bounded count: `LIMIT 1001` over the organisation's clients)
+# reads rows until the limit is met: the limit divided by the share of the table's rows that
+# match. With two organisations of equal size the planner may rightly prefer it to an index
+# that, with no VACUUM possible inside a test's transaction, has no visibility map; it read
+# up to 3,538 rows for a limit of 1,002 (a CI run). Bounded by the limit, not by the table:
+# allowed up to this many times the limit.
+BOUNDED_SEQ_SCAN_FACTOR = 4
 
 
 def _plan(sql: str) -> dict[str, Any]:
@@ -87,12 +96,16 @@ def _problems(sql: str, tables: set[str] = SEEDED, read_limit: int = READ_LIMIT)
             indexes.add(node["Index Name"])
         if node["Node Type"] in ("Sort", "Incremental Sort") and node.get("Plan Rows", 0) > PAGE_ROWS:
             problems.append(f"Sort of ~{node['Plan Rows']} rows")
-        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in tables and not _bounded(ancestors):
+        limit = _limit_above(ancestors)
+        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in tables and limit is None:
             problems.append(f"Seq Scan on {node['Relation Name']} ({node.get('Plan Rows')} rows)")
         if "Scan" in node["Node Type"] and node.get("Relation Name") in tables:
             read = (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
                     + node.get("Rows Removed by Index Recheck", 0)) * node.get("Actual Loops", 1)
-            if read > read_limit:
+            allowed = read_limit
+            if node["Node Type"] == "Seq Scan" and limit is not None:
+                allowed = max(read_limit, BOUNDED_SEQ_SCAN_FACTOR * int(limit.get("Plan Rows", 0)))
+            if read > allowed:
                 problems.append(f"{node['Node Type']} read {read} rows of {node['Relation Name']}")
     return problems, indexes
 
