@@ -37,7 +37,8 @@ the web application, where the password is asked again.
 
 Every refusal is JSON: `detail`, and `problems`, each with the field's `path`, the `value`
 given and a `message` saying what was expected (`text` is the command line's line). A query
-parameter an endpoint does not take is refused (422) like an unknown field of a body."""
+parameter an endpoint does not take is refused (422) like an unknown field of a body, except
+on the FHIR endpoints, which ignore it as FHIR's lenient handling does."""
 
 
 class RootmapAPI(NinjaAPI):
@@ -209,8 +210,9 @@ def _register() -> None:
         endpoints_score,
     )
 
-    for module in (endpoints_clients, endpoints_assessments, endpoints_households, endpoints_score,
-                   endpoints_fhir):
+    # Not the FHIR endpoints: FHIR's default handling of a parameter a server does not know is
+    # lenient (ignore it), and FHIR clients add their own (`_format=json`, `_pretty`) unasked.
+    for module in (endpoints_clients, endpoints_assessments, endpoints_households, endpoints_score):
         module.router.add_decorator(_names_query_parameters, mode="view")
         module.router.add_decorator(_refuses_unknown_query, mode="operation")
     api.add_router("", endpoints_clients.router)
